@@ -1,0 +1,37 @@
+# Open137 — the two everyday commands are `make run` and `make test`; the logic lives in infra/local/.
+#
+#   make run              set up everything (packages, broker, database, release build, migrations,
+#                         topology), run the five services; Ctrl-C stops them and the stack.
+#                         WORKERS=N runs N copies of classifier, router, notifier and council-audit.
+#   make test             a throwaway broker and database under .local/test, then swift test.
+#                         SWIFT_TEST_ARGS="--filter X" passes arguments to swift test.
+#   make bench-messaging  messaging benchmark against the .local/run broker (started if needed).
+#   make stop             stop a running `make run` and the .local/run stack.
+#   make build            debug build of everything.
+#   make clean-local      stop every stack under .local/ and delete .local/.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+.PHONY: help run test bench-messaging stop build clean-local
+
+help:
+	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
+
+run:
+	@infra/local/run.sh start
+
+test:
+	@infra/local/test.sh
+
+bench-messaging:
+	@infra/local/bench-messaging.sh
+
+stop:
+	@infra/local/run.sh stop
+
+build:
+	swift build
+
+clean-local:
+	@infra/local/clean-local.sh

@@ -1,0 +1,123 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Open137: five pipeline services and an admin tool over RabbitMQ (rabbitmq-c) and PostgreSQL (postgres-nio).
+let package = Package(
+    name: "Open137",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "intake", targets: ["IntakeMain"]),
+        .executable(name: "classifier", targets: ["ClassifierMain"]),
+        .executable(name: "router", targets: ["RouterMain"]),
+        .executable(name: "notifier", targets: ["NotifierMain"]),
+        .executable(name: "council-audit", targets: ["CouncilAuditMain"]),
+        .executable(name: "open137", targets: ["Open137Main"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+    ],
+    targets: [
+        // MARK: Shared — split by concern
+        .systemLibrary(
+            name: "CRabbitMQ",
+            path: "Shared/CRabbitMQ",
+            pkgConfig: "librabbitmq",
+            providers: [.apt(["librabbitmq-dev"])]
+        ),
+        .target(
+            name: "Messaging",
+            dependencies: [
+                "CRabbitMQ",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Shared/Messaging"
+        ),
+        .target(
+            name: "Events",
+            dependencies: [
+                "Messaging",
+            ],
+            path: "Shared/Events"
+        ),
+        .target(
+            name: "Persistence",
+            dependencies: [
+                "Events",
+                "Messaging",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Shared/Persistence",
+            resources: [.copy("Migrations")]
+        ),
+        .target(
+            name: "ServiceSupport",
+            dependencies: [
+                "Messaging",
+                "Persistence",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            path: "Shared/ServiceSupport"
+        ),
+
+        // MARK: Services — one library (what tests drive) and one thin @main each
+        .target(name: "IntakeService", dependencies: ["ServiceSupport", "Messaging", "Events", "Persistence", .product(name: "UnixSignals", package: "swift-service-lifecycle")], path: "Services/Intake/IntakeService", resources: [.copy("Migrations")]),
+        .executableTarget(name: "IntakeMain", dependencies: ["IntakeService"], path: "Services/Intake/IntakeMain"),
+        .target(name: "ClassifierService", dependencies: ["ServiceSupport", "Messaging", "Events", "Persistence", .product(name: "UnixSignals", package: "swift-service-lifecycle")], path: "Services/Classifier/ClassifierService", resources: [.copy("Migrations")]),
+        .executableTarget(name: "ClassifierMain", dependencies: ["ClassifierService"], path: "Services/Classifier/ClassifierMain"),
+        .target(name: "RouterService", dependencies: ["ServiceSupport", "Messaging", "Events", "Persistence", .product(name: "UnixSignals", package: "swift-service-lifecycle")], path: "Services/Router/RouterService", resources: [.copy("Migrations")]),
+        .executableTarget(name: "RouterMain", dependencies: ["RouterService"], path: "Services/Router/RouterMain"),
+        .target(name: "NotifierService", dependencies: ["ServiceSupport", "Messaging", "Events", "Persistence", .product(name: "UnixSignals", package: "swift-service-lifecycle")], path: "Services/Notifier/NotifierService", resources: [.copy("Migrations")]),
+        .executableTarget(name: "NotifierMain", dependencies: ["NotifierService"], path: "Services/Notifier/NotifierMain"),
+        .target(name: "CouncilAuditService", dependencies: ["ServiceSupport", "Messaging", "Events", "Persistence", .product(name: "UnixSignals", package: "swift-service-lifecycle")], path: "Services/CouncilAudit/CouncilAuditService", resources: [.copy("Migrations")]),
+        .executableTarget(name: "CouncilAuditMain", dependencies: ["CouncilAuditService"], path: "Services/CouncilAudit/CouncilAuditMain"),
+        .target(
+            name: "AdminCommands",
+            dependencies: [
+                "Messaging", "Events", "Persistence", "ServiceSupport",
+                "IntakeService", "ClassifierService", "RouterService", "NotifierService", "CouncilAuditService",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Services/Admin/AdminCommands"
+        ),
+        .executableTarget(name: "Open137Main", dependencies: ["AdminCommands"], path: "Services/Admin/Open137Main"),
+
+        // MARK: Tests — against the real broker and database started by `make test`
+        .target(
+            name: "TestSupport",
+            dependencies: ["Messaging", "Events", .product(name: "Yams", package: "Yams")],
+            path: "Tests/TestSupport"
+        ),
+        .testTarget(name: "MessagingTests", dependencies: ["Messaging", "Events", "TestSupport"], path: "Tests/MessagingTests"),
+        .testTarget(name: "EventsTests", dependencies: ["Events", "Messaging", "TestSupport", .product(name: "Yams", package: "Yams")], path: "Tests/EventsTests"),
+        .testTarget(name: "PersistenceTests", dependencies: ["Persistence", "Events", "Messaging", "TestSupport"], path: "Tests/PersistenceTests"),
+        .testTarget(name: "ServiceSupportTests", dependencies: ["ServiceSupport", "TestSupport"], path: "Tests/ServiceSupportTests"),
+        .testTarget(
+            name: "ServicesTests",
+            dependencies: [
+                "IntakeService", "ClassifierService", "RouterService", "NotifierService", "CouncilAuditService",
+                "AdminCommands", "TestSupport", .product(name: "Yams", package: "Yams"),
+            ],
+            path: "Tests/ServicesTests"
+        ),
+    ]
+)

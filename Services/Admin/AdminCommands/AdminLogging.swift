@@ -1,0 +1,11 @@
+import Foundation
+import Logging
+
+/// Loggers for the admin tool: stderr, level from `LOG_LEVEL` (default warning, so output stays the numbers).
+enum AdminLogging {
+    static func logger(_ label: String) -> Logger {
+        var logger = Logger(label: "open137.\(label)", factory: { StreamLogHandler.standardError(label: $0) })
+        logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
+        return logger
+    }
+}

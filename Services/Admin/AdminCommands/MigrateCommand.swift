@@ -1,0 +1,46 @@
+import ArgumentParser
+import ClassifierService
+import CouncilAuditService
+import Foundation
+import IntakeService
+import Logging
+import NotifierService
+import Persistence
+import PostgresNIO
+import RouterService
+import ServiceSupport
+
+/// `open137 migrate`: applies every service's schema migrations (each once; safe beside running replicas).
+public struct MigrateCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "migrate",
+        abstract: "Apply the SQL migrations of every service schema (reads DATABASE_URL)."
+    )
+
+    /// Every service schema with the bundle of its migrations, in pipeline order.
+    static let schemas: [(schema: String, bundle: Bundle)] = [
+        (IntakeService.schema, IntakeService.migrationsBundle),
+        (ClassifierService.schema, ClassifierService.migrationsBundle),
+        (RouterService.schema, RouterService.migrationsBundle),
+        (NotifierService.schema, NotifierService.migrationsBundle),
+        (CouncilAuditService.schema, CouncilAuditService.migrationsBundle),
+    ]
+
+    public init() {}
+
+    public func run() async throws {
+        var environment = EnvironmentConfig()
+        let database = environment.databaseURL(ServiceConfiguration.databaseURLKey)
+        try environment.validate()
+        let logger = AdminLogging.logger("migrate")
+        let client = PostgresClient(configuration: database.clientConfiguration, backgroundLogger: logger)
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            for (schema, bundle) in Self.schemas {
+                let report = try await Migrator(client: client, logger: logger).migrate(schema: schema, bundle: bundle)
+                print("\(schema): \(report.applied.count) applied, \(report.alreadyApplied) already applied")
+            }
+        }
+    }
+}

@@ -1,0 +1,12 @@
+import ArgumentParser
+
+/// `open137`: the admin tool — migrations, broker topology, benchmarks. Later issues add subcommands.
+@available(macOS 10.15, *)
+public struct Open137Command: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "open137",
+        abstract: "Open137 administration: migrations, broker topology, benchmarks.",
+        subcommands: [MigrateCommand.self, TopologyCommand.self, BenchCommand.self]
+    )
+    public init() {}
+}

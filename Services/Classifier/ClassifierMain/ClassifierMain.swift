@@ -1,0 +1,12 @@
+import ClassifierService
+import ServiceSupport
+
+/// The `classifier` executable: configuration from the environment, then the service group until SIGTERM/SIGINT.
+@main
+struct ClassifierMain {
+    static func main() async {
+        await ServiceHost.main(name: ClassifierService.name, defaultOpsPort: ClassifierService.defaultOpsPort, settings: NoServiceSettings.self) { setup in
+            try ClassifierService.build(setup)
+        }
+    }
+}

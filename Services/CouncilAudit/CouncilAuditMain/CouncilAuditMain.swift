@@ -1,0 +1,12 @@
+import CouncilAuditService
+import ServiceSupport
+
+/// The `council-audit` executable: configuration from the environment, then the service group until SIGTERM/SIGINT.
+@main
+struct CouncilAuditMain {
+    static func main() async {
+        await ServiceHost.main(name: CouncilAuditService.name, defaultOpsPort: CouncilAuditService.defaultOpsPort, settings: CouncilAuditSettings.self) { setup in
+            try CouncilAuditService.build(setup)
+        }
+    }
+}

@@ -1,0 +1,12 @@
+import NotifierService
+import ServiceSupport
+
+/// The `notifier` executable: configuration from the environment, then the service group until SIGTERM/SIGINT.
+@main
+struct NotifierMain {
+    static func main() async {
+        await ServiceHost.main(name: NotifierService.name, defaultOpsPort: NotifierService.defaultOpsPort, settings: NoServiceSettings.self) { setup in
+            try NotifierService.build(setup)
+        }
+    }
+}

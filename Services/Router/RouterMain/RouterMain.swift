@@ -1,0 +1,12 @@
+import RouterService
+import ServiceSupport
+
+/// The `router` executable: configuration from the environment, then the service group until SIGTERM/SIGINT.
+@main
+struct RouterMain {
+    static func main() async {
+        await ServiceHost.main(name: RouterService.name, defaultOpsPort: RouterService.defaultOpsPort, settings: NoServiceSettings.self) { setup in
+            try RouterService.build(setup)
+        }
+    }
+}

@@ -1,0 +1,114 @@
+import Messaging
+
+/// The one source of truth for Open137's broker objects. Services declare their part of it on every
+/// (re)connect; `open137 topology export` writes the same objects as `infra/rabbitmq/definitions.json`.
+public enum Open137Topology {
+    /// Topic exchange of every report event; routing key = event type (`report.received`, …).
+    public static let eventsExchange = "open137.events"
+    /// Topic exchange of deliveries to the responsible units; routing key `<unit>.d<NN>`.
+    public static let unitsExchange = "open137.units"
+    /// Topic exchange the units publish their status updates to; routing key `<unit>.status`.
+    public static let unitUpdatesExchange = "open137.unit-updates"
+    /// Topic exchange the intake channels publish submissions to; routing key `intake.<channel>`.
+    public static let intakeExchange = "open137.intake"
+    /// Where work queues dead-letter to; routing key = the work queue's name.
+    public static let deadLetterExchange = "open137.dead-letter"
+    /// Where a consumer sends a message to be tried again later; routing key = the work queue's name.
+    public static let retryExchange = "open137.retry"
+
+    /// How many deliveries a message gets before the broker dead-letters it as poison.
+    public static let deliveryLimit: Int64 = 5
+    /// How long a message waits in a retry queue before it goes back to its work queue.
+    public static let retryDelayMilliseconds: Int64 = 5_000
+
+    /// The work queues, each with its owner and the bindings that feed it.
+    public static let workQueues: [WorkQueue] = [
+        WorkQueue(name: "intake.submissions", owner: .intake, sources: [(intakeExchange, "intake.*")]),
+        WorkQueue(name: "classifier.reports", owner: .classifier, sources: [(eventsExchange, "report.received")]),
+        WorkQueue(name: "router.reports", owner: .router, sources: [(eventsExchange, "report.classified")]),
+        WorkQueue(name: "router.unit-updates", owner: .router, sources: [(unitUpdatesExchange, "*.status")]),
+        WorkQueue(name: "notifier.events", owner: .notifier, sources: [(eventsExchange, "report.#")]),
+        WorkQueue(name: "council-audit.events", owner: .councilAudit, sources: [(eventsExchange, "#"), (unitUpdatesExchange, "#")]),
+    ]
+
+    /// The exchanges every service may publish to or bind from.
+    public static let exchanges: [ExchangeDefinition] = [
+        ExchangeDefinition(name: eventsExchange, kind: .topic),
+        ExchangeDefinition(name: unitsExchange, kind: .topic),
+        ExchangeDefinition(name: unitUpdatesExchange, kind: .topic),
+        ExchangeDefinition(name: intakeExchange, kind: .topic),
+        ExchangeDefinition(name: deadLetterExchange, kind: .topic),
+        ExchangeDefinition(name: retryExchange, kind: .topic),
+    ]
+
+    /// What one service owns: all exchanges (it publishes to them) and its own work queues with their
+    /// dead-letter and retry queues.
+    public static func topology(for owner: ServiceName) -> Topology {
+        workQueues.filter { $0.owner == owner }.reduce(Topology(exchanges: exchanges)) { $0.merging($1.topology) }
+    }
+
+    /// Everything, for the definitions file and for tools that need the whole picture.
+    public static var all: Topology {
+        ServiceName.allCases.reduce(Topology(exchanges: exchanges)) { $0.merging(topology(for: $1)) }
+    }
+
+    /// Quorum-queue arguments of a work queue: poison messages stop at the delivery limit and go to
+    /// `<queue>.dlq` through the dead-letter exchange.
+    public static func workQueueArguments(_ queue: String) -> [String: AMQPFieldValue] {
+        [
+            "x-queue-type": .string("quorum"),
+            "x-dead-letter-exchange": .string(deadLetterExchange),
+            "x-dead-letter-routing-key": .string(queue),
+            "x-delivery-limit": .int(deliveryLimit),
+        ]
+    }
+}
+
+/// The five pipeline services (the admin tool owns nothing on the broker).
+public enum ServiceName: String, Sendable, Hashable, CaseIterable {
+    case intake
+    case classifier
+    case router
+    case notifier
+    case councilAudit = "council-audit"
+
+    /// The CloudEvents `source` of what this service emits.
+    public var eventSource: String { "/open137/\(rawValue)" }
+}
+
+/// A work queue with its dead-letter queue (`<name>.dlq`) and its delayed-retry queue (`<name>.retry`).
+public struct WorkQueue: Sendable {
+    /// Queue name.
+    public let name: String
+    /// The service that consumes it.
+    public let owner: ServiceName
+    /// (exchange, routing-key pattern) pairs bound to it.
+    public let sources: [(exchange: String, routingKey: String)]
+
+    /// The dead-letter queue's name.
+    public var deadLetterQueue: String { name + ".dlq" }
+    /// The delayed-retry queue's name.
+    public var retryQueue: String { name + ".retry" }
+
+    /// The queue, its dead-letter queue and its retry queue, with their bindings. The retry queue
+    /// holds a message for the retry delay, then dead-letters it through the default exchange straight
+    /// back to the work queue.
+    public var topology: Topology {
+        Topology(
+            queues: [
+                QueueDefinition(name: name, arguments: Open137Topology.workQueueArguments(name)),
+                QueueDefinition(name: deadLetterQueue, arguments: ["x-queue-type": .string("quorum")]),
+                QueueDefinition(name: retryQueue, arguments: [
+                    "x-queue-type": .string("quorum"),
+                    "x-message-ttl": .int(Open137Topology.retryDelayMilliseconds),
+                    "x-dead-letter-exchange": .string(""),
+                    "x-dead-letter-routing-key": .string(name),
+                ]),
+            ],
+            bindings: sources.map { BindingDefinition(exchange: $0.exchange, queue: name, routingKey: $0.routingKey) } + [
+                BindingDefinition(exchange: Open137Topology.deadLetterExchange, queue: deadLetterQueue, routingKey: name),
+                BindingDefinition(exchange: Open137Topology.retryExchange, queue: retryQueue, routingKey: name),
+            ]
+        )
+    }
+}

@@ -1,0 +1,142 @@
+import Messaging
+
+/// Renders a `Topology` as a RabbitMQ definitions file — the JSON a stand-alone broker imports with
+/// `load_definitions` in `rabbitmq.conf` or `rabbitmqctl import_definitions` — so the broker objects of
+/// `infra/rabbitmq/definitions.json` come from the same code the services declare on (re)connect.
+///
+/// Only the vhost, exchanges, queues and bindings are written (no users, permissions or policies). The
+/// vhost entry matters when the file is loaded at boot: RabbitMQ then seeds neither the default vhost nor
+/// the default user, and silently skips objects of a vhost that does not exist. The output is
+/// deterministic: objects have sorted keys, exchanges and queues are sorted by name, bindings by
+/// source, destination and routing key, and the text is pretty-printed with two-space indentation and
+/// a final newline.
+public enum RabbitMQDefinitions {
+    /// The definitions-file JSON of `topology`, every object placed in `vhost`.
+    public static func render(_ topology: Topology, vhost: String = "/") -> String {
+        let exchanges = topology.exchanges
+            .sorted { $0.name < $1.name }
+            .map { exchange -> Node in
+                .object([
+                    "name": .string(exchange.name),
+                    "vhost": .string(vhost),
+                    "type": .string(exchange.kind.rawValue),
+                    "durable": .bool(true),
+                    "auto_delete": .bool(false),
+                    "internal": .bool(false),
+                    "arguments": .object([:]),
+                ])
+            }
+        let queues = topology.queues
+            .sorted { $0.name < $1.name }
+            .map { queue -> Node in
+                .object([
+                    "name": .string(queue.name),
+                    "vhost": .string(vhost),
+                    "durable": .bool(true),
+                    "auto_delete": .bool(false),
+                    "arguments": .object(queue.arguments.mapValues(Node.init)),
+                ])
+            }
+        let bindings = topology.bindings
+            .sorted { ($0.exchange, $0.queue, $0.routingKey) < ($1.exchange, $1.queue, $1.routingKey) }
+            .map { binding -> Node in
+                .object([
+                    "source": .string(binding.exchange),
+                    "vhost": .string(vhost),
+                    "destination": .string(binding.queue),
+                    "destination_type": .string("queue"),
+                    "routing_key": .string(binding.routingKey),
+                    "arguments": .object([:]),
+                ])
+            }
+        let root = Node.object([
+            "vhosts": .array([.object(["name": .string(vhost)])]),
+            "exchanges": .array(exchanges),
+            "queues": .array(queues),
+            "bindings": .array(bindings),
+        ])
+        var output = ""
+        root.write(to: &output, indent: 0)
+        output += "\n"
+        return output
+    }
+
+    /// A JSON tree written with sorted keys; small enough to keep the output byte-identical on every
+    /// platform (Foundation's pretty printer differs between Darwin and Linux).
+    private indirect enum Node {
+        case string(String)
+        case int(Int64)
+        case double(Double)
+        case bool(Bool)
+        case null
+        case array([Node])
+        case object([String: Node])
+
+        /// AMQP table values as JSON: tables become objects, byte strings UTF-8 text, void null.
+        init(_ value: AMQPFieldValue) {
+            switch value {
+            case .string(let s): self = .string(s)
+            case .int(let i): self = .int(i)
+            case .bool(let b): self = .bool(b)
+            case .double(let d): self = .double(d)
+            case .table(let t): self = .object(t.mapValues(Node.init))
+            case .array(let a): self = .array(a.map(Node.init))
+            case .bytes(let b): self = .string(String(decoding: b, as: UTF8.self))
+            case .void: self = .null
+            }
+        }
+
+        /// Appends this value, pretty-printed, at nesting depth `indent`.
+        func write(to output: inout String, indent: Int) {
+            let pad = String(repeating: "  ", count: indent + 1)
+            let closingPad = String(repeating: "  ", count: indent)
+            switch self {
+            case .string(let s): Node.writeString(s, to: &output)
+            case .int(let i): output += String(i)
+            case .double(let d): output += d.isFinite ? String(d) : "null"
+            case .bool(let b): output += b ? "true" : "false"
+            case .null: output += "null"
+            case .array(let items):
+                if items.isEmpty { output += "[]"; return }
+                output += "[\n"
+                for (index, item) in items.enumerated() {
+                    output += pad
+                    item.write(to: &output, indent: indent + 1)
+                    output += index == items.count - 1 ? "\n" : ",\n"
+                }
+                output += closingPad + "]"
+            case .object(let members):
+                if members.isEmpty { output += "{}"; return }
+                output += "{\n"
+                let keys = members.keys.sorted()
+                for (index, key) in keys.enumerated() {
+                    output += pad
+                    Node.writeString(key, to: &output)
+                    output += ": "
+                    members[key]!.write(to: &output, indent: indent + 1)
+                    output += index == keys.count - 1 ? "\n" : ",\n"
+                }
+                output += closingPad + "}"
+            }
+        }
+
+        /// Appends a JSON string literal (quotes, backslashes and control characters escaped).
+        static func writeString(_ string: String, to output: inout String) {
+            output += "\""
+            for scalar in string.unicodeScalars {
+                switch scalar {
+                case "\"": output += "\\\""
+                case "\\": output += "\\\\"
+                case "\n": output += "\\n"
+                case "\r": output += "\\r"
+                case "\t": output += "\\t"
+                case _ where scalar.value < 0x20:
+                    let hex = String(scalar.value, radix: 16)
+                    output += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                default: output.unicodeScalars.append(scalar)
+                }
+            }
+            output += "\""
+        }
+    }
+}

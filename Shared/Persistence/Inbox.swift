@@ -1,0 +1,97 @@
+import Logging
+import PostgresNIO
+
+/// The inbox of one schema: which events each consumer has applied, in `<schema>.inbox`, written in the
+/// same transaction as the effect so an event redelivered by the broker has its effect once.
+///
+/// ```swift
+/// let outcome = try await inbox.handleOnce(client: client, eventID: event.id, consumer: "router", logger: logger) { connection in
+///     // the effect: writes, and outbox events, on `connection`
+/// }
+/// try await delivery.ack()   // after the commit, whether .processed or .duplicate
+/// ```
+///
+/// Rows are keyed by (consumer, event id), so several consumers in one schema each see an event once. A
+/// concurrent redelivery of an event still being processed waits on the first transaction's row lock and
+/// then sees it as a duplicate (or, if that transaction rolled back, processes it).
+public struct Inbox: Sendable {
+    /// The schema whose `inbox` table this uses.
+    public let schema: String
+    /// `schema`, checked to be a plain identifier.
+    let identifier: SQLIdentifier
+
+    /// An inbox for `schema`, a plain lower-case SQL identifier.
+    public init(schema: String) throws(PersistenceError) {
+        self.identifier = try SQLIdentifier(schema)
+        self.schema = schema
+    }
+
+    /// Records `eventID` as processed by `consumer` on `connection`, which must be inside the transaction of
+    /// the effect.
+    ///
+    /// - Returns: true when the event is new (apply the effect), false when it was already recorded (skip it).
+    public func process(eventID: String, consumer: String, on connection: PostgresConnection, logger: Logger) async throws -> Bool {
+        do {
+            let rows = try await connection.query(
+                """
+                INSERT INTO \(unescaped: identifier.qualified("inbox")) (consumer, event_id)
+                VALUES (\(consumer), \(eventID))
+                ON CONFLICT (consumer, event_id) DO NOTHING
+                RETURNING 1
+                """,
+                logger: logger
+            )
+            var inserted = false
+            for try await _ in rows { inserted = true }
+            return inserted
+        } catch {
+            throw PersistenceError.mapping(error, to: .queryFailed, "recording an event in \(identifier).inbox")
+        }
+    }
+
+    /// Opens a transaction, records `eventID` for `consumer`, runs `effect` when the event is new, and
+    /// commits. When `effect` throws, the transaction (and the inbox record) rolls back and its error is
+    /// rethrown unchanged, so a redelivery processes the event again.
+    public func handleOnce(
+        client: PostgresClient,
+        eventID: String,
+        consumer: String,
+        logger: Logger,
+        effect: (PostgresConnection) async throws -> Void
+    ) async throws -> InboxOutcome {
+        let outcome = try await client.inTransaction(logger: logger, "handling an event through \(identifier).inbox") { connection in
+            guard try await process(eventID: eventID, consumer: consumer, on: connection, logger: logger) else {
+                return InboxOutcome.duplicate
+            }
+            try await effect(connection)
+            return InboxOutcome.processed
+        }
+        if outcome == .duplicate {
+            logger.debug("event already processed; skipped", metadata: [
+                "schema": "\(schema)", "consumer": "\(consumer)", "event_id": "\(eventID)",
+            ])
+        }
+        return outcome
+    }
+
+    /// Deletes records older than `age` (redeliveries come within minutes; ids older than the retention
+    /// may be processed again if they ever reappear); returns how many it deleted.
+    @discardableResult
+    public func purge(olderThan age: Duration, client: PostgresClient, logger: Logger) async throws -> Int {
+        do {
+            let rows = try await client.query(
+                """
+                DELETE FROM \(unescaped: identifier.qualified("inbox"))
+                WHERE processed_at < now() - \(age.milliseconds)::float8 * interval '1 millisecond'
+                RETURNING 1
+                """,
+                logger: logger
+            )
+            var deleted = 0
+            for try await _ in rows { deleted += 1 }
+            return deleted
+        } catch {
+            throw PersistenceError.mapping(error, to: .queryFailed, "purging \(identifier).inbox")
+        }
+    }
+}

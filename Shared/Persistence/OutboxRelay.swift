@@ -1,0 +1,333 @@
+import Logging
+import Messaging
+import Metrics
+import PostgresNIO
+import ServiceLifecycle
+
+/// Publishes what `Outbox` wrote, as a ServiceLifecycle `Service`: claims up to `batchSize` unsent rows in
+/// id order (`FOR UPDATE SKIP LOCKED`, so N replicas never claim the same row), publishes them pipelined
+/// through a `MessagePublishing`, and in the same transaction marks the confirmed rows sent and gives the
+/// failed ones `attempts + 1`, `last_error` and a retry time with exponential back-off.
+///
+/// It wakes on `LISTEN open137_outbox_<schema>` (sent at commit by `Outbox.enqueue`) and polls every
+/// `pollInterval` as a back-up, for a lost listen connection or rows whose retry time has come. Row locks
+/// are held while waiting for confirms; that is what keeps replicas from publishing a row twice. Delivery is
+/// at least once: if the broker confirmed but the commit that marks the rows sent fails, they are published
+/// again, and consumers are idempotent on the event id (the inbox). A row that failed waits for its retry
+/// while later rows go ahead, so order is kept by id within a batch, not across a retry.
+///
+/// On graceful shutdown it finishes the batch in hand and returns; in a `ServiceGroup` list it after the
+/// `PostgresClient` (services stop in reverse order) so the client outlives it.
+///
+/// Metrics (dimension `schema`): `open137_outbox_published_total`, `open137_outbox_failed_total`,
+/// `open137_outbox_relay_errors_total` (database failures of a batch), gauge `open137_outbox_backlog`.
+public struct OutboxRelay: Service {
+    /// Tuning of one relay.
+    public struct Configuration: Sendable {
+        /// Most rows claimed and published per transaction.
+        public var batchSize: Int
+        /// Poll period when no notification arrives; also the pause after a failed batch.
+        public var pollInterval: Duration
+        /// Retry delay after the first failed publish of a row; doubles per attempt.
+        public var retryBaseDelay: Duration
+        /// Upper bound of the retry delay.
+        public var retryMaxDelay: Duration
+        /// Sent rows older than this are deleted; nil keeps them forever.
+        public var retention: Duration?
+        /// How often the retention clean-up runs.
+        public var cleanupInterval: Duration
+        /// Pause before re-establishing a lost `LISTEN` connection.
+        public var listenRetryDelay: Duration
+
+        /// Creates a configuration; the defaults suit a service relaying its own events.
+        public init(
+            batchSize: Int = 100,
+            pollInterval: Duration = .seconds(1),
+            retryBaseDelay: Duration = .seconds(1),
+            retryMaxDelay: Duration = .seconds(300),
+            retention: Duration? = .seconds(7 * 24 * 3600),
+            cleanupInterval: Duration = .seconds(600),
+            listenRetryDelay: Duration = .seconds(2)
+        ) {
+            self.batchSize = max(1, batchSize)
+            self.pollInterval = pollInterval
+            self.retryBaseDelay = retryBaseDelay
+            self.retryMaxDelay = retryMaxDelay
+            self.retention = retention
+            self.cleanupInterval = cleanupInterval
+            self.listenRetryDelay = listenRetryDelay
+        }
+    }
+
+    /// What one `relayBatch()` did.
+    public struct BatchReport: Sendable, Hashable {
+        /// Rows claimed.
+        public var claimed: Int
+        /// Rows the broker confirmed, now marked sent.
+        public var published: Int
+        /// Rows that failed and wait for a retry.
+        public var failed: Int
+
+        /// Creates a report.
+        public init(claimed: Int, published: Int, failed: Int) {
+            self.claimed = claimed
+            self.published = published
+            self.failed = failed
+        }
+    }
+
+    private let client: PostgresClient
+    private let outbox: Outbox
+    private let publisher: any MessagePublishing
+    private let configuration: Configuration
+    private let logger: Logger
+    private let publishedCounter: Counter
+    private let failedCounter: Counter
+    private let errorCounter: Counter
+    private let backlogGauge: Gauge
+
+    /// A relay of `outbox` over `client` (which must be running) to `publisher`.
+    public init(
+        client: PostgresClient,
+        outbox: Outbox,
+        publisher: any MessagePublishing,
+        configuration: Configuration = Configuration(),
+        logger: Logger
+    ) {
+        self.client = client
+        self.outbox = outbox
+        self.publisher = publisher
+        self.configuration = configuration
+        var logger = logger
+        logger[metadataKey: "outbox_schema"] = "\(outbox.schema)"
+        self.logger = logger
+        let dimensions = [("schema", outbox.schema)]
+        self.publishedCounter = Counter(label: "open137_outbox_published_total", dimensions: dimensions)
+        self.failedCounter = Counter(label: "open137_outbox_failed_total", dimensions: dimensions)
+        self.errorCounter = Counter(label: "open137_outbox_relay_errors_total", dimensions: dimensions)
+        self.backlogGauge = Gauge(label: "open137_outbox_backlog", dimensions: dimensions)
+    }
+
+    /// Relays until cancelled or shut down gracefully (then after finishing the batch in hand). Database and
+    /// broker failures are logged, counted and retried; they do not end the service.
+    public func run() async throws {
+        let (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        logger.info("outbox relay started", metadata: ["channel": "\(outbox.notificationChannel)"])
+        await withGracefulShutdownHandler {
+            await withDiscardingTaskGroup { group in
+                group.addTask { await self.listen(waking: wake) }
+                group.addTask { await self.poll(waking: wake) }
+                wake.yield()
+                var housekeeping = Housekeeping()
+                for await _ in wakeups {
+                    await drain()
+                    if Task.isShuttingDownGracefully || Task.isCancelled { break }
+                    await housekeeping.run(self)
+                }
+                group.cancelAll()
+            }
+        } onGracefulShutdown: {
+            wake.finish()
+        }
+        logger.info("outbox relay stopped")
+    }
+
+    /// Claims, publishes and settles one batch in one transaction. `run()` calls it in a loop; tests and
+    /// admin tools may call it directly.
+    @discardableResult
+    public func relayBatch() async throws -> BatchReport {
+        let outboxTable = outbox.identifier.qualified("outbox")
+        let report = try await client.inTransaction(logger: logger, "relaying \(outbox.schema).outbox") { connection in
+            var ids: [Int64] = []
+            var messages: [OutgoingMessage] = []
+            var unreadable: [(Int64, String)] = []
+            do {
+                let rows = try await connection.query(
+                    """
+                    SELECT id, event_id, exchange, routing_key, body, content_type, correlation_id, reply_to, message_type,
+                           headers::text, mandatory, persistent
+                    FROM \(unescaped: outboxTable)
+                    WHERE sent_at IS NULL AND available_at <= now()
+                    ORDER BY id
+                    LIMIT \(Int64(configuration.batchSize))
+                    FOR UPDATE SKIP LOCKED
+                    """,
+                    logger: logger
+                )
+                let columns = (Int64, String, String, String, ByteBuffer, String, String?, String?, String?, String, Bool, Bool).self
+                for try await (id, eventID, exchange, routingKey, body, contentType, correlationID, replyTo, type, headers, mandatory, persistent) in rows.decode(columns) {
+                    do {
+                        messages.append(OutgoingMessage(
+                            exchange: exchange, routingKey: routingKey, body: Array(body.readableBytesView), messageID: eventID,
+                            contentType: contentType, correlationID: correlationID, replyTo: replyTo, type: type,
+                            headers: try OutboxHeaders.decode(headers), mandatory: mandatory, persistent: persistent
+                        ))
+                        ids.append(id)
+                    } catch {
+                        unreadable.append((id, "\(error)"))
+                    }
+                }
+            } catch {
+                throw PersistenceError.mapping(error, to: .queryFailed, "claiming from \(outbox.schema).outbox")
+            }
+            if ids.isEmpty && unreadable.isEmpty { return BatchReport(claimed: 0, published: 0, failed: 0) }
+
+            let results = messages.isEmpty ? [] : await publisher.publish(messages)
+            var sent: [Int64] = []
+            var failedIDs = unreadable.map(\.0)
+            var failedErrors = unreadable.map(\.1)
+            for (index, id) in ids.enumerated() {
+                let result: Result<Void, AMQPError> = index < results.count
+                    ? results[index]
+                    : .failure(AMQPError(.protocolError, "the publisher returned no result for this message"))
+                switch result {
+                case .success: sent.append(id)
+                case .failure(let error):
+                    failedIDs.append(id)
+                    failedErrors.append(String(error.description.prefix(1000)))
+                }
+            }
+            do {
+                if !sent.isEmpty {
+                    try await connection.query(
+                        """
+                        UPDATE \(unescaped: outboxTable)
+                        SET sent_at = now(), attempts = attempts + 1, last_error = NULL
+                        WHERE id = ANY(\(sent))
+                        """,
+                        logger: logger
+                    )
+                }
+                if !failedIDs.isEmpty {
+                    try await connection.query(
+                        """
+                        UPDATE \(unescaped: outboxTable) AS o
+                        SET attempts = o.attempts + 1,
+                            last_error = f.error,
+                            available_at = now() + least(\(configuration.retryMaxDelay.milliseconds)::float8,
+                                \(configuration.retryBaseDelay.milliseconds)::float8 * power(2, least(o.attempts, 30))) * interval '1 millisecond'
+                        FROM unnest(\(failedIDs)::bigint[], \(failedErrors)::text[]) AS f(id, error)
+                        WHERE o.id = f.id
+                        """,
+                        logger: logger
+                    )
+                }
+            } catch {
+                throw PersistenceError.mapping(error, to: .queryFailed, "settling a batch of \(outbox.schema).outbox")
+            }
+            if let first = failedErrors.first {
+                logger.warning("outbox messages failed to publish; they will be retried", metadata: [
+                    "failed": "\(failedIDs.count)", "published": "\(sent.count)", "first_error": "\(first)",
+                ])
+            }
+            return BatchReport(claimed: ids.count + unreadable.count, published: sent.count, failed: failedIDs.count)
+        }
+        publishedCounter.increment(by: report.published)
+        failedCounter.increment(by: report.failed)
+        if report.claimed > 0 {
+            logger.debug("outbox batch relayed", metadata: ["published": "\(report.published)", "failed": "\(report.failed)"])
+        }
+        return report
+    }
+
+    /// Deletes sent rows older than `age`, at most `limit` per statement until none are left; returns how
+    /// many it deleted.
+    @discardableResult
+    public func purgeSent(olderThan age: Duration, limit: Int = 10_000) async throws -> Int {
+        let outboxTable = outbox.identifier.qualified("outbox")
+        var total = 0
+        do {
+            while true {
+                let rows = try await client.query(
+                    """
+                    WITH doomed AS (
+                        SELECT id FROM \(unescaped: outboxTable)
+                        WHERE sent_at IS NOT NULL AND sent_at < now() - \(age.milliseconds)::float8 * interval '1 millisecond'
+                        LIMIT \(Int64(max(1, limit)))
+                    )
+                    DELETE FROM \(unescaped: outboxTable) WHERE id IN (SELECT id FROM doomed) RETURNING 1
+                    """,
+                    logger: logger
+                )
+                var deleted = 0
+                for try await _ in rows { deleted += 1 }
+                total += deleted
+                if deleted < max(1, limit) { return total }
+            }
+        } catch {
+            throw PersistenceError.mapping(error, to: .queryFailed, "purging sent rows of \(outbox.schema).outbox")
+        }
+    }
+
+    /// Relays batches until the outbox has no more due rows, a batch makes no progress, or shutdown begins.
+    private func drain() async {
+        while !Task.isCancelled {
+            do {
+                let report = try await relayBatch()
+                if report.claimed < configuration.batchSize || report.published == 0 || Task.isShuttingDownGracefully { return }
+            } catch {
+                if Task.isCancelled { return }
+                errorCounter.increment()
+                logger.warning("outbox batch failed; retrying at the next poll", metadata: ["error": "\(error)"])
+                return
+            }
+        }
+    }
+
+    /// Holds one pooled connection in `LISTEN` and turns each notification into a wake-up; reconnects after
+    /// `listenRetryDelay` when the connection is lost.
+    private func listen(waking wake: AsyncStream<Void>.Continuation) async {
+        while !Task.isCancelled {
+            do {
+                try await client.withConnection { connection in
+                    try await connection.listen(on: outbox.notificationChannel) { notifications in
+                        // Catches whatever committed before the LISTEN took effect.
+                        wake.yield()
+                        for try await _ in notifications { wake.yield() }
+                    }
+                }
+            } catch {
+                if Task.isCancelled { return }
+                logger.warning("outbox LISTEN connection lost; polling until it is back", metadata: [
+                    "error": "\(PersistenceError.mapping(error, to: .databaseUnavailable, "listening"))",
+                ])
+            }
+            try? await Task.sleep(for: configuration.listenRetryDelay)
+        }
+    }
+
+    /// Wakes the relay every `pollInterval`.
+    private func poll(waking wake: AsyncStream<Void>.Continuation) async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: configuration.pollInterval)
+            wake.yield()
+        }
+    }
+
+    /// The backlog gauge (at most once per poll interval) and the retention clean-up (once per cleanup
+    /// interval), between batches.
+    private struct Housekeeping {
+        var lastBacklog: ContinuousClock.Instant?
+        var lastCleanup: ContinuousClock.Instant?
+
+        mutating func run(_ relay: OutboxRelay) async {
+            let now = ContinuousClock.now
+            if lastBacklog.map({ now - $0 >= relay.configuration.pollInterval }) ?? true {
+                lastBacklog = now
+                if let backlog = try? await relay.outbox.backlog(client: relay.client, logger: relay.logger) {
+                    relay.backlogGauge.record(backlog)
+                }
+            }
+            if let retention = relay.configuration.retention,
+               lastCleanup.map({ now - $0 >= relay.configuration.cleanupInterval }) ?? true {
+                lastCleanup = now
+                do {
+                    let purged = try await relay.purgeSent(olderThan: retention)
+                    if purged > 0 { relay.logger.info("purged sent outbox rows", metadata: ["rows": "\(purged)"]) }
+                } catch {
+                    relay.logger.warning("outbox clean-up failed", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+    }
+}

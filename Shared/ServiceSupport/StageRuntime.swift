@@ -1,0 +1,77 @@
+import Foundation
+import Logging
+import Messaging
+import Persistence
+import PostgresNIO
+import ServiceLifecycle
+import UnixSignals
+
+/// What every pipeline stage runs on: its PostgreSQL client, its schema migrations, a confirming
+/// publisher that declares the stage's part of the topology, the outbox relay of its schema, and the ops
+/// server whose `/ready` checks broker, database and migrations. A stage's `build` function adds its own
+/// consumers and HTTP servers and asks for the group.
+public struct StageRuntime: Sendable {
+    /// The stage's database client (run as a service of the group).
+    public let postgres: PostgresClient
+    /// The stage's publisher (the outbox relay's; the stage itself emits only through the outbox).
+    public let publisher: AMQPPublisher
+    /// The stage's outbox, to enqueue events in business transactions.
+    public let outbox: Outbox
+    /// The stage's inbox, to make every consumer idempotent.
+    public let inbox: Inbox
+    /// Migrates the stage's schema at start.
+    public let migrations: MigrationService
+    /// Relays the outbox to the broker.
+    public let outboxRelay: OutboxRelay
+    /// `/health`, `/ready`, `/metrics`.
+    public let opsServer: OpsServer
+    /// The logger of the stage.
+    public let logger: Logger
+
+    /// Builds the runtime of a stage that owns `schema` (migrations from `bundle`) and `topology`.
+    public init<Settings: ServiceSettings>(
+        setup: ServiceSetup<Settings>,
+        schema: String,
+        migrationsBundle bundle: Bundle,
+        topology: Topology
+    ) throws {
+        let logger = setup.logger
+        self.logger = logger
+        postgres = PostgresClient(configuration: setup.configuration.postgres, backgroundLogger: logger)
+        let amqp = try AMQPConfiguration(url: setup.configuration.amqpURL, connectionName: "\(setup.name)-publisher")
+        publisher = AMQPPublisher(configuration: amqp, topology: topology, logger: logger)
+        outbox = try Outbox(schema: schema)
+        inbox = try Inbox(schema: schema)
+        migrations = MigrationService(client: postgres, schema: schema, bundle: bundle, logger: logger)
+        outboxRelay = OutboxRelay(client: postgres, outbox: outbox, publisher: publisher, logger: logger)
+        opsServer = setup.makeOpsServer()
+        opsServer.addReadinessCheck("broker") { [publisher] in
+            publisher.isConnected ? .up : .down("not connected to the broker")
+        }
+        opsServer.addReadinessCheck("database") { [postgres, logger] in
+            do {
+                _ = try await postgres.query("SELECT 1", logger: logger)
+                return .up
+            } catch {
+                return .down("database unreachable")
+            }
+        }
+        opsServer.addReadinessCheck("migrations") { [migrations] in migrations.readiness() }
+    }
+
+    /// The group in dependency order — database client, publisher, migrations, outbox relay, then the
+    /// stage's own services — so that on shutdown the stage's consumers stop first and the relay drains
+    /// before the publisher and the database client close.
+    public func makeGroup(
+        stageServices: [any Service] = [],
+        gracefulShutdownSignals: [UnixSignal] = ServiceHost.defaultGracefulShutdownSignals
+    ) -> ServiceGroup {
+        publisher.start()
+        return ServiceHost.makeGroup(
+            opsServer: opsServer,
+            services: [postgres, publisher, migrations, AfterMigrations(migrations, outboxRelay)] + stageServices,
+            logger: logger,
+            gracefulShutdownSignals: gracefulShutdownSignals
+        )
+    }
+}

@@ -1,0 +1,187 @@
+#!/usr/bin/env bash
+# A private PostgreSQL cluster (Debian's postgresql, version 15 preferred) on 127.0.0.1, with its data
+# under $OPEN137_STACK_DIR/postgres, trust authentication for user `postgres`, and a database `open137`.
+# Usage: infra/local/postgres.sh {start|stop|status}
+#
+# Environment (all optional):
+#   OPEN137_STACK_DIR  stack directory (default .local/run, relative to the repo root)
+#   OPEN137_PG_PORT    port (default 5442; when unset, the port this stack last started with)
+#   OPEN137_PG_BIN     PostgreSQL bin directory (default /usr/lib/postgresql/15/bin, else the newest installed)
+set -euo pipefail
+OPEN137_LOG_TAG="postgres"
+# shellcheck source=infra/local/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+STACK="$(stack_dir)"
+PG_DIR="$STACK/postgres"          # owned by the server's user; holds the socket and the log
+DATA="$PG_DIR/data"
+SERVER_ENV="$PG_DIR/server.env"
+PG_LOG="$PG_DIR/postgres.log"
+DATABASE=open137
+
+find_pg_bin() {
+    if [[ -n "${OPEN137_PG_BIN:-}" ]]; then
+        echo "$OPEN137_PG_BIN"
+    elif [[ -x /usr/lib/postgresql/15/bin/initdb ]]; then
+        echo /usr/lib/postgresql/15/bin
+    else
+        local dir
+        dir="$(printf '%s\n' /usr/lib/postgresql/*/bin | grep -v '\*' | sort -V | tail -n1 || true)"
+        echo "${dir:-/usr/lib/postgresql/15/bin}"
+    fi
+}
+
+ensure_installed() {
+    PG_BIN="$(find_pg_bin)"
+    if [[ ! -x "$PG_BIN/initdb" ]]; then
+        apt_install postgresql
+        PG_BIN="$(find_pg_bin)"
+    fi
+    [[ -x "$PG_BIN/initdb" && -x "$PG_BIN/pg_ctl" ]] || die "PostgreSQL not found in $PG_BIN (set OPEN137_PG_BIN)"
+    command -v psql >/dev/null 2>&1 || [[ -x "$PG_BIN/psql" ]] || apt_install postgresql-client
+}
+
+# The server refuses to run as root: as root we run it as the `postgres` user; otherwise as ourselves.
+SERVER_USER=""
+as_server() {
+    if [[ $EUID -eq 0 ]]; then
+        runuser -u "$SERVER_USER" -- "$@"
+    else
+        "$@"
+    fi
+}
+
+pick_user() {
+    if [[ $EUID -eq 0 ]]; then
+        SERVER_USER=postgres
+        id -u postgres >/dev/null 2>&1 || die "user 'postgres' does not exist (install the postgresql package)"
+    else
+        SERVER_USER="$(id -un)"
+    fi
+}
+
+load_settings() {
+    local SAVED_PORT=""
+    read_env_file "$SERVER_ENV" SAVED_
+    PORT="${OPEN137_PG_PORT:-${SAVED_PORT:-5442}}"
+    check_port OPEN137_PG_PORT "$PORT"
+}
+
+# The port the running server really uses (line 4 of postmaster.pid), or empty.
+running_port() { if [[ -f "$DATA/postmaster.pid" ]]; then sed -n 4p "$DATA/postmaster.pid" | tr -dc '0-9'; fi; }
+
+is_running() {
+    [[ -f "$DATA/PG_VERSION" ]] || return 1
+    local pid
+    pid="$(read_pid "$DATA/postmaster.pid")"
+    pid_alive "$pid" && as_server "$PG_BIN/pg_ctl" -D "$DATA" status >/dev/null 2>&1
+}
+
+psql_cmd() {
+    local psql=psql
+    command -v psql >/dev/null 2>&1 || psql="$PG_BIN/psql"
+    "$psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$1" -U postgres "${@:2}"
+}
+
+ensure_database() {
+    local port=$1 exists
+    exists="$(psql_cmd "$port" -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$DATABASE'")"
+    if [[ "$exists" != 1 ]]; then
+        psql_cmd "$port" -d postgres -c "CREATE DATABASE $DATABASE" >/dev/null
+        log "created database $DATABASE"
+    fi
+}
+
+print_summary() {
+    local port=$1
+    log "server pid $(read_pid "$DATA/postmaster.pid") on postgres://postgres@127.0.0.1:$port/$DATABASE"
+    log "data $DATA (log $PG_LOG)"
+}
+
+cmd_start() {
+    ensure_installed
+    pick_user
+    load_settings
+    local started=$SECONDS
+    mkdir -p "$PG_DIR"
+    if [[ $EUID -eq 0 ]]; then
+        chown "$SERVER_USER:" "$PG_DIR"
+    fi
+    chmod 700 "$PG_DIR"
+
+    if is_running; then
+        local port
+        port="$(running_port)"
+        [[ "$port" == "$PORT" ]] || log "warning: already running on port $port (not $PORT); reusing it"
+        log "already running"
+        ensure_database "$port"
+        print_summary "$port"
+        return 0
+    fi
+
+    if [[ ! -f "$DATA/PG_VERSION" ]]; then
+        log "initdb $DATA"
+        rm -rf "$DATA"
+        as_server "$PG_BIN/initdb" -D "$DATA" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 \
+            > "$PG_DIR/initdb.log" 2>&1 \
+            || { tail -n 20 "$PG_DIR/initdb.log" >&2; die "initdb failed; see $PG_DIR/initdb.log"; }
+    fi
+
+    require_free_port "$PORT" OPEN137_PG_PORT "PostgreSQL"
+    write_env_file "$SERVER_ENV" "PORT=$PORT"
+    log "starting on 127.0.0.1:$PORT (data $DATA)"
+    if ! as_server "$PG_BIN/pg_ctl" -D "$DATA" -l "$PG_LOG" -w -t 60 \
+        -o "-p $PORT -c listen_addresses=127.0.0.1 -k $PG_DIR" start >/dev/null; then
+        tail -n 20 "$PG_LOG" >&2 || true
+        die "PostgreSQL failed to start; see $PG_LOG"
+    fi
+    ensure_database "$PORT"
+    log "ready in $((SECONDS - started)) s"
+    print_summary "$PORT"
+}
+
+cmd_stop() {
+    if [[ ! -f "$DATA/PG_VERSION" ]]; then
+        log "nothing to stop (no cluster under $PG_DIR)"
+        return 0
+    fi
+    ensure_installed
+    pick_user
+    local started=$SECONDS
+    if is_running; then
+        log "stopping server pid $(read_pid "$DATA/postmaster.pid")"
+        as_server "$PG_BIN/pg_ctl" -D "$DATA" -m fast -w -t 60 stop >/dev/null \
+            || die "pg_ctl stop failed; see $PG_LOG"
+    else
+        log "server is not running"
+    fi
+    log "stopped in $((SECONDS - started)) s"
+}
+
+cmd_status() {
+    if [[ ! -f "$DATA/PG_VERSION" ]]; then
+        log "not started (no cluster under $PG_DIR)"
+        return 3
+    fi
+    ensure_installed
+    pick_user
+    if is_running; then
+        local port
+        port="$(running_port)"
+        if psql_cmd "$port" -d "$DATABASE" -tAc 'SELECT 1' >/dev/null 2>&1; then
+            print_summary "$port"
+            return 0
+        fi
+        log "server runs but does not answer on port $port"
+        return 1
+    fi
+    log "stopped"
+    return 3
+}
+
+case "${1:-}" in
+    start) cmd_start ;;
+    stop) cmd_stop ;;
+    status) cmd_status ;;
+    *) echo "usage: $0 {start|stop|status}" >&2; exit 2 ;;
+esac

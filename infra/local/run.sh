@@ -1,0 +1,350 @@
+#!/usr/bin/env bash
+# `make run`: set everything up on this machine and run the five services until Ctrl-C.
+#   infra/local/run.sh [start]   stack, release build, migrations, topology, services; waits; Ctrl-C stops all
+#   infra/local/run.sh stop      stops a running `make run` (its services, then its stack)
+#
+# Environment (all optional):
+#   WORKERS=N                  copies of classifier, router, notifier and council-audit (default 1)
+#   LOG_LEVEL                  passed to every service (default info)
+#   INTAKE_PORT, COUNCIL_PORT  public HTTP ports of intake and council-audit (default 8137, 8138)
+#   OPEN137_OPS_BASE_PORT      ops ports are base+1..base+5 (default 9100), copy i adds 10*i
+#   OPEN137_STOP_TIMEOUT       seconds a service gets to stop after SIGTERM (default 20)
+#   OPEN137_BIN_DIR            where the release binaries are (default .build/release)
+#   OPEN137_STACK_DIR, OPEN137_AMQP_PORT, OPEN137_PG_PORT, ...  see stack.sh (default .local/run)
+# Files: .local/run/keys.env (development keys, made once), .local/run/logs/<service>.log,
+#        .local/stack.env (URLs and keys for clients), .local/run/pids/ (what `stop` stops).
+set -euo pipefail
+OPEN137_LOG_TAG="run"
+# shellcheck source=infra/local/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$OPEN137_ROOT"
+
+export OPEN137_STACK_DIR="${OPEN137_STACK_DIR:-.local/run}"
+STACK="$(stack_dir)"
+RUN_PID_FILE="$STACK/run.pid"
+PID_DIR="$STACK/pids"
+LOG_DIR="$STACK/logs"
+KEYS_ENV="$STACK/keys.env"
+CLIENT_ENV="$OPEN137_ROOT/.local/stack.env"
+BIN="${OPEN137_BIN_DIR:-$OPEN137_ROOT/.build/release}"
+STOP_TIMEOUT="${OPEN137_STOP_TIMEOUT:-20}"
+
+SERVICES=(intake classifier router notifier council-audit)
+# Services that run WORKERS copies; intake runs once (it owns the public port).
+SCALED=" classifier router notifier council-audit "
+
+# ---------------------------------------------------------------------------------------------------
+# stop: used by `make stop`, and by the trap below.
+
+# stop_services [verify|trust] — SIGTERM every service we recorded, wait, then SIGKILL what is left.
+# `verify` (for pids recorded by another run) only signals processes running this checkout's binaries.
+stop_services() {
+    local mode=${1:-verify}
+    [[ -d "$PID_DIR" ]] || return 0
+    local file pid pids=() names=()
+    for file in "$PID_DIR"/*.pid; do
+        [[ -e "$file" ]] || continue
+        pid="$(read_pid "$file")"
+        if pid_alive "$pid" && { [[ "$mode" == trust ]] || is_our_service "$pid"; }; then
+            kill -TERM "$pid" 2>/dev/null || true
+            pids+=("$pid"); names+=("$(basename "$file" .pid)")
+        fi
+    done
+    if (( ${#pids[@]} > 0 )); then
+        log "stopping ${names[*]} (SIGTERM, up to ${STOP_TIMEOUT} s)"
+    fi
+    local deadline=$((SECONDS + STOP_TIMEOUT)) i
+    for i in "${!pids[@]}"; do
+        while pid_alive "${pids[$i]}" && (( SECONDS < deadline )); do
+            sleep 0.2
+        done
+        if pid_alive "${pids[$i]}"; then
+            log "warning: ${names[$i]} (pid ${pids[$i]}) did not stop in ${STOP_TIMEOUT} s; sending SIGKILL"
+            kill -KILL "${pids[$i]}" 2>/dev/null || true
+        fi
+        # Reap our own children (a no-op for pids of another run).
+        wait "${pids[$i]}" 2>/dev/null || true
+    done
+    rm -f "$PID_DIR"/*.pid
+}
+
+# is_our_service PID — the process runs one of the binaries in $BIN (judged by its command line).
+is_our_service() {
+    local cmdline
+    [[ -r "/proc/$1/cmdline" ]] || return 0   # no /proc: trust the pid file
+    cmdline="$(tr '\0' ' ' < "/proc/$1/cmdline" 2>/dev/null || true)"
+    [[ "$cmdline" == *"$BIN/"* ]]
+}
+
+# is_run_process PID — PID is a running `run.sh` (a stale pid file may name a reused pid).
+is_run_process() {
+    pid_alive "$1" && [[ "$1" != "$$" ]] || return 1
+    [[ -r "/proc/$1/cmdline" ]] || return 0
+    [[ "$(tr '\0' ' ' < "/proc/$1/cmdline" 2>/dev/null)" == *run.sh* ]]
+}
+
+cmd_stop() {
+    local pid
+    pid="$(read_pid "$RUN_PID_FILE")"
+    if is_run_process "$pid"; then
+        log "asking make run (pid $pid) to stop"
+        kill -TERM "$pid" 2>/dev/null || true
+        if wait_pid_gone "$pid" $((STOP_TIMEOUT + 60)); then
+            return 0
+        fi
+        log "warning: make run (pid $pid) did not finish; stopping its services and stack directly"
+    fi
+    stop_services
+    "$OPEN137_LOCAL_DIR/stack.sh" stop
+    rm -f "$RUN_PID_FILE"
+}
+
+# ---------------------------------------------------------------------------------------------------
+# start
+
+check_int() {
+    if ! [[ "$2" =~ ^[0-9]+$ ]] || (( $2 < ${3:-0} )); then die "$1=$2 must be an integer >= ${3:-0}"; fi
+}
+
+random_key() { od -An -N24 -tx1 /dev/urandom | tr -d ' \n'; }
+
+ops_port() {  # ops_port SERVICE COPY
+    local base=$OPS_BASE
+    case "$1" in
+        intake) base=$((OPS_BASE + 1)) ;;
+        classifier) base=$((OPS_BASE + 2)) ;;
+        router) base=$((OPS_BASE + 3)) ;;
+        notifier) base=$((OPS_BASE + 4)) ;;
+        council-audit) base=$((OPS_BASE + 5)) ;;
+    esac
+    echo $((base + 10 * $2))
+}
+
+copies_of() { if [[ "$SCALED" == *" $1 "* ]]; then echo "$WORKERS"; else echo 1; fi; }
+
+instance_name() { if (( $2 == 0 )); then echo "$1"; else echo "$1-$(($2 + 1))"; fi; }
+
+# Service ports are checked before the (long) build, so a clash fails fast and names its variable.
+check_service_ports() {
+    require_free_port "$INTAKE_PORT" INTAKE_PORT "intake HTTP"
+    require_free_port "$COUNCIL_PORT" COUNCIL_PORT "council-audit HTTP"
+    local name i port
+    for name in "${SERVICES[@]}"; do
+        for ((i = 0; i < $(copies_of "$name"); i++)); do
+            port="$(ops_port "$name" "$i")"
+            check_port OPEN137_OPS_BASE_PORT "$port"
+            require_free_port "$port" OPEN137_OPS_BASE_PORT "ops port of $(instance_name "$name" "$i")"
+            if [[ "$name" == council-audit ]] && (( i > 0 )); then
+                require_free_port $((COUNCIL_PORT + 10 * i)) COUNCIL_PORT "HTTP port of $(instance_name "$name" "$i")"
+            fi
+        done
+    done
+}
+
+ensure_keys() {
+    if [[ ! -s "$KEYS_ENV" ]]; then
+        (umask 077; write_env_file "$KEYS_ENV" \
+            "OPEN137_API_KEY=$(random_key)" "OPEN137_COUNCIL_KEY=$(random_key)")
+        log "generated development keys in $KEYS_ENV"
+    fi
+    chmod 600 "$KEYS_ENV"
+    local K_OPEN137_API_KEY="" K_OPEN137_COUNCIL_KEY=""
+    read_env_file "$KEYS_ENV" K_
+    [[ -n "$K_OPEN137_API_KEY" && -n "$K_OPEN137_COUNCIL_KEY" ]] || die "$KEYS_ENV lacks a key; delete it to regenerate"
+    API_KEY="$K_OPEN137_API_KEY"
+    COUNCIL_KEY="$K_OPEN137_COUNCIL_KEY"
+}
+
+load_stack_env() {
+    local S_AMQP_URL="" S_DATABASE_URL="" S_RABBITMQ_MANAGEMENT_URL="" S_RABBITMQ_PROMETHEUS_URL=""
+    read_env_file "$STACK/stack.env" S_
+    [[ -n "$S_AMQP_URL" && -n "$S_DATABASE_URL" ]] || die "$STACK/stack.env lacks AMQP_URL or DATABASE_URL"
+    export AMQP_URL="$S_AMQP_URL" DATABASE_URL="$S_DATABASE_URL"
+    MANAGEMENT_URL="$S_RABBITMQ_MANAGEMENT_URL"
+    PROMETHEUS_URL="$S_RABBITMQ_PROMETHEUS_URL"
+}
+
+# start_service NAME COPY — start one copy in its own session (so Ctrl-C reaches only this script,
+# which then stops everything in order); record its pid.
+start_service() {
+    local name=$1 i=$2 instance ops log_file
+    instance="$(instance_name "$name" "$i")"
+    ops="$(ops_port "$name" "$i")"
+    log_file="$LOG_DIR/$instance.log"
+    local env=(AMQP_URL="$AMQP_URL" DATABASE_URL="$DATABASE_URL" OPS_PORT="$ops" LOG_LEVEL="$LOG_LEVEL")
+    case "$name" in
+        intake) env+=(INTAKE_PORT="$INTAKE_PORT" OPEN137_API_KEY="$API_KEY") ;;
+        council-audit) env+=(COUNCIL_PORT=$((COUNCIL_PORT + 10 * i)) OPEN137_COUNCIL_KEY="$COUNCIL_KEY") ;;
+    esac
+    printf '\n=== %s started %s (OPS_PORT=%s) ===\n' "$instance" "$(date -u +%FT%TZ)" "$ops" >> "$log_file"
+    # Only this copy's own keys: the caller's INTAKE_PORT, keys etc. do not leak into the other services.
+    env -u OPS_PORT -u INTAKE_PORT -u COUNCIL_PORT -u OPEN137_API_KEY -u OPEN137_COUNCIL_KEY \
+        "${env[@]}" setsid "$BIN/$name" >> "$log_file" 2>&1 < /dev/null &
+    local pid=$!
+    echo "$pid" > "$PID_DIR/$instance.pid"
+    PIDS+=("$pid"); NAMES+=("$instance"); OPS_URLS+=("http://127.0.0.1:$ops")
+}
+
+# wait_healthy — poll every /health until it answers or the service dies (warn after 60 s).
+wait_healthy() {
+    local deadline=$((SECONDS + 60)) i pending
+    while :; do
+        pending=()
+        for i in "${!PIDS[@]}"; do
+            pid_alive "${PIDS[$i]}" || fail_service "$i"
+            curl -fsS -m 2 -o /dev/null "${OPS_URLS[$i]}/health" 2>/dev/null || pending+=("${NAMES[$i]}")
+        done
+        (( ${#pending[@]} == 0 )) && return 0
+        if (( SECONDS >= deadline )); then
+            log "warning: no /health answer yet from: ${pending[*]} (see $LOG_DIR)"
+            return 0
+        fi
+        sleep 0.5
+    done
+}
+
+# fail_service INDEX [STATUS] — a service exited on its own: show its log, stop everything, fail.
+fail_service() {
+    local i=$1 status=${2:-}
+    if [[ -z "$status" ]]; then
+        status=0; wait "${PIDS[$i]}" 2>/dev/null || status=$?
+    fi
+    log "error: ${NAMES[$i]} exited (status $status); last lines of $LOG_DIR/${NAMES[$i]}.log:"
+    tail -n 20 "$LOG_DIR/${NAMES[$i]}.log" >&2 || true
+    shutdown 1
+}
+
+# run_fg [--keep] CMD... — run a set-up step as a child and wait for it, so that Ctrl-C or `make stop`
+# interrupts the wait at once. On shutdown the step gets SIGTERM, unless --keep (then it may finish:
+# a half-started stack is better stopped after its start returns).
+FG_PID=""; FG_KEEP=""
+run_fg() {
+    FG_KEEP=""
+    if [[ "$1" == --keep ]]; then FG_KEEP=1; shift; fi
+    "$@" &
+    FG_PID=$!
+    local rc=0
+    wait "$FG_PID" || rc=$?
+    FG_PID=""
+    return "$rc"
+}
+
+SHUTTING_DOWN=""
+shutdown() {
+    local rc=${1:-0}
+    [[ -z "$SHUTTING_DOWN" ]] || exit "$rc"
+    SHUTTING_DOWN=1
+    trap '' INT TERM
+    echo >&2
+    log "shutting down"
+    if pid_alive "$FG_PID"; then
+        [[ -n "$FG_KEEP" ]] || kill -TERM "$FG_PID" 2>/dev/null || true
+        wait "$FG_PID" 2>/dev/null || true
+    fi
+    stop_services trust
+    "$OPEN137_LOCAL_DIR/stack.sh" stop || rc=1
+    rm -f "$RUN_PID_FILE"
+    log "all stopped"
+    exit "$rc"
+}
+
+cmd_start() {
+    WORKERS="${WORKERS:-1}"; check_int WORKERS "$WORKERS" 1
+    LOG_LEVEL="${LOG_LEVEL:-info}"
+    INTAKE_PORT="${INTAKE_PORT:-8137}"; check_port INTAKE_PORT "$INTAKE_PORT"
+    COUNCIL_PORT="${COUNCIL_PORT:-8138}"; check_port COUNCIL_PORT "$COUNCIL_PORT"
+    OPS_BASE="${OPEN137_OPS_BASE_PORT:-9100}"; check_port OPEN137_OPS_BASE_PORT "$OPS_BASE"
+    check_int OPEN137_STOP_TIMEOUT "$STOP_TIMEOUT" 1
+
+    mkdir -p "$STACK" "$PID_DIR" "$LOG_DIR"
+    local other
+    other="$(read_pid "$RUN_PID_FILE")"
+    if is_run_process "$other"; then
+        die "make run is already running (pid $other); stop it with 'make stop'"
+    fi
+    stop_services   # leftovers of a run that was killed hard
+    echo "$$" > "$RUN_PID_FILE"
+    # Ctrl-C and `make stop` are the normal way to end `make run`: an orderly stop exits 0.
+    trap 'shutdown 0' INT TERM
+
+    check_service_ports
+    run_fg --keep "$OPEN137_LOCAL_DIR/stack.sh" start || { log "error: the local stack did not start"; shutdown 1; }
+    load_stack_env
+    ensure_keys
+
+    log "swift build -c release"
+    run_fg swift build -c release || { log "error: swift build failed"; shutdown 1; }
+    local name
+    for name in open137 "${SERVICES[@]}"; do
+        [[ -x "$BIN/$name" ]] || { log "error: $BIN/$name was not built"; shutdown 1; }
+    done
+
+    export LOG_LEVEL
+    log "open137 migrate"
+    run_fg "$BIN/open137" migrate || { log "error: open137 migrate failed"; shutdown 1; }
+    log "open137 topology declare"
+    run_fg "$BIN/open137" topology declare || { log "error: open137 topology declare failed"; shutdown 1; }
+
+    PIDS=(); NAMES=(); OPS_URLS=()
+    local i
+    for name in "${SERVICES[@]}"; do
+        for ((i = 0; i < $(copies_of "$name"); i++)); do
+            start_service "$name" "$i"
+        done
+    done
+
+    local intake_url="http://127.0.0.1:$INTAKE_PORT" council_url="http://127.0.0.1:$COUNCIL_PORT"
+    local ops_list
+    ops_list="$(IFS=,; echo "${OPS_URLS[*]}")"
+    mkdir -p "$(dirname "$CLIENT_ENV")"
+    (umask 077; write_env_file "$CLIENT_ENV" \
+        "AMQP_URL=$AMQP_URL" \
+        "DATABASE_URL=$DATABASE_URL" \
+        "INTAKE_URL=$intake_url" \
+        "COUNCIL_URL=$council_url" \
+        "OPEN137_API_KEY=$API_KEY" \
+        "OPEN137_COUNCIL_KEY=$COUNCIL_KEY" \
+        "RABBITMQ_MANAGEMENT_URL=$MANAGEMENT_URL" \
+        "RABBITMQ_PROMETHEUS_URL=$PROMETHEUS_URL" \
+        "INTAKE_OPS_URL=http://127.0.0.1:$(ops_port intake 0)" \
+        "CLASSIFIER_OPS_URL=http://127.0.0.1:$(ops_port classifier 0)" \
+        "ROUTER_OPS_URL=http://127.0.0.1:$(ops_port router 0)" \
+        "NOTIFIER_OPS_URL=http://127.0.0.1:$(ops_port notifier 0)" \
+        "COUNCIL_AUDIT_OPS_URL=http://127.0.0.1:$(ops_port council-audit 0)" \
+        "OPS_URLS=$ops_list" \
+        "OPEN137_STACK_DIR=$STACK")
+
+    wait_healthy
+    {
+        echo
+        echo "Open137 is running (WORKERS=$WORKERS). Ctrl-C stops everything."
+        echo "  intake           $intake_url"
+        echo "  council          $council_url"
+        echo "  rabbitmq         $AMQP_URL"
+        [[ -z "$MANAGEMENT_URL" ]] || echo "  management       $MANAGEMENT_URL (guest/guest)"
+        echo "  postgres         $DATABASE_URL"
+        for i in "${!NAMES[@]}"; do
+            printf '  %-16s %s/health /ready /metrics\n' "${NAMES[$i]}" "${OPS_URLS[$i]}"
+        done
+        echo "  environment      .local/stack.env (URLs and development keys)"
+        echo "  logs             ${LOG_DIR#"$OPEN137_ROOT"/}/"
+        echo
+    } >&2
+
+    # Wait for Ctrl-C (the trap), or for a service to die (then stop everything and fail).
+    local done_pid status
+    while :; do
+        done_pid=""; status=0
+        wait -n -p done_pid "${PIDS[@]}" 2>/dev/null || status=$?
+        for i in "${!PIDS[@]}"; do
+            if [[ "${PIDS[$i]}" == "$done_pid" ]]; then fail_service "$i" "$status"; fi
+            pid_alive "${PIDS[$i]}" || fail_service "$i"
+        done
+    done
+}
+
+case "${1:-start}" in
+    start) cmd_start ;;
+    stop) cmd_stop ;;
+    *) echo "usage: $0 [start|stop]" >&2; exit 2 ;;
+esac

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# `make test`: a fresh, throwaway broker and database under .local/test, then `swift test` against them.
+# The stack is always stopped afterwards; the exit status is swift test's (or the build's).
+#
+# Environment (all optional):
+#   OPEN137_TEST_AMQP_PORT  AMQP port of the test broker (default 5692; other broker ports derive from it)
+#   OPEN137_TEST_PG_PORT    port of the test database (default 5452)
+#   SWIFT_TEST_ARGS         extra arguments for `swift test`, e.g. "--filter MessagingTests"
+#   SWIFT_BUILD_ARGS        extra arguments for both `swift build --build-tests` and `swift test`
+#
+# Exported to the tests: AMQP_URL, DATABASE_URL, RABBITMQ_MANAGEMENT_URL, RABBITMQ_PROMETHEUS_URL,
+# OPEN137_STACK_DIR, OPEN137_AMQP_PORT, OPEN137_PG_PORT, OPEN137_RABBITMQ_MGMT_PORT,
+# OPEN137_RABBITMQ_PROMETHEUS_PORT, OPEN137_RABBITMQ_DIST_PORT, OPEN137_EPMD_PORT, OPEN137_REPO_ROOT —
+# enough for a test to restart the broker with `infra/local/rabbitmq.sh stop` / `start`.
+set -euo pipefail
+OPEN137_LOG_TAG="test"
+# shellcheck source=infra/local/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$OPEN137_ROOT"
+
+# Always .local/test: this script wipes it.
+export OPEN137_STACK_DIR="$OPEN137_ROOT/.local/test"
+STACK="$OPEN137_STACK_DIR"
+export OPEN137_AMQP_PORT="${OPEN137_TEST_AMQP_PORT:-5692}"
+export OPEN137_PG_PORT="${OPEN137_TEST_PG_PORT:-5452}"
+check_port OPEN137_TEST_AMQP_PORT "$OPEN137_AMQP_PORT"
+check_port OPEN137_TEST_PG_PORT "$OPEN137_PG_PORT"
+# Ports of the run stack must not leak into the test stack: derive them from the test AMQP port.
+unset OPEN137_RABBITMQ_MGMT_PORT OPEN137_RABBITMQ_PROMETHEUS_PORT OPEN137_RABBITMQ_DIST_PORT OPEN137_EPMD_PORT
+export OPEN137_REPO_ROOT="$OPEN137_ROOT"
+
+read -r -a build_args <<< "${SWIFT_BUILD_ARGS:-}"
+read -r -a test_args <<< "${SWIFT_TEST_ARGS:-}"
+
+STACK_STARTED=""
+# shellcheck disable=SC2317  # invoked by the EXIT trap
+cleanup() {
+    local rc=$?
+    trap - EXIT INT TERM
+    if [[ -n "${BUILD_PID:-}" ]] && pid_alive "$BUILD_PID"; then
+        kill -TERM "$BUILD_PID" 2>/dev/null || true
+        wait "$BUILD_PID" 2>/dev/null || true
+    fi
+    if [[ -n "$STACK_STARTED" ]]; then
+        [[ -z "${STACK_PID:-}" ]] || wait "$STACK_PID" 2>/dev/null || true
+        "$OPEN137_LOCAL_DIR/stack.sh" stop || log "warning: the test stack did not stop cleanly"
+    fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# A fresh stack every run: stop whatever an earlier run left, then wipe its data.
+if [[ -d "$STACK" ]]; then
+    "$OPEN137_LOCAL_DIR/stack.sh" stop >/dev/null 2>&1 || true
+    rm -rf "$STACK"
+fi
+mkdir -p "$STACK"
+
+# The stack starts (about 10 s) while the tests build; its output goes to a log shown on failure.
+STACK_STARTED=1
+started=$SECONDS
+"$OPEN137_LOCAL_DIR/stack.sh" start > "$STACK/stack-start.log" 2>&1 &
+STACK_PID=$!
+
+log "swift build --build-tests ${build_args[*]}"
+swift build --build-tests "${build_args[@]}" &
+BUILD_PID=$!
+
+# Whichever finishes first: a stack that fails stops the build at once (no waiting minutes for it).
+build_rc="" stack_rc=""
+while [[ -z "$build_rc" || -z "$stack_rc" ]]; do
+    done_pid="" rc=0 pending=()
+    [[ -z "$BUILD_PID" ]] || pending+=("$BUILD_PID")
+    [[ -z "$STACK_PID" ]] || pending+=("$STACK_PID")
+    wait -n -p done_pid "${pending[@]}" || rc=$?
+    if [[ "$done_pid" == "$STACK_PID" ]]; then
+        stack_rc=$rc; STACK_PID=""
+        if (( stack_rc != 0 )); then
+            cat "$STACK/stack-start.log" >&2
+            log "error: the test stack did not start (make test takes its ports from OPEN137_TEST_AMQP_PORT and OPEN137_TEST_PG_PORT)"
+            exit 1
+        fi
+    elif [[ "$done_pid" == "$BUILD_PID" ]]; then
+        build_rc=$rc; BUILD_PID=""
+    else
+        die "internal: wait returned for an unknown process ($done_pid, status $rc)"
+    fi
+done
+(( build_rc == 0 )) || { log "error: swift build --build-tests failed (status $build_rc)"; exit "$build_rc"; }
+
+set -a
+# shellcheck source=/dev/null
+source "$STACK/stack.env"
+set +a
+log "stack ready (AMQP $AMQP_URL, database $DATABASE_URL); $((SECONDS - started)) s since start"
+
+log "swift test ${build_args[*]} ${test_args[*]}"
+test_rc=0
+swift test "${build_args[@]}" "${test_args[@]}" || test_rc=$?
+if (( test_rc == 0 )); then
+    log "tests passed"
+else
+    log "tests failed (status $test_rc); broker log: $STACK/rabbitmq/log, database log: $STACK/postgres/postgres.log"
+fi
+exit "$test_rc"
