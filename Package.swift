@@ -108,8 +108,18 @@ let package = Package(
             path: "Tests/TestSupport"
         ),
         .testTarget(name: "MessagingTests", dependencies: ["Messaging", "Events", "TestSupport"], path: "Tests/MessagingTests"),
+        // Broker restarts and alarms: run alone, after the others (`make test` runs them as a second phase).
+        .testTarget(name: "FaultTests", dependencies: ["Messaging", "Events", "Persistence", "TestSupport"], path: "Tests/FaultTests"),
         .testTarget(name: "EventsTests", dependencies: ["Events", "Messaging", "TestSupport", .product(name: "Yams", package: "Yams")], path: "Tests/EventsTests"),
-        .testTarget(name: "PersistenceTests", dependencies: ["Persistence", "Events", "Messaging", "TestSupport"], path: "Tests/PersistenceTests"),
+        .testTarget(
+            name: "PersistenceTests",
+            dependencies: [
+                "Persistence", "Events", "Messaging", "TestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Tests/PersistenceTests"
+        ),
         .testTarget(name: "ServiceSupportTests", dependencies: ["ServiceSupport", "TestSupport"], path: "Tests/ServiceSupportTests"),
         .testTarget(
             name: "ServicesTests",

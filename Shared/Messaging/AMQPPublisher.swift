@@ -14,7 +14,7 @@ public final class AMQPPublisher: MessagePublishing, Service {
     public init(
         configuration: AMQPConfiguration,
         topology: Topology = Topology(),
-        confirmWindow: Int = 256,
+        confirmWindow: Int = 1024,
         publishTimeout: Duration = .seconds(30),
         logger: Logger
     ) {

@@ -150,7 +150,6 @@ final class ConnectionLoop {
             return .failure(Self.statusError(status, "settling delivery \(tag)"))
         }
         unsettled -= 1
-        logger.trace("settled", metadata: ["tag": "\(tag)"])
         return .success(())
     }
 
@@ -521,7 +520,6 @@ final class ConnectionLoop {
             if let error = Self.replyError(reply, "reading a delivery", code: .connectionClosed) { throw error }
             defer { amqp_destroy_message(&message) }
             unsettled += 1
-            logger.trace("delivery", metadata: ["tag": "\(deliver.delivery_tag)"])
             let delivery = makeDelivery(deliver, message)
             connection.deliveries?.yield(delivery)
         case AMQP_BASIC_CANCEL_OK_METHOD:

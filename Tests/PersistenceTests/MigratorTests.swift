@@ -125,6 +125,30 @@ struct MigratorTests {
         }
     }
 
+    @Test("each service's migrations folder applies to a fresh schema, twice without change", arguments: [
+        "Services/Intake/IntakeService/Migrations",
+        "Services/Classifier/ClassifierService/Migrations",
+        "Services/Router/RouterService/Migrations",
+        "Services/Notifier/NotifierService/Migrations",
+        "Services/CouncilAudit/CouncilAuditService/Migrations",
+    ])
+    func serviceMigrationsApply(folder: String) async throws {
+        let migrations = try Migration.load(from: URL(fileURLWithPath: try RepositoryFiles.path(folder)))
+        #expect(migrations.first?.description == "0001_schema")
+        try await TestDatabase.withClient { client in
+            try await TestDatabase.withSchema("svc", client: client, migrate: false) { schema in
+                let migrator = Migrator(client: client, logger: logger)
+                let first = try await migrator.migrate(schema: schema, migrations: migrations)
+                #expect(first.applied.count == migrations.count + 1)
+                #expect(try await migrator.migrate(schema: schema, migrations: migrations).applied.isEmpty)
+                // The files name no schema: the comment landed on the fresh one.
+                #expect(try await TestDatabase.scalar(
+                    "SELECT count(*) FROM pg_namespace WHERE nspname = \(schema) AND obj_description(oid, 'pg_namespace') LIKE 'Open137 %'",
+                    client: client) == 1)
+            }
+        }
+    }
+
     @Test("schema names that are not plain identifiers are refused before any SQL runs")
     func invalidSchemaName() async throws {
         try await TestDatabase.withClient { client in

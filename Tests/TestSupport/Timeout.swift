@@ -2,6 +2,8 @@
 public struct TimedOut: Error, CustomStringConvertible {
     /// What was being waited for.
     public let what: String
+    /// Creates the error.
+    public init(what: String) { self.what = what }
     public var description: String { "timed out waiting for \(what)" }
 }
 

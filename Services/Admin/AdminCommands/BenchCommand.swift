@@ -24,7 +24,7 @@ public struct MessagingBenchCommand: AsyncParsableCommand {
     @Option(help: "Messages published waiting for each confirm.")
     var sequentialMessages: Int = 2_000
     @Option(help: "Publisher confirms in flight at once.")
-    var window: Int = 256
+    var window: Int = 1024
     @Option(help: "Consumer prefetch.")
     var prefetch: UInt16 = 100
     @Option(help: "Body size in bytes.")

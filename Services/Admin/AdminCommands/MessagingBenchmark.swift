@@ -33,7 +33,7 @@ public struct MessagingBenchmark: Sendable {
     public var messageBytes: Int
 
     /// Creates a benchmark with the defaults.
-    public init(configuration: AMQPConfiguration, pipelinedCount: Int = 50_000, sequentialCount: Int = 2_000, confirmWindow: Int = 256, prefetch: UInt16 = 100, messageBytes: Int = 500) {
+    public init(configuration: AMQPConfiguration, pipelinedCount: Int = 50_000, sequentialCount: Int = 2_000, confirmWindow: Int = 1024, prefetch: UInt16 = 100, messageBytes: Int = 500) {
         self.configuration = configuration
         self.pipelinedCount = pipelinedCount
         self.sequentialCount = sequentialCount
