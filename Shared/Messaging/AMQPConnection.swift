@@ -159,6 +159,8 @@ final class AMQPConnection: Sendable {
     /// Closes the connection: gracefully drains in-flight publishes and unsettled deliveries (bounded),
     /// or drops the socket at once (unacked deliveries go back to the queue).
     func close(graceful: Bool) async {
+        // A connection never started still has a thread to answer the close (it ends at once).
+        start()
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             send(.close(graceful: graceful, completion: { continuation.resume() }))
         }

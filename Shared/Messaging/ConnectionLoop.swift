@@ -414,7 +414,11 @@ final class ConnectionLoop {
         for (tag, entry) in inflight where entry.request.deadline <= now {
             inflight.removeValue(forKey: tag)
             failedCounter.increment()
-            entry.request.completion(.failure(AMQPError(.publishTimedOut, "no confirm before the deadline; the broker may or may not have the message")))
+            if let blockedReason {
+                entry.request.completion(.failure(AMQPError(.blocked, "broker blocked publishing (\(blockedReason)) past the publish deadline; the broker may or may not have the message")))
+            } else {
+                entry.request.completion(.failure(AMQPError(.publishTimedOut, "no confirm before the deadline; the broker may or may not have the message")))
+            }
         }
     }
 

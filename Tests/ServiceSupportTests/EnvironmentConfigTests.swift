@@ -4,7 +4,7 @@ import Testing
 @testable import ServiceSupport
 
 /// Reading and validating configuration from an environment dictionary.
-@Suite("EnvironmentConfig")
+@Suite("EnvironmentConfig", .timeLimit(.minutes(1)))
 struct EnvironmentConfigTests {
     @Test("required keys that are unset or empty are each named as missing")
     func missingKeys() throws {

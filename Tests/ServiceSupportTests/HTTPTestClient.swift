@@ -64,6 +64,16 @@ enum HTTPTestClient {
             .get()
     }
 
+    /// Waits up to `timeout` for `channel` to be closed and returns whether it was. Bounded by an
+    /// event-loop timer, since waiting on an `EventLoopFuture` ignores task cancellation.
+    static func waitUntilClosed(_ channel: any Channel, within timeout: Duration) async -> Bool {
+        let closed = channel.eventLoop.makePromise(of: Bool.self)
+        channel.closeFuture.whenComplete { _ in closed.succeed(true) }
+        let timer = channel.eventLoop.scheduleTask(in: TimeAmount(timeout)) { closed.succeed(false) }
+        defer { timer.cancel() }
+        return (try? await closed.futureResult.get()) ?? false
+    }
+
     /// Sends the request and reads until end of stream.
     private static func send(_ method: String, _ path: String, port: Int) async throws -> HTTPTestResponse {
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)

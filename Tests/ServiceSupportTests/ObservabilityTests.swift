@@ -6,7 +6,7 @@ import Testing
 @testable import ServiceSupport
 
 /// Once-per-process bootstraps of swift-metrics and swift-log, and the redacting log handler.
-@Suite("Observability")
+@Suite("Observability", .timeLimit(.minutes(1)))
 struct ObservabilityTests {
     @Test("MetricsBootstrap may be called repeatedly and always returns the registry swift-metrics reports into")
     func metricsBootstrap() {

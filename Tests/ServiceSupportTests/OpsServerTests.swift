@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOCore
 import Prometheus
 import ServiceLifecycle
 import Testing
@@ -7,7 +8,7 @@ import Testing
 @testable import ServiceSupport
 
 /// The ops HTTP server over real sockets on 127.0.0.1.
-@Suite("OpsServer")
+@Suite("OpsServer", .timeLimit(.minutes(1)))
 struct OpsServerTests {
     /// The logger handed to servers and groups.
     let logger = Logger(label: "ops-server-tests")
@@ -182,7 +183,57 @@ struct OpsServerTests {
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
             #expect(ContinuousClock.now - started < .seconds(3))
-            try await idle.closeFuture.get()
+            #expect(await HTTPTestClient.waitUntilClosed(idle, within: .seconds(5)), "the server did not close the idle connection")
+            try? await idle.close()
+        }
+    }
+
+    @Test("graceful shutdown closes idle connections at once, without waiting for the idle timeout")
+    func shutdownClosesIdleConnections() async throws {
+        let server = makeServer(idleTimeout: .seconds(60))
+        let group = ServiceHost.makeGroup(opsServer: server, services: [], logger: logger, gracefulShutdownSignals: [])
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            let port = try await waitUntilListening(server)
+            let idle = try await HTTPTestClient.openIdleConnection(port: port)
+            // Once this request is answered, the idle connection (accepted before it) is normally being served.
+            let health = try await HTTPTestClient.request("GET", "/health", port: port)
+            #expect(health.status == 200)
+            let started = ContinuousClock.now
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+            #expect(ContinuousClock.now - started < .seconds(10))
+            #expect(await HTTPTestClient.waitUntilClosed(idle, within: .seconds(10)), "the server did not close the idle connection")
+            try? await idle.close()
+        }
+    }
+
+    @Test("graceful shutdown racing connections being accepted closes every one of them and still returns")
+    func shutdownRacingNewConnections() async throws {
+        // With a long idle timeout only shutdown itself can close these connections. Shutting down while
+        // connections are being accepted used to leave some open forever (never registered after swift-nio
+        // dropped them) or crash ("Deinited NIOAsyncWriter without calling finish()").
+        for iteration in 0..<40 {
+            let server = makeServer(idleTimeout: .seconds(60))
+            let group = ServiceHost.makeGroup(opsServer: server, services: [], logger: logger, gracefulShutdownSignals: [])
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                let port = try await waitUntilListening(server)
+                var clients: [any Channel] = []
+                for _ in 0..<3 {
+                    clients.append(try await HTTPTestClient.openIdleConnection(port: port))
+                }
+                try await Task.sleep(for: .microseconds(Int.random(in: 0...3000)))
+                let started = ContinuousClock.now
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+                #expect(ContinuousClock.now - started < .seconds(10), "iteration \(iteration)")
+                for client in clients {
+                    let closed = await HTTPTestClient.waitUntilClosed(client, within: .seconds(10))
+                    #expect(closed, "iteration \(iteration): a client connection was left open after shutdown")
+                    try? await client.close()
+                }
+            }
         }
     }
 

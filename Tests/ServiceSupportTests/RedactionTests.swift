@@ -4,7 +4,7 @@ import Testing
 @testable import ServiceSupport
 
 /// Removing phone numbers, e-mail addresses and URL passwords from log text.
-@Suite("Redaction")
+@Suite("Redaction", .timeLimit(.minutes(1)))
 struct RedactionTests {
     @Test(
         "Iranian phone numbers are redacted in every common form",

@@ -4,7 +4,7 @@ import Testing
 @testable import ServiceSupport
 
 /// The configuration every service reads, and services' own extra keys.
-@Suite("ServiceConfiguration")
+@Suite("ServiceConfiguration", .timeLimit(.minutes(1)))
 struct ServiceConfigurationTests {
     /// A service's extra settings for the tests.
     struct SampleSettings: ServiceSettings {
@@ -123,7 +123,7 @@ struct ServiceConfigurationTests {
 }
 
 /// Parsing PostgreSQL URLs into postgres-nio configurations.
-@Suite("DatabaseURL")
+@Suite("DatabaseURL", .timeLimit(.minutes(1)))
 struct DatabaseURLTests {
     @Test("user, percent-encoded password, host, port and database are parsed")
     func components() throws {

@@ -6,7 +6,7 @@ import Testing
 @testable import ServiceSupport
 
 /// Running a service's ops server and parts in one ServiceGroup.
-@Suite("ServiceHost")
+@Suite("ServiceHost", .timeLimit(.minutes(1)))
 struct ServiceHostTests {
     /// The logger handed to the groups.
     let logger = Logger(label: "service-host-tests")

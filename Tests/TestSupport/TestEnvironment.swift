@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import Messaging
 
@@ -50,19 +53,27 @@ public enum TestEnvironment {
     public static func broker(_ arguments: String...) throws -> String {
         _ = try value("OPEN137_STACK_DIR")
         let script = try RepositoryFiles.path("infra/local/rabbitmq.sh")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [script] + arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: try RepositoryFiles.root())
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        guard process.terminationStatus == 0 else {
-            throw ScriptFailed(command: "rabbitmq.sh \(arguments.joined(separator: " "))", status: process.terminationStatus, output: text)
+        let root = try RepositoryFiles.root()
+        let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("open137-broker-\(UUID().uuidString).log").path
+        defer { try? FileManager.default.removeItem(atPath: outputPath) }
+        func quoted(_ word: String) -> String { "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+        // Output goes to a file, not a pipe (the broker started in the background would hold a pipe open),
+        // and the script is waited for with waitpid: Foundation's Process.waitUntilExit was seen to hang here.
+        let command = "cd \(quoted(root)) && exec bash \(quoted(script)) \(arguments.map(quoted).joined(separator: " ")) > \(quoted(outputPath)) 2>&1"
+        var pid: pid_t = 0
+        let words: [String] = ["/bin/bash", "-c", command]
+        let argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        let spawned = posix_spawn(&pid, "/bin/bash", nil, nil, argv, environ)
+        guard spawned == 0 else {
+            throw ScriptFailed(command: "rabbitmq.sh \(arguments.joined(separator: " "))", status: spawned, output: "posix_spawn failed")
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        let exitStatus = (status >> 8) & 0xff
+        let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+        guard exitStatus == 0 else {
+            throw ScriptFailed(command: "rabbitmq.sh \(arguments.joined(separator: " "))", status: exitStatus, output: text)
         }
         return text
     }

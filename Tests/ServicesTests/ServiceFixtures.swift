@@ -1,0 +1,82 @@
+import ClassifierService
+import CouncilAuditService
+import Foundation
+import IntakeService
+import NotifierService
+import RouterService
+import ServiceLifecycle
+import ServiceSupport
+import TestSupport
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// One of the five services, as the tests drive it: its name, the keys its configuration reads, and
+/// its `build` function.
+struct ServiceUnderTest: Sendable, CustomStringConvertible {
+    let name: String
+    let schema: String
+    let ownedQueues: [String]
+    let configurationKeys: [String]
+    let build: @Sendable (_ environment: [String: String]) throws -> ServiceGroup
+
+    var description: String { name }
+
+    static let all: [ServiceUnderTest] = [
+        make(IntakeService.name, IntakeService.schema, IntakeService.topology.queues.map(\.name), IntakeSettings.self) { try IntakeService.build($0, gracefulShutdownSignals: []) },
+        make(ClassifierService.name, ClassifierService.schema, ClassifierService.topology.queues.map(\.name), NoServiceSettings.self) { try ClassifierService.build($0, gracefulShutdownSignals: []) },
+        make(RouterService.name, RouterService.schema, RouterService.topology.queues.map(\.name), NoServiceSettings.self) { try RouterService.build($0, gracefulShutdownSignals: []) },
+        make(NotifierService.name, NotifierService.schema, NotifierService.topology.queues.map(\.name), NoServiceSettings.self) { try NotifierService.build($0, gracefulShutdownSignals: []) },
+        make(CouncilAuditService.name, CouncilAuditService.schema, CouncilAuditService.topology.queues.map(\.name), CouncilAuditSettings.self) { try CouncilAuditService.build($0, gracefulShutdownSignals: []) },
+    ]
+
+    private static func make<Settings: ServiceSettings>(
+        _ name: String,
+        _ schema: String,
+        _ queues: [String],
+        _ settings: Settings.Type,
+        _ build: @escaping @Sendable (ServiceSetup<Settings>) throws -> ServiceGroup
+    ) -> ServiceUnderTest {
+        ServiceUnderTest(name: name, schema: schema, ownedQueues: queues, configurationKeys: ServiceConfiguration.keys(with: settings)) { environment in
+            let loaded = try ServiceConfiguration.load(settings, environment: environment, defaultOpsPort: 1)
+            let setup = ServiceSetup(
+                name: name, configuration: loaded.service, settings: loaded.settings,
+                logger: TestEnvironment.logger(name), registry: MetricsBootstrap.bootstrap())
+            return try build(setup)
+        }
+    }
+}
+
+/// A TCP port nothing listens on right now.
+func freePort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    try withUnsafeMutablePointer(to: &address) { pointer in
+        try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
+            guard bind(fd, raw, length) == 0, getsockname(fd, raw, &length) == 0 else { throw TimedOut(what: "a free port") }
+        }
+    }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
+
+/// GET `url`, returning the status code and body.
+func httpGet(_ url: String) async throws -> (status: Int, body: String) {
+    let (data, response) = try await URLSession.shared.data(from: URL(string: url)!)
+    return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
+}
+
+/// The folder of the built executables (next to the test bundle).
+func builtExecutable(_ name: String) throws -> String {
+    var folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    if folder.lastPathComponent.hasSuffix(".xctest") { folder.deleteLastPathComponent() }
+    let path = folder.appendingPathComponent(name).path
+    guard FileManager.default.isExecutableFile(atPath: path) else {
+        throw TimedOut(what: "the executable \(name) at \(path) (run `swift build` first)")
+    }
+    return path
+}
