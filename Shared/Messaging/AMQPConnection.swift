@@ -36,7 +36,6 @@ final class AMQPConnection: Sendable {
     let topology: Topology
     let role: Role
     let logger: Logger
-    let publishTimeout: Duration
     let mailbox = Mutex(Mailbox())
     /// Read end [0] and write end [1] of the pipe that wakes the thread out of `poll`.
     let wakePipe: (read: Int32, write: Int32)
@@ -51,14 +50,12 @@ final class AMQPConnection: Sendable {
         configuration: AMQPConfiguration,
         topology: Topology,
         role: Role,
-        publishTimeout: Duration,
         deliveries: AsyncStream<AMQPDelivery>.Continuation?,
         logger: Logger
     ) {
         self.configuration = configuration
         self.topology = topology
         self.role = role
-        self.publishTimeout = publishTimeout
         self.deliveries = deliveries
         self.logger = logger
         var fds: [Int32] = [0, 0]

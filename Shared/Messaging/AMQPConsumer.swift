@@ -33,7 +33,6 @@ public final class AMQPConsumer: Service {
             configuration: configuration,
             topology: topology,
             role: .consumer(queue: queue, prefetch: prefetch),
-            publishTimeout: .seconds(30),
             deliveries: continuation,
             logger: logger
         )

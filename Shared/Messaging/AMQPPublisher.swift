@@ -23,7 +23,6 @@ public final class AMQPPublisher: MessagePublishing, Service {
             configuration: configuration,
             topology: topology,
             role: .publisher(confirmWindow: confirmWindow),
-            publishTimeout: publishTimeout,
             deliveries: nil,
             logger: logger
         )

@@ -22,14 +22,17 @@ extension OpsServer {
     /// The paths the ops server answers.
     static let knownPaths: Set<String> = ["/health", "/ready", "/metrics"]
 
-    /// Serves one connection: reads one request, answers it, closes.
-    func serve(_ connection: OpsConnection) async {
+    /// Serves one connection: reads one request, answers it, closes. A connection still idle when
+    /// graceful shutdown begins is closed by `tracker` and ends here without an answer.
+    func serve(_ connection: OpsConnection, tracker: OpsConnectionTracker) async {
+        defer { tracker.remove(connection) }
         do {
             try await connection.executeThenClose { inbound, outbound in
                 var head: HTTPRequestHead?
                 for try await part in inbound {
                     switch part {
                     case .head(let requestHead):
+                        guard tracker.beginRequest(on: connection) else { return }
                         head = requestHead
                     case .body:
                         continue

@@ -15,8 +15,11 @@ import ServiceLifecycle
 /// - `GET /metrics` → the Prometheus text exposition of the registry;
 /// - any other path → 404, another method on these paths → 405 (JSON bodies).
 ///
-/// Every response closes its connection. On graceful shutdown the listening socket is closed at once,
-/// and requests already received are answered before `run()` returns.
+/// Every response closes its connection, and a connection that sends nothing for
+/// `Configuration.idleTimeout` is closed. On graceful shutdown the listening socket and every connection
+/// that has not started a request are closed at once, and requests already received are answered before
+/// `run()` returns; so shutdown never waits on idle clients (at most on a request in progress, which
+/// the idle timeout and the readiness timeout bound).
 public final class OpsServer: Service, Sendable, CustomStringConvertible {
     /// Where and how the ops server listens.
     public struct Configuration: Sendable {
@@ -130,7 +133,8 @@ public final class OpsServer: Service, Sendable, CustomStringConvertible {
         if alreadyStarted {
             throw OpsServerError(.alreadyRunning, "the ops server on \(host):\(port) was already started", host: host, port: port)
         }
-        let server = try await bind()
+        let connections = OpsConnectionTracker()
+        let server = try await bind(tracking: connections)
         let boundPort = server.channel.localAddress?.port ?? port
         state.withLock { $0.localPort = boundPort }
         defer { state.withLock { $0.localPort = nil } }
@@ -138,20 +142,47 @@ public final class OpsServer: Service, Sendable, CustomStringConvertible {
 
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
-                try await server.executeThenClose { connections in
-                    for try await connection in connections {
-                        group.addTask { await self.serve(connection) }
+                do {
+                    try await server.executeThenClose { accepted in
+                        for try await connection in accepted {
+                            connections.claim(connection)
+                            group.addTask { await self.serve(connection, tracker: connections) }
+                        }
                     }
+                } catch {
+                    Self.discardUnclaimed(of: connections, in: &group)
+                    throw error
                 }
+                Self.discardUnclaimed(of: connections, in: &group)
             }
         } onGracefulShutdown: {
+            // First stop admitting and close idle connections, then the listening socket: a connection
+            // accepted in between is closed by `OpsConnectionTracker.admit`, one initialized but not
+            // delivered by swift-nio is closed by `discardUnclaimed` once the accept loop has ended.
+            connections.beginShutdown()
             server.channel.close(promise: nil)
         }
         logger.info("ops server stopped", metadata: ["ops.port": "\(boundPort)"])
     }
 
+    /// After the accept loop has ended: closes the remaining idle connections and, in `group`, finishes
+    /// and closes the ones swift-nio initialized but never delivered to the loop (the listening socket
+    /// closed while their initializer ran), which nothing else would ever close.
+    private static func discardUnclaimed(
+        of connections: OpsConnectionTracker,
+        in group: inout ThrowingDiscardingTaskGroup<any Error>
+    ) {
+        for connection in connections.beginShutdownTakingUnclaimed() {
+            group.addTask {
+                defer { connections.remove(connection) }
+                // Finishes the writer and closes the channel, which may never have been registered.
+                try? await connection.executeThenClose { _, _ in }
+            }
+        }
+    }
+
     /// Opens the listening socket, turning failures into `OpsServerError.bindFailed`.
-    private func bind() async throws -> NIOAsyncChannel<OpsConnection, Never> {
+    private func bind(tracking connections: OpsConnectionTracker) async throws -> NIOAsyncChannel<OpsConnection, Never> {
         let host = configuration.host
         let port = configuration.port
         let idleTimeout = TimeAmount(configuration.idleTimeout)
@@ -161,10 +192,12 @@ public final class OpsServer: Service, Sendable, CustomStringConvertible {
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .bind(host: host, port: port) { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: idleTimeout))
-                        try channel.pipeline.syncOperations.addHandler(CloseOnIdleHandler())
-                        try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                        return try OpsConnection(wrappingChannelSynchronously: channel)
+                        try connections.admit(channel) { channel in
+                            try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: idleTimeout))
+                            try channel.pipeline.syncOperations.addHandler(CloseOnIdleHandler())
+                            try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                            return try OpsConnection(wrappingChannelSynchronously: channel)
+                        }
                     }
                 }
         } catch let error as IOError {

@@ -14,9 +14,6 @@ public struct CouncilAuditSettings: ServiceSettings {
 
     public init(reading environment: inout EnvironmentConfig) {
         port = environment.port(Self.portKey, default: 8138)
-        apiKey = environment.required(Self.apiKeyKey, expected: "an API key of at least 16 characters")
-        if !apiKey.isEmpty && apiKey.count < 16 {
-            environment.problem(Self.apiKeyKey, expected: "an API key of at least 16 characters")
-        }
+        apiKey = environment.apiKey(Self.apiKeyKey)
     }
 }
