@@ -96,6 +96,30 @@ struct BrokerFaultTests {
         await publisher.close()
     }
 
+    @Test("a consumer the broker cancels (its queue deleted) re-declares the queue and consumes again")
+    func consumerCancelNotification() async throws {
+        let (exchange, queue, topology) = topology("cancel")
+        let publisher = AMQPPublisher(configuration: try TestEnvironment.amqpConfiguration(name: "cancel-publisher"), topology: topology, logger: logger)
+        let consumer = AMQPConsumer(configuration: try TestEnvironment.amqpConfiguration(name: "cancel-consumer"), queue: queue, topology: topology, logger: logger)
+        try await consumer.waitUntilConnected()
+        try TestEnvironment.broker("ctl", "delete_queue", queue)
+        // The publisher re-declares on its own (re)connect; give the consumer its moment to come back.
+        try await withTimeout(.seconds(15), "the consumer to come back") {
+            while consumer.connections < 2 || !consumer.isConnected { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        try await publisher.publish(OutgoingMessage(exchange: exchange, routingKey: "r", body: [1], messageID: "after-cancel"))
+        let delivery = try await withTimeout(.seconds(10), "a delivery after the cancel") {
+            for await delivery in consumer.deliveries {
+                try await delivery.ack()
+                return delivery
+            }
+            throw TimedOut(what: "delivery")
+        }
+        #expect(delivery.messageID == "after-cancel")
+        await consumer.stop()
+        await publisher.close()
+    }
+
     @Test("while the broker blocks publishing, publishes wait and then fail clearly; afterwards they flow")
     func blockedConnectionFailsClearly() async throws {
         let (exchange, _, topology) = topology("blocked")
