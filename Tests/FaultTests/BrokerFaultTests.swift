@@ -22,6 +22,17 @@ struct BrokerFaultTests {
         ))
     }
 
+    /// The next delivery of `consumer`, acked, within ten seconds.
+    func firstDelivery(of consumer: AMQPConsumer, what: String) async throws -> AMQPDelivery {
+        try await withTimeout(.seconds(10), what) {
+            for await delivery in consumer.deliveries {
+                try await delivery.ack()
+                return delivery
+            }
+            throw TimedOut(what: what)
+        }
+    }
+
     @Test("the connection survives a broker stop/start and nothing confirmed is lost")
     func brokerRestartLosesNothingConfirmed() async throws {
         let (exchange, queue, topology) = topology("restart")
@@ -84,13 +95,7 @@ struct BrokerFaultTests {
         try await publisher.publish(OutgoingMessage(exchange: exchange, routingKey: "r", body: [1], messageID: "after-drop"))
         #expect(publisher.connections >= 2)
         let consumer = AMQPConsumer(configuration: try TestEnvironment.amqpConfiguration(), queue: queue, logger: logger)
-        let delivery = try await withTimeout(.seconds(10), "the message published after the drop") {
-            for await delivery in consumer.deliveries {
-                try await delivery.ack()
-                return delivery
-            }
-            throw TimedOut(what: "delivery")
-        }
+        let delivery = try await firstDelivery(of: consumer, what: "the message published after the drop")
         #expect(delivery.messageID == "after-drop")
         await consumer.stop()
         await publisher.close()
@@ -108,13 +113,7 @@ struct BrokerFaultTests {
             while consumer.connections < 2 || !consumer.isConnected { try await Task.sleep(for: .milliseconds(100)) }
         }
         try await publisher.publish(OutgoingMessage(exchange: exchange, routingKey: "r", body: [1], messageID: "after-cancel"))
-        let delivery = try await withTimeout(.seconds(10), "a delivery after the cancel") {
-            for await delivery in consumer.deliveries {
-                try await delivery.ack()
-                return delivery
-            }
-            throw TimedOut(what: "delivery")
-        }
+        let delivery = try await firstDelivery(of: consumer, what: "a delivery after the cancel")
         #expect(delivery.messageID == "after-cancel")
         await consumer.stop()
         await publisher.close()
