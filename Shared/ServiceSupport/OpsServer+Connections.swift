@@ -92,9 +92,4 @@ final class OpsConnectionTracker: Sendable {
             state.entries.values.filter { !$0.claimed }.map(\.connection)
         }
     }
-
-    /// The number of connections recorded (for tests).
-    var count: Int {
-        state.withLock { $0.entries.count }
-    }
 }

@@ -210,11 +210,11 @@ struct OpsServerTests {
 
     @Test("graceful shutdown racing connections being accepted closes every one of them and still returns")
     func shutdownRacingNewConnections() async throws {
-        // With a long idle timeout only shutdown itself can close these connections. Shutting down while
-        // connections are being accepted used to leave some open forever (never registered after swift-nio
-        // dropped them) or crash ("Deinited NIOAsyncWriter without calling finish()").
+        // Shutting down while connections were being accepted used to leave some open forever, past any
+        // idle timeout (swift-nio dropped them before registering them, so their idle timer never armed),
+        // or to crash ("Deinited NIOAsyncWriter without calling finish()").
         for iteration in 0..<40 {
-            let server = makeServer(idleTimeout: .seconds(60))
+            let server = makeServer(idleTimeout: .seconds(1))
             let group = ServiceHost.makeGroup(opsServer: server, services: [], logger: logger, gracefulShutdownSignals: [])
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 tasks.addTask { try await group.run() }
@@ -229,7 +229,7 @@ struct OpsServerTests {
                 try await tasks.waitForAll()
                 #expect(ContinuousClock.now - started < .seconds(10), "iteration \(iteration)")
                 for client in clients {
-                    let closed = await HTTPTestClient.waitUntilClosed(client, within: .seconds(10))
+                    let closed = await HTTPTestClient.waitUntilClosed(client, within: .seconds(5))
                     #expect(closed, "iteration \(iteration): a client connection was left open after shutdown")
                     try? await client.close()
                 }
