@@ -114,6 +114,7 @@ struct AMQPTableBuilder {
 
 /// Reads rabbitmq-c field tables (delivery headers, `x-death`) into `AMQPFieldValue`s.
 enum AMQPTableReader {
+    /// A field table as a dictionary.
     static func dictionary(_ table: amqp_table_t) -> [String: AMQPFieldValue] {
         var result: [String: AMQPFieldValue] = [:]
         guard table.num_entries > 0, let entries = table.entries else { return result }
@@ -124,6 +125,7 @@ enum AMQPTableReader {
         return result
     }
 
+    /// One field value.
     static func value(_ field: amqp_field_value_t) -> AMQPFieldValue {
         switch UInt32(field.kind) {
         case AMQP_FIELD_KIND_UTF8.rawValue: return .string(String(amqpBytes: field.value.bytes))

@@ -25,6 +25,7 @@ final class AMQPConnection: Sendable {
         case awaitConnected(deadline: ContinuousClock.Instant, completion: @Sendable (Result<Void, AMQPError>) -> Void)
     }
 
+    /// Commands waiting for the thread, guarded by `mailbox`'s lock.
     struct Mailbox: ~Copyable {
         var commands: [Command] = []
         var wakeRequested = false
@@ -32,13 +33,19 @@ final class AMQPConnection: Sendable {
         var closed = false
     }
 
+    /// Where to connect.
     let configuration: AMQPConfiguration
+    /// Declared on every connect.
     let topology: Topology
+    /// Publisher or consumer.
     let role: Role
+    /// The logger of the owner.
     let logger: Logger
+    /// The commands for the thread.
     let mailbox = Mutex(Mailbox())
     /// Read end [0] and write end [1] of the pipe that wakes the thread out of `poll`.
     let wakePipe: (read: Int32, write: Int32)
+    /// Where a consumer's deliveries go.
     let deliveries: AsyncStream<AMQPDelivery>.Continuation?
     private let thread = Mutex<Thread?>(nil)
     /// How many times a connection was opened (1 + reconnects).
@@ -46,6 +53,7 @@ final class AMQPConnection: Sendable {
     /// Whether a connection is open with its topology declared right now.
     let isConnected = Mutex(false)
 
+    /// A connection that starts its thread on `start()`.
     init(
         configuration: AMQPConfiguration,
         topology: Topology,
@@ -172,6 +180,7 @@ struct PublishRequest: Sendable {
 }
 
 extension AMQPConnection: DeliverySettler {
+    /// Settles a delivery on the connection's thread.
     func settle(_ settlement: Settlement, tag: UInt64, generation: UInt64) async throws(AMQPError) {
         let result: Result<Void, AMQPError> = await withCheckedContinuation { continuation in
             send(.settle(settlement, tag: tag, generation: generation, completion: { continuation.resume(returning: $0) }))

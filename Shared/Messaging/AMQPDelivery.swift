@@ -24,7 +24,9 @@ public struct AMQPDelivery: Sendable {
     public let redelivered: Bool
     /// The channel-scoped delivery tag.
     public let deliveryTag: UInt64
+    /// The connection generation the delivery came on.
     let generation: UInt64
+    /// Who settles it.
     let settler: DeliverySettler
 
     /// How many times a quorum queue delivered this message before (`x-delivery-count`).

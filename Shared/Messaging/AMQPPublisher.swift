@@ -80,10 +80,12 @@ final class BatchCollector: Sendable {
     }
     private let state: Mutex<State>
 
+    /// Collects `count` results for `continuation`.
     init(count: Int, continuation: CheckedContinuation<[Result<Void, AMQPError>], Never>) {
         state = Mutex(State(results: Array(repeating: nil, count: count), remaining: count, continuation: continuation))
     }
 
+    /// Records the result of message `index`; the last one resumes the caller.
     func complete(_ index: Int, _ result: Result<Void, AMQPError>) {
         let finished = state.withLock { state -> (CheckedContinuation<[Result<Void, AMQPError>], Never>, [Result<Void, AMQPError>])? in
             guard state.results[index] == nil else { return nil }

@@ -50,6 +50,7 @@ final class ConnectionLoop {
     private let failedCounter: Counter
     private let reconnectCounter: Counter
 
+    /// A loop for `connection`; created on, and used only by, the connection's own thread.
     init(connection: AMQPConnection) {
         self.connection = connection
         var logger = connection.logger
@@ -69,6 +70,7 @@ final class ConnectionLoop {
 
     // MARK: - The loop
 
+    /// Runs until the connection is closed: connect, serve commands and frames, reconnect on loss.
     func run() {
         while !finished {
             handleCommands(connection.takeCommands())
@@ -655,6 +657,7 @@ final class ConnectionLoop {
 
     // MARK: - C status codes → AMQPError (the only place they are translated)
 
+    /// A rabbitmq-c status code as an `AMQPError`, with what was being done.
     static func statusError(_ status: Int32, _ context: String, code: AMQPError.Code = .socketError) -> AMQPError {
         let text = amqp_error_string2(status).map { String(cString: $0) } ?? "status \(status)"
         let mapped: AMQPError.Code
@@ -667,6 +670,7 @@ final class ConnectionLoop {
         return AMQPError(mapped, "\(context): \(text)")
     }
 
+    /// An RPC reply as an `AMQPError`, or nil when it is normal.
     static func replyError(_ reply: amqp_rpc_reply_t, _ context: String, code: AMQPError.Code = .serverException) -> AMQPError? {
         switch reply.reply_type {
         case AMQP_RESPONSE_NORMAL:
@@ -689,11 +693,13 @@ final class ConnectionLoop {
         }
     }
 
+    /// A duration as a C `timeval`.
     static func timeValue(_ duration: Duration) -> Glibc.timeval {
         let (seconds, attoseconds) = duration.components
         return Glibc.timeval(tv_sec: Int(seconds), tv_usec: Int(attoseconds / 1_000_000_000_000))
     }
 
+    /// Milliseconds from now until `instant`, at least 0, for `poll`.
     static func milliseconds(until instant: ContinuousClock.Instant) -> Int32 {
         let remaining = ContinuousClock.now.duration(to: instant)
         let (seconds, attoseconds) = remaining.components
