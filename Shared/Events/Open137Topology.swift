@@ -85,6 +85,13 @@ public struct WorkQueue: Sendable {
     /// (exchange, routing-key pattern) pairs bound to it.
     public let sources: [(exchange: String, routingKey: String)]
 
+    /// A work queue of `owner` fed by `sources`.
+    public init(name: String, owner: ServiceName, sources: [(exchange: String, routingKey: String)]) {
+        self.name = name
+        self.owner = owner
+        self.sources = sources
+    }
+
     /// The dead-letter queue's name.
     public var deadLetterQueue: String { name + ".dlq" }
     /// The delayed-retry queue's name.
