@@ -24,19 +24,21 @@ enum TestDatabase {
         return configuration
     }
 
-    /// Runs `body` with a running client, which is stopped afterwards.
+    /// Runs `body` with a running client, which is stopped only after `body` has finished — also when the
+    /// caller is cancelled: the client runs outside the caller's cancellation, so a relay being cancelled can
+    /// still end its LISTEN (UNLISTEN needs the client) instead of racing the client's own shutdown.
     static func withClient<T: Sendable>(_ body: (PostgresClient) async throws -> T) async throws -> T {
         let client = PostgresClient(configuration: try configuration(), backgroundLogger: TestEnvironment.logger("postgres"))
-        return try await withThrowingTaskGroup(of: Void.self, returning: T.self) { group in
-            group.addTask { await client.run() }
-            do {
-                let value = try await body(client)
-                group.cancelAll()
-                return value
-            } catch {
-                group.cancelAll()
-                throw error
-            }
+        let running = Task { await client.run() }
+        do {
+            let value = try await body(client)
+            running.cancel()
+            await running.value
+            return value
+        } catch {
+            running.cancel()
+            await running.value
+            throw error
         }
     }
 

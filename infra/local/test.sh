@@ -7,6 +7,7 @@
 #   OPEN137_TEST_PG_PORT    port of the test database (default 5452)
 #   SWIFT_TEST_ARGS         extra arguments for `swift test`, e.g. "--filter MessagingTests"
 #   SWIFT_BUILD_ARGS        extra arguments for both `swift build --build-tests` and `swift test`
+#   OPEN137_TEST_TIMEOUT    seconds each `swift test` phase may take before it counts as hung (default 900)
 #
 # Exported to the tests: AMQP_URL, DATABASE_URL, RABBITMQ_MANAGEMENT_URL, RABBITMQ_PROMETHEUS_URL,
 # OPEN137_STACK_DIR, OPEN137_AMQP_PORT, OPEN137_PG_PORT, OPEN137_RABBITMQ_MGMT_PORT,
@@ -98,11 +99,19 @@ log "stack ready (AMQP $AMQP_URL, database $DATABASE_URL); $((SECONDS - started)
 
 log "swift test ${build_args[*]} ${test_args[*]}"
 test_rc=0
-swift test "${build_args[@]}" --skip FaultTests "${test_args[@]}" || test_rc=$?
+# A hung test must fail the run, not hold CI until its own limit: each phase is bounded.
+TEST_TIMEOUT="${OPEN137_TEST_TIMEOUT:-900}"
+bounded() {
+    local rc=0
+    timeout --kill-after=30 "$TEST_TIMEOUT" "$@" || rc=$?
+    (( rc == 124 || rc == 137 )) && log "error: swift test did not finish within ${TEST_TIMEOUT} s — a test hung"
+    return "$rc"
+}
+bounded swift test "${build_args[@]}" --skip FaultTests "${test_args[@]}" || test_rc=$?
 # Broker faults (restart, dropped sockets, memory alarm) run alone: other tests would see the broker vanish.
 if (( test_rc == 0 )) && [[ -z "${SWIFT_TEST_ARGS:-}" ]]; then
     log "swift test --filter FaultTests (serialized, restarts the test broker)"
-    OPEN137_FAULT_TESTS=1 swift test "${build_args[@]}" --filter FaultTests || test_rc=$?
+    bounded env OPEN137_FAULT_TESTS=1 swift test "${build_args[@]}" --filter FaultTests || test_rc=$?
 fi
 if (( test_rc == 0 )); then
     log "tests passed"
