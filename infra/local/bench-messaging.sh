@@ -21,5 +21,5 @@ set -a
 source "$STACK/stack.env"
 set +a
 read -r -a bench_args <<< "${BENCH_ARGS:-}"
-log "open137 bench messaging against $AMQP_URL"
+log "open137 bench messaging against $(sed -E 's#://([^:/@]+):[^@]*@#://\1:***@#' <<< "$AMQP_URL")"
 exec "${OPEN137_BIN_DIR:-$OPEN137_ROOT/.build/release}/open137" bench messaging "${bench_args[@]}" "$@"
