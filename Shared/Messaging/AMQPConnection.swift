@@ -20,7 +20,6 @@ final class AMQPConnection: Sendable {
     enum Command: Sendable {
         case publish(PublishRequest)
         case settle(Settlement, tag: UInt64, generation: UInt64, completion: @Sendable (Result<Void, AMQPError>) -> Void)
-        case stopConsuming
         case close(graceful: Bool, completion: @Sendable () -> Void)
         case awaitConnected(deadline: ContinuousClock.Instant, completion: @Sendable (Result<Void, AMQPError>) -> Void)
     }
@@ -136,7 +135,6 @@ final class AMQPConnection: Sendable {
         case .settle(_, _, _, let completion): completion(.failure(AMQPError(.staleDelivery, "connection closed; the broker redelivers unacked messages")))
         case .close(_, let completion): completion()
         case .awaitConnected(_, let completion): completion(.failure(closed))
-        case .stopConsuming: break
         }
     }
 

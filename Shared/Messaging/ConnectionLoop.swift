@@ -25,7 +25,7 @@ final class ConnectionLoop {
     // Publisher state
     private var pending: [PublishRequest] = []
     private var pendingHead = 0
-    private var inflight: [UInt64: InflightPublish] = [:]
+    private var inflight: [UInt64: PublishRequest] = [:]
     private var lowestUnconfirmed: UInt64 = 1
     private var nextTag: UInt64 = 1
     private var returnedMessageIDs: [String: String] = [:]
@@ -41,10 +41,6 @@ final class ConnectionLoop {
     private var closeRequest: (graceful: Bool, completions: [@Sendable () -> Void], deadline: ContinuousClock.Instant)?
     private var connectWaiters: [(deadline: ContinuousClock.Instant, completion: @Sendable (Result<Void, AMQPError>) -> Void)] = []
     private var finished = false
-
-    private struct InflightPublish {
-        let request: PublishRequest
-    }
 
     private let publishedCounter: Counter
     private let failedCounter: Counter
@@ -111,8 +107,6 @@ final class ConnectionLoop {
                 }
             case .settle(let settlement, let tag, let generation, let completion):
                 completion(settle(settlement, tag: tag, generation: generation))
-            case .stopConsuming:
-                stopConsuming()
             case .close(let graceful, let completion):
                 if var request = closeRequest {
                     request.completions.append(completion)
@@ -277,7 +271,7 @@ final class ConnectionLoop {
             lowestUnconfirmed = 1
             // Whatever was in flight on the old connection is published again: unconfirmed means the broker
             // may not have it. Consumers are idempotent on the message id, so a duplicate is harmless.
-            let retry = inflight.sorted { $0.key < $1.key }.map(\.value.request)
+            let retry = inflight.sorted { $0.key < $1.key }.map(\.value)
             inflight.removeAll()
             returnedMessageIDs.removeAll()
             pending.replaceSubrange(0..<pendingHead, with: retry)
@@ -312,7 +306,7 @@ final class ConnectionLoop {
                 throw Self.statusError(status, "publishing to \(request.message.exchange)")
             }
             nextTag += 1
-            inflight[tag] = InflightPublish(request: request)
+            inflight[tag] = request
         }
         if pendingHead > 1024, pendingHead * 2 > pending.count {
             pending.removeFirst(pendingHead)
@@ -359,13 +353,13 @@ final class ConnectionLoop {
     private func confirm(upTo tag: UInt64, multiple: Bool, result: Result<Void, AMQPError>) {
         func complete(_ tag: UInt64) {
             guard let entry = inflight.removeValue(forKey: tag) else { return }
-            if case .success = result, let reason = returnedMessageIDs.removeValue(forKey: entry.request.message.messageID) {
+            if case .success = result, let reason = returnedMessageIDs.removeValue(forKey: entry.message.messageID) {
                 failedCounter.increment()
-                entry.request.completion(.failure(AMQPError(.unroutable, "no queue is bound for \(entry.request.message.exchange) / \(entry.request.message.routingKey): \(reason)", replyCode: 312)))
+                entry.completion(.failure(AMQPError(.unroutable, "no queue is bound for \(entry.message.exchange) / \(entry.message.routingKey): \(reason)", replyCode: 312)))
                 return
             }
             if case .success = result { publishedCounter.increment() } else { failedCounter.increment() }
-            entry.request.completion(result)
+            entry.completion(result)
         }
         if multiple {
             var next = lowestUnconfirmed
@@ -376,6 +370,11 @@ final class ConnectionLoop {
         } else {
             complete(tag)
         }
+        advanceLowestUnconfirmed()
+    }
+
+    /// Moves `lowestUnconfirmed` past tags that are no longer in flight.
+    private func advanceLowestUnconfirmed() {
         while lowestUnconfirmed < nextTag, inflight[lowestUnconfirmed] == nil {
             lowestUnconfirmed += 1
         }
@@ -389,37 +388,29 @@ final class ConnectionLoop {
             connectWaiters.removeAll { $0.deadline <= now }
         }
         guard case .publisher = connection.role else { return }
-        var index = pendingHead
-        var kept: [PublishRequest] = []
-        var anyExpired = false
-        while index < pending.count {
-            let request = pending[index]
-            if request.deadline <= now {
-                anyExpired = true
-                failedCounter.increment()
-                if let blockedReason {
-                    request.completion(.failure(AMQPError(.blocked, "broker blocked publishing (\(blockedReason)) past the publish deadline")))
-                } else if state == nil {
-                    request.completion(.failure(AMQPError(.notConnected, "broker unreachable past the publish deadline: \(lastConnectError.map(\.message) ?? "connecting")")))
-                } else {
-                    request.completion(.failure(AMQPError(.publishTimedOut, "not published before the deadline")))
-                }
-            } else {
-                kept.append(request)
-            }
-            index += 1
-        }
-        if anyExpired {
-            pending = kept
-            pendingHead = 0
-        }
-        for (tag, entry) in inflight where entry.request.deadline <= now {
-            inflight.removeValue(forKey: tag)
+        // One publisher has one publish timeout and publishes (and retries) in order, so deadlines never
+        // decrease along `inflight` (by tag) and then `pending`: the expired ones are a prefix, and a
+        // check costs one comparison while nothing has expired.
+        while let request = inflight[lowestUnconfirmed], request.deadline <= now {
+            inflight.removeValue(forKey: lowestUnconfirmed)
+            advanceLowestUnconfirmed()
             failedCounter.increment()
             if let blockedReason {
-                entry.request.completion(.failure(AMQPError(.blocked, "broker blocked publishing (\(blockedReason)) past the publish deadline; the broker may or may not have the message")))
+                request.completion(.failure(AMQPError(.blocked, "broker blocked publishing (\(blockedReason)) past the publish deadline; the broker may or may not have the message")))
             } else {
-                entry.request.completion(.failure(AMQPError(.publishTimedOut, "no confirm before the deadline; the broker may or may not have the message")))
+                request.completion(.failure(AMQPError(.publishTimedOut, "no confirm before the deadline; the broker may or may not have the message")))
+            }
+        }
+        while pendingHead < pending.count, pending[pendingHead].deadline <= now {
+            let request = pending[pendingHead]
+            pendingHead += 1
+            failedCounter.increment()
+            if let blockedReason {
+                request.completion(.failure(AMQPError(.blocked, "broker blocked publishing (\(blockedReason)) past the publish deadline")))
+            } else if state == nil {
+                request.completion(.failure(AMQPError(.notConnected, "broker unreachable past the publish deadline: \(lastConnectError.map(\.message) ?? "connecting")")))
+            } else {
+                request.completion(.failure(AMQPError(.publishTimedOut, "not published before the deadline")))
             }
         }
     }
@@ -427,11 +418,12 @@ final class ConnectionLoop {
     private func failPublishes(toExchangeNamedIn text: String, _ error: AMQPError) {
         guard let start = text.range(of: "exchange '"), let end = text[start.upperBound...].firstIndex(of: "'") else { return }
         let exchange = String(text[start.upperBound..<end])
-        for (tag, entry) in inflight where entry.request.message.exchange == exchange {
+        for (tag, entry) in inflight where entry.message.exchange == exchange {
             inflight.removeValue(forKey: tag)
             failedCounter.increment()
-            entry.request.completion(.failure(error))
+            entry.completion(.failure(error))
         }
+        advanceLowestUnconfirmed()
         let refused = pending[pendingHead...].filter { $0.message.exchange == exchange }
         guard !refused.isEmpty else { return }
         pending = pending[pendingHead...].filter { $0.message.exchange != exchange }
@@ -446,7 +438,7 @@ final class ConnectionLoop {
         for request in pending[pendingHead...] { request.completion(.failure(error)) }
         pending.removeAll()
         pendingHead = 0
-        for entry in inflight.values { entry.request.completion(.failure(error)) }
+        for entry in inflight.values { entry.completion(.failure(error)) }
         inflight.removeAll()
     }
 

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A message to publish: persistent unless told otherwise, with the properties Open137 uses.
 public struct OutgoingMessage: Sendable {
     /// Exchange to publish to ("" is the default exchange).
@@ -40,7 +42,7 @@ public struct OutgoingMessage: Sendable {
         self.exchange = exchange
         self.routingKey = routingKey
         self.body = body
-        self.messageID = messageID ?? MessageID.make()
+        self.messageID = messageID ?? UUID().uuidString.lowercased()
         self.contentType = contentType
         self.correlationID = correlationID
         self.replyTo = replyTo
@@ -48,23 +50,6 @@ public struct OutgoingMessage: Sendable {
         self.headers = headers
         self.mandatory = mandatory
         self.persistent = persistent
-    }
-}
-
-/// Fresh message ids without Foundation's UUID cost on the hot path.
-public enum MessageID {
-    /// A random RFC 4122 version-4 UUID string.
-    public static func make() -> String {
-        var g = SystemRandomNumberGenerator()
-        var bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &g) }
-        bytes[6] = (bytes[6] & 0x0F) | 0x40
-        bytes[8] = (bytes[8] & 0x3F) | 0x80
-        let hex = bytes.map { b -> String in
-            let s = String(b, radix: 16)
-            return b < 16 ? "0" + s : s
-        }.joined()
-        let c = Array(hex)
-        return String(c[0..<8]) + "-" + String(c[8..<12]) + "-" + String(c[12..<16]) + "-" + String(c[16..<20]) + "-" + String(c[20..<32])
     }
 }
 

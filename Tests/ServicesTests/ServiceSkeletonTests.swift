@@ -21,37 +21,35 @@ struct ServiceSkeletonTests {
         let group = try service.build(environment)
         let running = Task { try await group.run() }
         defer { running.cancel() }
-        do {
 
-            let ready = try await withTimeout(.seconds(60), "\(service.name) to report ready") {
-                while true {
-                    if let (status, body) = try? await httpGet("http://127.0.0.1:\(opsPort)/ready"), status == 200 {
-                        return body
-                    }
-                    try await Task.sleep(for: .milliseconds(200))
+        let ready = try await withTimeout(.seconds(60), "\(service.name) to report ready") {
+            while true {
+                if let (status, body) = try? await httpGet("http://127.0.0.1:\(opsPort)/ready"), status == 200 {
+                    return body
                 }
+                try await Task.sleep(for: .milliseconds(200))
             }
-            #expect(ready.contains("broker"))
-            #expect(ready.contains("database"))
-            #expect(ready.contains("migrations"))
-            let health = try await httpGet("http://127.0.0.1:\(opsPort)/health")
-            #expect(health.status == 200)
-            let metrics = try await httpGet("http://127.0.0.1:\(opsPort)/metrics")
-            #expect(metrics.status == 200)
-
-            // What it owns exists on the broker: a consumer of each of its queues can subscribe.
-            for queue in service.ownedQueues {
-                let probe = AMQPConsumer(configuration: try TestEnvironment.amqpConfiguration(name: "probe"), queue: queue, prefetch: 1, logger: TestEnvironment.logger("probe"))
-                try await probe.waitUntilConnected(timeout: .seconds(5))
-                await probe.stop()
-            }
-
-            await group.triggerGracefulShutdown()
-            try await withTimeout(.seconds(30), "\(service.name) to shut down") {
-                try await running.value
-            }
-            await #expect(throws: (any Error).self) { _ = try await httpGet("http://127.0.0.1:\(opsPort)/health") }
         }
+        #expect(ready.contains("broker"))
+        #expect(ready.contains("database"))
+        #expect(ready.contains("migrations"))
+        let health = try await httpGet("http://127.0.0.1:\(opsPort)/health")
+        #expect(health.status == 200)
+        let metrics = try await httpGet("http://127.0.0.1:\(opsPort)/metrics")
+        #expect(metrics.status == 200)
+
+        // What it owns exists on the broker: a consumer of each of its queues can subscribe.
+        for queue in service.ownedQueues {
+            let probe = AMQPConsumer(configuration: try TestEnvironment.amqpConfiguration(name: "probe"), queue: queue, prefetch: 1, logger: TestEnvironment.logger("probe"))
+            try await probe.waitUntilConnected(timeout: .seconds(5))
+            await probe.stop()
+        }
+
+        await group.triggerGracefulShutdown()
+        try await withTimeout(.seconds(30), "\(service.name) to shut down") {
+            try await running.value
+        }
+        await #expect(throws: (any Error).self) { _ = try await httpGet("http://127.0.0.1:\(opsPort)/health") }
     }
 
     @Test("an unreachable broker keeps the service up but not ready, and says why")
@@ -66,19 +64,17 @@ struct ServiceSkeletonTests {
         let group = try classifier.build(environment)
         let running = Task { try await group.run() }
         defer { running.cancel() }
-        do {
-            let health = try await withTimeout(.seconds(30), "the ops server") {
-                while true {
-                    if let response = try? await httpGet("http://127.0.0.1:\(opsPort)/health") { return response }
-                    try await Task.sleep(for: .milliseconds(100))
-                }
+        let health = try await withTimeout(.seconds(30), "the ops server") {
+            while true {
+                if let response = try? await httpGet("http://127.0.0.1:\(opsPort)/health") { return response }
+                try await Task.sleep(for: .milliseconds(100))
             }
-            #expect(health.status == 200)
-            let ready = try await httpGet("http://127.0.0.1:\(opsPort)/ready")
-            #expect(ready.status == 503)
-            #expect(ready.body.contains("broker"))
-            await group.triggerGracefulShutdown()
-            try await withTimeout(.seconds(30), "shutdown") { try await running.value }
         }
+        #expect(health.status == 200)
+        let ready = try await httpGet("http://127.0.0.1:\(opsPort)/ready")
+        #expect(ready.status == 503)
+        #expect(ready.body.contains("broker"))
+        await group.triggerGracefulShutdown()
+        try await withTimeout(.seconds(30), "shutdown") { try await running.value }
     }
 }
