@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
     ],
     targets: [
         // MARK: Shared — split by concern
@@ -62,6 +63,12 @@ let package = Package(
             resources: [.copy("Migrations")]
         ),
         .target(
+            name: "Taxonomy",
+            dependencies: [.product(name: "Yams", package: "Yams")],
+            path: "Shared/Taxonomy",
+            resources: [.copy("Resources/taxonomy.yaml")]
+        ),
+        .target(
             name: "ServiceSupport",
             dependencies: [
                 "Messaging",
@@ -80,9 +87,26 @@ let package = Package(
         ),
 
         // MARK: Services — one library (what tests drive) and one thin @main each
-        .target(name: "IntakeService", dependencies: ["ServiceSupport", "Messaging", "Events", "Persistence", .product(name: "UnixSignals", package: "swift-service-lifecycle")], path: "Services/Intake/IntakeService", resources: [.copy("Migrations")]),
+        .target(
+            name: "IntakeService",
+            dependencies: [
+                "ServiceSupport", "Messaging", "Events", "Persistence", "Taxonomy",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            path: "Services/Intake/IntakeService",
+            resources: [.copy("Migrations"), .copy("Resources")]
+        ),
         .executableTarget(name: "IntakeMain", dependencies: ["IntakeService"], path: "Services/Intake/IntakeMain"),
-        .target(name: "ClassifierService", dependencies: ["ServiceSupport", "Messaging", "Events", "Persistence", .product(name: "UnixSignals", package: "swift-service-lifecycle")], path: "Services/Classifier/ClassifierService", resources: [.copy("Migrations")]),
+        // The model and text normalisation: no broker, no database (`open137 classify` uses it alone).
+        .target(
+            name: "Classification",
+            dependencies: ["Taxonomy"],
+            path: "Services/Classifier/Classification",
+            resources: [.copy("Corpus")]
+        ),
+        .target(name: "ClassifierService", dependencies: ["ServiceSupport", "Messaging", "Events", "Persistence", "Classification", "Taxonomy", .product(name: "UnixSignals", package: "swift-service-lifecycle")], path: "Services/Classifier/ClassifierService", resources: [.copy("Migrations")]),
         .executableTarget(name: "ClassifierMain", dependencies: ["ClassifierService"], path: "Services/Classifier/ClassifierMain"),
         .target(name: "RouterService", dependencies: ["ServiceSupport", "Messaging", "Events", "Persistence", .product(name: "UnixSignals", package: "swift-service-lifecycle")], path: "Services/Router/RouterService", resources: [.copy("Migrations")]),
         .executableTarget(name: "RouterMain", dependencies: ["RouterService"], path: "Services/Router/RouterMain"),
@@ -121,6 +145,19 @@ let package = Package(
             path: "Tests/PersistenceTests"
         ),
         .testTarget(name: "ServiceSupportTests", dependencies: ["ServiceSupport", "TestSupport"], path: "Tests/ServiceSupportTests"),
+        .testTarget(name: "TaxonomyTests", dependencies: ["Taxonomy"], path: "Tests/TaxonomyTests"),
+        .testTarget(name: "ClassificationTests", dependencies: ["Classification", "Taxonomy"], path: "Tests/ClassificationTests"),
+        .testTarget(
+            name: "IntakeTests",
+            dependencies: [
+                "IntakeService", "Events", "Messaging", "Persistence", "Taxonomy", "TestSupport", "ServiceSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            path: "Tests/IntakeTests"
+        ),
         .testTarget(
             name: "ServicesTests",
             dependencies: [

@@ -1,0 +1,1 @@
+// Placeholder until the classifier model lands; the Classification target needs one source file.
