@@ -71,6 +71,7 @@ let package = Package(
         .target(
             name: "ServiceSupport",
             dependencies: [
+                "Events",
                 "Messaging",
                 "Persistence",
                 .product(name: "NIOCore", package: "swift-nio"),

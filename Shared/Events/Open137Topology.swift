@@ -24,12 +24,21 @@ public enum Open137Topology {
     /// The work queues, each with its owner and the bindings that feed it.
     public static let workQueues: [WorkQueue] = [
         WorkQueue(name: "intake.submissions", owner: .intake, sources: [(intakeExchange, "intake.*")]),
+        // Intake keeps the public read model (tracking, Open311 GET) from the later events of each report.
+        WorkQueue(name: "intake.events", owner: .intake, sources: [
+            (eventsExchange, "report.classified"), (eventsExchange, "report.routed"), (eventsExchange, "report.assigned"),
+            (eventsExchange, "report.status-changed"), (eventsExchange, "report.reassigned"), (eventsExchange, "report.escalated"),
+        ]),
         WorkQueue(name: "classifier.reports", owner: .classifier, sources: [(eventsExchange, "report.received")]),
         WorkQueue(name: "router.reports", owner: .router, sources: [(eventsExchange, "report.classified")]),
         WorkQueue(name: "router.unit-updates", owner: .router, sources: [(unitUpdatesExchange, "*.status")]),
         WorkQueue(name: "notifier.events", owner: .notifier, sources: [(eventsExchange, "report.#")]),
         WorkQueue(name: "council-audit.events", owner: .councilAudit, sources: [(eventsExchange, "#"), (unitUpdatesExchange, "#")]),
     ]
+
+    /// Where intake puts channel submissions it cannot accept, body intact, with the reason in headers
+    /// (bound to the dead-letter exchange with its own name as routing key).
+    public static let intakeRejectedQueue = "intake.rejected"
 
     /// The exchanges every service may publish to or bind from.
     public static let exchanges: [ExchangeDefinition] = [
@@ -44,7 +53,12 @@ public enum Open137Topology {
     /// What one service owns: all exchanges (it publishes to them) and its own work queues with their
     /// dead-letter and retry queues.
     public static func topology(for owner: ServiceName) -> Topology {
-        workQueues.filter { $0.owner == owner }.reduce(Topology(exchanges: exchanges)) { $0.merging($1.topology) }
+        let own = workQueues.filter { $0.owner == owner }.reduce(Topology(exchanges: exchanges)) { $0.merging($1.topology) }
+        guard owner == .intake else { return own }
+        return own.merging(Topology(
+            queues: [QueueDefinition(name: intakeRejectedQueue, arguments: ["x-queue-type": .string("quorum")])],
+            bindings: [BindingDefinition(exchange: deadLetterExchange, queue: intakeRejectedQueue, routingKey: intakeRejectedQueue)]
+        ))
     }
 
     /// Everything, for the definitions file and for tools that need the whole picture.

@@ -1,1 +1,0 @@
-// Placeholder until the classifier model lands; the Classification target needs one source file.
