@@ -128,7 +128,7 @@ public final class DeliveryWorker: Service {
         headers[Self.attemptsHeader] = .int(Int64(attempts))
         let copy = OutgoingMessage(
             exchange: retryExchange, routingKey: queue, body: delivery.body,
-            messageID: delivery.messageID ?? "", contentType: delivery.contentType ?? "application/octet-stream",
+            messageID: delivery.messageID, contentType: delivery.contentType ?? "application/octet-stream",
             correlationID: delivery.correlationID, replyTo: delivery.replyTo, type: delivery.type, headers: headers
         )
         do {

@@ -1,15 +1,15 @@
 import Events
 import Foundation
+import Hummingbird
 import Messaging
 import ServiceLifecycle
-import UnixSignals
 import ServiceSupport
+import Taxonomy
+import UnixSignals
 
-/// The `intake` service: the front door — accepts reports from every channel, gives each a tracking code, stores it and emits `report.received`.
-///
-/// At this stage of the project it starts, migrates its schema `intake`, connects to the broker, declares
-/// what it owns (its work queues with their dead-letter and retry queues, and the exchanges it publishes
-/// to), relays its outbox, and serves `/health`, `/ready` and `/metrics`; it consumes nothing yet.
+/// The `intake` service: the front door — accepts reports from every channel (AMQP, the native HTTP API,
+/// Open311 GeoReport v2), gives each a tracking code, stores it with its `report.received` event (outbox),
+/// and keeps the public read model that tracking and Open311 `GET requests` show.
 public enum IntakeService {
     /// The executable's name, also its logger label and its CloudEvents source.
     public static let name = ServiceName.intake.rawValue
@@ -23,11 +23,59 @@ public enum IntakeService {
     public static let topology = Open137Topology.topology(for: .intake)
 
     /// Builds the service's group; `@main` runs it, tests run it too (with `gracefulShutdownSignals: []`).
+    ///
+    /// Order: database, publisher, migrations, outbox relay, then — once migrated — the HTTP API and the
+    /// two AMQP workers (channel submissions, read-model events). Shutdown runs it backwards: the API and
+    /// the workers drain first, the relay publishes what they committed, then the connections close.
     public static func build(
         _ setup: ServiceSetup<IntakeSettings>,
         gracefulShutdownSignals: [UnixSignal] = ServiceHost.defaultGracefulShutdownSignals
     ) throws -> ServiceGroup {
         let runtime = try StageRuntime(setup: setup, schema: schema, migrationsBundle: migrationsBundle, topology: topology)
-        return runtime.makeGroup(gracefulShutdownSignals: gracefulShutdownSignals)
+        let settings = setup.settings
+        let logger = setup.logger
+        let taxonomy = try Taxonomy.bundled()
+        let store = ReportStore(client: runtime.postgres, outbox: runtime.outbox, logger: logger)
+        let validator = SubmissionValidator(taxonomy: taxonomy, bounds: settings.bounds)
+        let api = IntakeAPI(
+            validator: validator, store: store,
+            keys: APIKeyStore(client: runtime.postgres, logger: logger, developmentKey: settings.apiKey),
+            keyLimiter: RateLimiter(rate: Double(settings.ratePerKey), burst: Double(settings.ratePerKey * 2)),
+            addressLimiter: RateLimiter(rate: Double(settings.ratePerAddress), burst: Double(settings.ratePerAddress * 2)),
+            maxBodyBytes: settings.maxBodyBytes, jurisdiction: settings.jurisdiction, logger: logger
+        )
+        let http = Application(
+            router: api.makeRouter(),
+            configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "open137-intake"),
+            logger: logger
+        )
+
+        let submissions = AMQPSubmissionHandler(validator: validator, store: store, publisher: runtime.publisher, logger: logger)
+        let submissionWorker = DeliveryWorker(
+            consumer: AMQPConsumer(
+                configuration: try AMQPConfiguration(url: setup.configuration.amqpURL, connectionName: "\(name)-submissions"),
+                queue: "intake.submissions", prefetch: UInt16(settings.amqpConcurrency * 2), topology: topology, logger: logger
+            ),
+            publisher: runtime.publisher, concurrency: settings.amqpConcurrency,
+            deadLetterRoutingKey: Open137Topology.intakeRejectedQueue, logger: logger,
+            handler: submissions.handle
+        )
+        let readModel = ReadModelHandler(store: store, inbox: runtime.inbox, client: runtime.postgres, logger: logger)
+        let eventWorker = DeliveryWorker(
+            consumer: AMQPConsumer(
+                configuration: try AMQPConfiguration(url: setup.configuration.amqpURL, connectionName: "\(name)-events"),
+                queue: "intake.events", prefetch: 64, topology: topology, logger: logger
+            ),
+            publisher: runtime.publisher, concurrency: 16, logger: logger,
+            handler: readModel.handle
+        )
+        return runtime.makeGroup(
+            stageServices: [
+                AfterMigrations(runtime.migrations, http),
+                AfterMigrations(runtime.migrations, submissionWorker),
+                AfterMigrations(runtime.migrations, eventWorker),
+            ],
+            gracefulShutdownSignals: gracefulShutdownSignals
+        )
     }
 }

@@ -1,19 +1,51 @@
 import ServiceSupport
 
-/// Intake's own configuration: the public HTTP API's port and the channels' API key.
+/// Intake's own configuration: the public HTTP API (native and Open311), the development API key, the
+/// city's bounds, rate limits and body size.
 public struct IntakeSettings: ServiceSettings {
     /// The key of the public HTTP API's port (native and Open311), default 8137.
     public static let portKey = "INTAKE_PORT"
-    /// The key of the API key channels send as `Authorization: Bearer KEY`.
+    /// The key of the development API key channels send as `Authorization: Bearer KEY` (valid for every channel).
     public static let apiKeyKey = "OPEN137_API_KEY"
 
     /// The public HTTP API's port.
     public var port: Int
-    /// The API key; never logged.
+    /// The address the API listens on (`INTAKE_HOST`, default 127.0.0.1; 0.0.0.0 in containers).
+    public var host: String
+    /// The development API key; never logged.
     public var apiKey: String
+    /// The rectangle report coordinates must fall in (`INTAKE_CITY_BOUNDS` = `minLat,minLong,maxLat,maxLong`).
+    public var bounds: CityBounds
+    /// Requests a second per API key (`INTAKE_RATE_PER_KEY`, default 3000), bursts of twice that.
+    public var ratePerKey: Int
+    /// Requests a second per client address (`INTAKE_RATE_PER_ADDRESS`, default 3000), bursts of twice that.
+    public var ratePerAddress: Int
+    /// The largest request body in bytes (`INTAKE_MAX_BODY_BYTES`, default 65536); larger → 413.
+    public var maxBodyBytes: Int
+    /// The Open311 `jurisdiction_id` this server answers for (`OPEN311_JURISDICTION`, default `tehran.ir`).
+    public var jurisdiction: String
+    /// How many submissions from the AMQP channels are handled at once (`INTAKE_AMQP_CONCURRENCY`, default 32).
+    public var amqpConcurrency: Int
 
     public init(reading environment: inout EnvironmentConfig) {
         port = environment.port(Self.portKey, default: 8137)
+        host = environment.optional("INTAKE_HOST", default: "127.0.0.1")
         apiKey = environment.apiKey(Self.apiKeyKey)
+        let boundsText = environment.optional("INTAKE_CITY_BOUNDS")
+        if let boundsText {
+            if let parsed = CityBounds(parsing: boundsText) {
+                bounds = parsed
+            } else {
+                environment.problem("INTAKE_CITY_BOUNDS", expected: "minLat,minLong,maxLat,maxLong with min < max")
+                bounds = .tehran
+            }
+        } else {
+            bounds = .tehran
+        }
+        ratePerKey = environment.int("INTAKE_RATE_PER_KEY", default: 3_000, range: 1...1_000_000)
+        ratePerAddress = environment.int("INTAKE_RATE_PER_ADDRESS", default: 3_000, range: 1...1_000_000)
+        maxBodyBytes = environment.int("INTAKE_MAX_BODY_BYTES", default: 65_536, range: 1_024...10_485_760)
+        jurisdiction = environment.optional("OPEN311_JURISDICTION", default: "tehran.ir")
+        amqpConcurrency = environment.int("INTAKE_AMQP_CONCURRENCY", default: 32, range: 1...1_024)
     }
 }

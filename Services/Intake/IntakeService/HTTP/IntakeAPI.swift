@@ -1,0 +1,103 @@
+import Crypto
+import Events
+import Foundation
+import Hummingbird
+import Logging
+import Taxonomy
+
+/// Intake's HTTP API — the native JSON API and Open311 GeoReport v2 — over the report store: what the
+/// route handlers share (validation, keys, rate limits, the taxonomy).
+public struct IntakeAPI: Sendable {
+    /// Checks submissions.
+    public let validator: SubmissionValidator
+    /// Reports and the read model.
+    public let store: ReportStore
+    /// API keys.
+    public let keys: APIKeyStore
+    /// Limits per API key.
+    public let keyLimiter: RateLimiter
+    /// Limits per client address.
+    public let addressLimiter: RateLimiter
+    /// The service codes.
+    public var taxonomy: Taxonomy { validator.taxonomy }
+    /// The largest body accepted.
+    public let maxBodyBytes: Int
+    /// The Open311 jurisdiction this server answers for.
+    public let jurisdiction: String
+    /// The request logger's parent.
+    public let logger: Logger
+
+    /// Creates the API.
+    public init(
+        validator: SubmissionValidator, store: ReportStore, keys: APIKeyStore, keyLimiter: RateLimiter,
+        addressLimiter: RateLimiter, maxBodyBytes: Int, jurisdiction: String, logger: Logger
+    ) {
+        self.validator = validator
+        self.store = store
+        self.keys = keys
+        self.keyLimiter = keyLimiter
+        self.addressLimiter = addressLimiter
+        self.maxBodyBytes = maxBodyBytes
+        self.jurisdiction = jurisdiction
+        self.logger = logger
+    }
+
+    /// The router with every route of the API.
+    public func makeRouter() -> Router<IntakeRequestContext> {
+        let router = Router(context: IntakeRequestContext.self)
+        router.add(middleware: ErrorMiddleware())
+        addNativeRoutes(to: router)
+        addOpen311Routes(to: router)
+        return router
+    }
+
+    // MARK: Shared steps of the handlers
+
+    /// Fails with 429 when the client's address is over its limit.
+    func limitAddress(_ context: IntakeRequestContext) throws(APIError) {
+        if let wait = addressLimiter.acquire(context.clientAddress) { throw .rateLimited(retryAfter: wait) }
+    }
+
+    /// The identity of the key, or 403; then the key's rate limit (429).
+    func authenticate(key: String?) async throws(APIError) -> APIKeyIdentity {
+        guard let key, !key.isEmpty, key.utf8.count <= 256 else { throw .forbidden }
+        let identity: APIKeyIdentity?
+        do {
+            identity = try await keys.identity(of: key)
+        } catch {
+            throw .unavailable
+        }
+        guard let identity else { throw .forbidden }
+        if let wait = keyLimiter.acquire("key:" + identity.keyID) { throw .rateLimited(retryAfter: wait) }
+        return identity
+    }
+
+    /// The `Authorization: Bearer KEY` of a request.
+    static func bearerKey(_ request: Request) -> String? {
+        guard let value = request.headers[.authorization] else { return nil }
+        let parts = value.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        return parts[1].trimmingCharacters(in: .whitespaces)
+    }
+
+    /// The body, at most `maxBodyBytes` (else 413).
+    func collectBody(_ request: Request) async throws -> ByteBuffer {
+        var request = request
+        return try await request.collectBody(upTo: maxBodyBytes)
+    }
+
+    /// Stores a validated report for a key: the channel must be the key's, an Idempotency-Key is scoped to the key.
+    func accept(_ draft: ReportDraft, identity: APIKeyIdentity, idempotencyKey: String?, body: ByteBuffer) async throws -> AcceptedReport {
+        guard identity.mayUse(channel: draft.channel) else {
+            throw APIError(.forbidden, code: "channel-not-allowed", message: "this API key may not submit for channel \(draft.channel)")
+        }
+        var claim: IdempotencyClaim?
+        if let idempotencyKey {
+            guard !idempotencyKey.isEmpty, idempotencyKey.utf8.count <= 255 else {
+                throw APIError(.badRequest, code: "invalid-idempotency-key", message: "Idempotency-Key must be 1 to 255 characters")
+            }
+            claim = IdempotencyClaim(scope: identity.keyID, key: idempotencyKey, requestHash: Array(SHA256.hash(data: Data(buffer: body))))
+        }
+        return try await store.accept(draft, idempotency: claim)
+    }
+}
