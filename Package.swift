@@ -101,7 +101,7 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             path: "Services/Intake/IntakeService",
-            resources: [.copy("Migrations"), .copy("Resources")]
+            resources: [.copy("Migrations"), .copy("OpenAPI")]
         ),
         .executableTarget(name: "IntakeMain", dependencies: ["IntakeService"], path: "Services/Intake/IntakeMain"),
         // The model and text normalisation: no broker, no database (`open137 classify` uses it alone).
@@ -158,6 +158,7 @@ let package = Package(
                 "IntakeService", "Events", "Messaging", "Persistence", "Taxonomy", "TestSupport", "ServiceSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Yams", package: "Yams"),
             ],

@@ -37,7 +37,7 @@ public struct StageRuntime: Sendable {
     ) throws {
         let logger = setup.logger
         self.logger = logger
-        postgres = PostgresClient(configuration: setup.configuration.postgres, backgroundLogger: logger)
+        postgres = PostgresClient(configuration: Self.clientConfiguration(setup.configuration.postgres, schema: schema), backgroundLogger: logger)
         let amqp = try AMQPConfiguration(url: setup.configuration.amqpURL, connectionName: "\(setup.name)-publisher")
         publisher = AMQPPublisher(configuration: amqp, topology: topology, logger: logger)
         outbox = try Outbox(schema: schema)
@@ -57,6 +57,14 @@ public struct StageRuntime: Sendable {
             }
         }
         opsServer.addReadinessCheck("migrations") { [migrations] in migrations.readiness() }
+    }
+
+    /// The client configuration of a stage: every connection starts with `search_path` set to the stage's
+    /// schema, so its SQL names its own tables unqualified, as its migrations do.
+    public static func clientConfiguration(_ configuration: PostgresClient.Configuration, schema: String) -> PostgresClient.Configuration {
+        var configuration = configuration
+        configuration.options.additionalStartupParameters.append(("search_path", "\"\(schema)\", public"))
+        return configuration
     }
 
     /// The group in dependency order — database client, publisher, migrations, outbox relay, then the

@@ -32,7 +32,7 @@ struct ErrorMiddleware: RouterMiddleware {
         case let error as HTTPError:
             switch error.status {
             case .contentTooLarge:
-                return APIError(.contentTooLarge, code: "body-too-large", message: "the request body is too large")
+                return .bodyTooLarge
             case .notFound:
                 return APIError(.notFound, code: "not-found", message: "no such resource")
             case .methodNotAllowed:

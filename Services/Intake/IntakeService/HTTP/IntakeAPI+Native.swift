@@ -13,7 +13,7 @@ extension IntakeAPI {
             try await track(request, context: context)
         }
         router.get("/openapi.yaml") { _, _ in
-            guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml", subdirectory: "Resources"),
+            guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml", subdirectory: "OpenAPI"),
                   let data = try? Data(contentsOf: url)
             else { throw APIError(.notFound, code: "not-found", message: "no OpenAPI document") }
             return Response(

@@ -3,6 +3,7 @@ import Events
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 import Taxonomy
 
 /// Intake's HTTP API — the native JSON API and Open311 GeoReport v2 — over the report store: what the
@@ -80,10 +81,17 @@ public struct IntakeAPI: Sendable {
         return parts[1].trimmingCharacters(in: .whitespaces)
     }
 
-    /// The body, at most `maxBodyBytes` (else 413).
+    /// The body, at most `maxBodyBytes` (else 413 — refused by its Content-Length before reading it when it has one).
     func collectBody(_ request: Request) async throws -> ByteBuffer {
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBodyBytes {
+            throw APIError.bodyTooLarge
+        }
         var request = request
-        return try await request.collectBody(upTo: maxBodyBytes)
+        do {
+            return try await request.collectBody(upTo: maxBodyBytes)
+        } catch is NIOTooManyBytesError {
+            throw APIError.bodyTooLarge
+        }
     }
 
     /// Stores a validated report for a key: the channel must be the key's, an Idempotency-Key is scoped to the key.
