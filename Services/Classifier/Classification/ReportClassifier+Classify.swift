@@ -1,0 +1,229 @@
+import Foundation
+import Taxonomy
+
+extension ReportClassifier {
+    /// Scores of one report before the decision: what `classify` and the evaluation read.
+    struct Scores {
+        /// Probability of each code (tempered softmax of the code head).
+        var codes: [Double]
+        /// Probability that it is a child report.
+        var child: Double
+        /// Probability of P0, P1, P2 from the priority model.
+        var priorities: [Double]
+        /// Raw scores of every column.
+        var raw: [Double]
+        /// The unique known features: row, source index, weight.
+        var used: [(row: Int, source: Int, value: Double)]
+        var sources: [FeatureExtractor.Source]
+        var matches: [TermMatcher.Match]
+        var report: NormalizedReport
+    }
+
+    /// Classifies one description; `channelServiceCode` is the code the channel chose, if any.
+    public func classify(_ description: String, channelServiceCode: String? = nil) -> ClassifierDecision {
+        let scores = score(description)
+        let channel = channelServiceCode.flatMap { taxonomy.service($0) != nil ? $0 : nil }
+        var evidence: [String] = []
+
+        guard scores.report.wordCount > 0 else {
+            return ClassifierDecision(
+                serviceCode: channel ?? Taxonomy.fallbackCode, channelServiceCode: channelServiceCode,
+                childFriendly: channel.map { taxonomy.service($0)!.isChildFriendly } ?? false,
+                priority: .p1, confidence: 0, childProbability: 0, evidence: ["the description has no words"],
+                triage: true, triageReason: "empty description", modelVersion: modelVersion,
+                modelServiceCode: Taxonomy.fallbackCode)
+        }
+
+        // Stage 1: child report or not — only when a child or a child place is named at all. Stage 2: the
+        // code within that group.
+        let anchored = scores.matches.contains { match in
+            switch roles[match.term] {
+            case .childWord: return true
+            case .keyword(let code), .phrase(let code): return isChildCode[code]
+            case .danger: return false
+            }
+        }
+        let child = anchored && scores.child >= thresholds.child
+        var best = -1
+        var groupSum = 0.0
+        for index in codes.indices where isChildCode[index] == child {
+            groupSum += scores.codes[index]
+            if best < 0 || scores.codes[index] > scores.codes[best] { best = index }
+        }
+        let withinGroup = groupSum > 0 ? scores.codes[best] / groupSum : 0
+        let groupProbability = child ? scores.child : 1 - scores.child
+        var confidence = withinGroup * groupProbability
+        evidence.append("child-friendly probability \(Self.format(scores.child))" + (anchored ? "" : " (no child or child place named)"))
+        evidence += ruleEvidence(scores)
+        evidence += gramEvidence(scores, best: best)
+
+        var code = codes[best]
+        var triageReason: String?
+        if withinGroup < thresholds.lowConfidence {
+            code = codes[child ? childFallbackIndex : fallbackIndex]
+            triageReason = "low confidence (\(Self.format(withinGroup)) for \(codes[best]))"
+        }
+        if let channel {
+            let channelIsChild = taxonomy.service(channel)!.isChildFriendly
+            if triageReason != nil {
+                // The model has no firm opinion: the channel's choice stands, unless the model sees a child
+                // report the channel did not (the committee must not miss it).
+                if child && !channelIsChild {
+                    triageReason = "the channel chose \(channel) but the report looks like a child report"
+                } else {
+                    code = channel
+                    confidence = scores.codes[codes.firstIndex(of: channel)!]
+                    triageReason = nil
+                    evidence.append("the channel's code \(channel) kept: the model is unsure")
+                }
+            } else if channel != code, confidence >= thresholds.disagreement {
+                triageReason = "the channel chose \(channel), the model \(code) (\(Self.format(confidence)))"
+            } else if channel != code {
+                evidence.append("the channel's code \(channel) kept: the model's \(code) is not confident (\(Self.format(confidence)))")
+                code = channel
+            }
+        }
+        let (priority, priorityEvidence) = decidePriority(scores)
+        evidence += priorityEvidence
+        return ClassifierDecision(
+            serviceCode: code, channelServiceCode: channelServiceCode,
+            childFriendly: taxonomy.service(code)?.isChildFriendly ?? child,
+            priority: priority, confidence: (confidence * 1000).rounded() / 1000,
+            childProbability: (scores.child * 1000).rounded() / 1000,
+            evidence: evidence, triage: triageReason != nil, triageReason: triageReason,
+            modelVersion: modelVersion, modelServiceCode: codes[best])
+    }
+
+    /// The model's scores for one description.
+    func score(_ description: String) -> Scores {
+        let report = NormalizedReport(description)
+        let matches = matcher.matches(in: report)
+        var features: [UInt64] = []
+        var sources: [FeatureExtractor.Source] = []
+        features.reserveCapacity(report.squashed.count * 3 + report.wordCount * 2 + 4)
+        sources.reserveCapacity(features.capacity)
+        extractor.extract(report, keywordCodes: Self.keywordCodes(matches, roles), into: &features, sources: &sources)
+
+        // Each feature once (sorted by hash so duplicates sit together); the vector has unit length over
+        // all of them, known or not, as in training.
+        let order = features.indices.sorted { features[$0] < features[$1] }
+        let columns = tables.columns
+        var raw = tables.biases
+        var used: [(row: Int, source: Int, value: Double)] = []
+        used.reserveCapacity(order.count)
+        var squaredNorm = 0.0
+        var position = 0
+        while position < order.count {
+            let index = order[position]
+            let hash = features[index]
+            var run = 1
+            while position + run < order.count, features[order[position + run]] == hash { run += 1 }
+            position += run
+            var value = 1.0
+            if case .keyword = sources[index] { value = Self.keywordValue(count: run, options: options) }
+            squaredNorm += value * value
+            if let row = tables.rows[hash] { used.append((Int(row), index, value)) }
+        }
+        let scale = squaredNorm > 0 ? 1 / squaredNorm.squareRoot() : 0
+        for index in used.indices { used[index].value *= scale }
+        tables.weights.withUnsafeBufferPointer { weights in
+            for (row, _, value) in used {
+                let base = row * columns
+                for column in 0..<columns { raw[column] += value * Double(weights[base + column]) }
+            }
+        }
+        for match in matches {
+            if case .phrase(let code) = roles[match.term] { raw[code] += options.phraseBoost }
+        }
+        let temperature = thresholds.temperature
+        let codeProbabilities = Self.softmax(raw, tables.headOffsets[Self.codeHead], codes.count, temperature)
+        let childModel = Self.softmax(raw, tables.headOffsets[Self.childHead], 2, temperature)[1]
+        let codeModel = codes.indices.reduce(0.0) { isChildCode[$1] ? $0 + codeProbabilities[$1] : $0 }
+        let child: Double = switch thresholds.childSource {
+        case .codeModel: codeModel
+        case .childModel: childModel
+        case .both: (codeModel + childModel) / 2
+        }
+        let priorities = Self.softmax(raw, tables.headOffsets[Self.priorityHead], Priority.allCases.count, temperature)
+        return Scores(codes: codeProbabilities, child: child, priorities: priorities, raw: raw, used: used,
+                      sources: sources, matches: matches, report: report)
+    }
+
+    /// Two decimals, for evidence and triage reasons.
+    static func format(_ value: Double) -> String { String(format: "%.2f", value) }
+
+    static func softmax(_ raw: [Double], _ offset: Int, _ count: Int, _ temperature: Double) -> [Double] {
+        var top = -Double.infinity
+        for index in offset..<(offset + count) { top = max(top, raw[index]) }
+        var values = (offset..<(offset + count)).map { exp((raw[$0] - top) / temperature) }
+        let sum = values.reduce(0, +)
+        for index in values.indices { values[index] /= sum }
+        return values
+    }
+
+    /// P0 when a danger rule matches or the priority model is sure of P0; otherwise the likelier of P1 and P2.
+    func decidePriority(_ scores: Scores) -> (Priority, [String]) {
+        var matched: [Int: [Int: String]] = [:]  // rule → group → first term
+        for match in scores.matches {
+            if case .danger(let rule, let group) = roles[match.term], matched[rule]?[group] == nil {
+                matched[rule, default: [:]][group] = matcher.patterns[match.term].text
+            }
+        }
+        var evidence: [String] = []
+        for (index, rule) in dangerRules.enumerated() {
+            guard let groups = matched[index], groups.count == rule.groups.count else { continue }
+            let terms = (0..<rule.groups.count).map { "«\(groups[$0]!)»" }.joined(separator: " + ")
+            evidence.append("danger rule \(rule.name): \(terms) → P0")
+        }
+        if !evidence.isEmpty { return (.p0, evidence) }
+        let probabilities = scores.priorities
+        if probabilities[0] >= thresholds.p0 {
+            return (.p0, [String(format: "priority model: P0 %.2f", probabilities[0])])
+        }
+        let priority: Priority = probabilities[1] >= probabilities[2] ? .p1 : .p2
+        return (priority, ["priority model: \(priority.rawValue) \(Self.format(max(probabilities[1], probabilities[2])))"])
+    }
+
+    /// The phrases and keywords that matched, each once, with the code they point at.
+    func ruleEvidence(_ scores: Scores) -> [String] {
+        var lines: [String] = []
+        for match in scores.matches {
+            let line: String
+            switch roles[match.term] {
+            case .phrase(let code): line = "phrase «\(matcher.patterns[match.term].text)» → \(codes[code])"
+            case .keyword(let code): line = "keyword «\(matcher.patterns[match.term].text)» → \(codes[code])"
+            case .danger, .childWord: continue
+            }
+            if !lines.contains(line) { lines.append(line) }
+        }
+        return Array(lines.prefix(8))
+    }
+
+    /// The text features that favoured the decided code most over its strongest rival.
+    func gramEvidence(_ scores: Scores, best: Int) -> [String] {
+        var rival = -1
+        for index in codes.indices where index != best {
+            if rival < 0 || scores.codes[index] > scores.codes[rival] { rival = index }
+        }
+        guard rival >= 0 else { return [] }
+        let columns = tables.columns
+        var contributions: [(text: String, value: Double)] = []
+        for (row, source, scale) in scores.used {
+            let text: String
+            switch scores.sources[source] {
+            case .gram(let start, let end): text = "n-gram «\(scores.report.text(Int(start), Int(end)))»"
+            case .word(let start, let end): text = "word «\(scores.report.text(Int(start), Int(end)))»"
+            case .keyword: continue
+            }
+            let value = scale * Double(tables.weights[row * columns + best] - tables.weights[row * columns + rival])
+            if value > 0 { contributions.append((text, value)) }
+        }
+        contributions.sort { $0.value > $1.value }
+        var lines: [String] = []
+        for contribution in contributions where lines.count < 4 {
+            let line = "\(contribution.text) favours \(codes[best]) over \(codes[rival]) (+\(String(format: "%.2f", contribution.value)))"
+            lines.append(line)
+        }
+        return lines
+    }
+}

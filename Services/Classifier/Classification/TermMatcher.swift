@@ -1,0 +1,80 @@
+/// Finds terms in a normalised report. A term matches when it starts at a word start and ends at a word
+/// end — or is followed only by a common suffix up to the word end (Persian `ها`, `های`, `ی`, `ش`…;
+/// English/Finglish `s`, `es`, and Finglish's ezafe and possessives `e`, `ye`, `i`, `ha`, `am`…) —
+/// across any spacing of its words.
+struct TermMatcher: Sendable {
+    /// One found term.
+    struct Match: Sendable, Hashable {
+        /// Index of the term in the matcher's list.
+        let term: Int
+        /// Where in `squashed` it starts.
+        let start: Int
+    }
+
+    /// The terms, in the caller's order (the caller keeps what each index means).
+    let patterns: [TermPattern]
+    /// Pattern indices by first scalar, longest first.
+    private let byFirst: [Unicode.Scalar: [Int]]
+
+    /// Suffixes that may follow a term inside its word, normalised (ZWNJ already dropped).
+    static let suffixes: [[Unicode.Scalar]] = [
+        "ها", "های", "هایی", "هایش", "هاش", "هایشان", "هامون", "هاتون", "ی", "ای", "یی", "ش", "شان", "مان", "تان",
+        "م", "ت", "ام", "ات", "اش", "مون", "تون", "شون", "ان", "ست", "است",
+        "s", "es", "e", "ye", "i", "ie", "ha", "haye", "am", "esh", "ash", "emun", "etun", "eshun",
+    ].map { Array($0.unicodeScalars) }
+
+    /// A matcher for `terms` (a term that normalises to nothing never matches).
+    init(terms: [String]) {
+        var patterns: [TermPattern] = []
+        var byFirst: [Unicode.Scalar: [Int]] = [:]
+        for term in terms {
+            guard let pattern = TermPattern(term) else {
+                patterns.append(TermPattern("-")!)  // keeps indices aligned; never matches real text ("-" is a separator)
+                continue
+            }
+            byFirst[pattern.scalars[0], default: []].append(patterns.count)
+            patterns.append(pattern)
+        }
+        for key in byFirst.keys {
+            byFirst[key]!.sort { patterns[$0].scalars.count > patterns[$1].scalars.count }
+        }
+        self.patterns = patterns
+        self.byFirst = byFirst
+    }
+
+    /// Every term found in `report` (a term once per place it occurs).
+    func matches(in report: NormalizedReport) -> [Match] {
+        var found: [Match] = []
+        let text = report.squashed
+        var wordIndex = 0
+        for start in report.wordStarts {
+            defer { wordIndex += 1 }
+            guard let candidates = byFirst[text[start]] else { continue }
+            for index in candidates {
+                let pattern = patterns[index].scalars
+                let end = start + pattern.count
+                guard end <= text.count, text[start..<end].elementsEqual(pattern) else { continue }
+                // The match must end where a word ends, maybe after a suffix.
+                guard let wordEnd = Self.endOfWord(containing: end, in: report, from: wordIndex) else { continue }
+                if wordEnd == end || Self.isSuffix(text[end..<wordEnd]) {
+                    found.append(Match(term: index, start: start))
+                }
+            }
+        }
+        return found
+    }
+
+    /// The end of the word in which offset `end` falls (or that ends exactly at `end`).
+    private static func endOfWord(containing end: Int, in report: NormalizedReport, from wordIndex: Int) -> Int? {
+        var index = wordIndex
+        while index < report.wordEnds.count {
+            if report.wordEnds[index] >= end { return report.wordEnds[index] }
+            index += 1
+        }
+        return nil
+    }
+
+    private static func isSuffix(_ rest: ArraySlice<Unicode.Scalar>) -> Bool {
+        suffixes.contains { rest.elementsEqual($0) }
+    }
+}

@@ -1,0 +1,114 @@
+/// Persian and English text as people really type it, reduced to one spelling so that the same words give
+/// the same features: Arabic `ي`/`ك` and other letter variants become the Persian letters, Persian and
+/// Arabic-Indic digits become Latin digits, diacritics, tatweel and invisible marks go, the zero-width
+/// non-joiner joins the parts of a word (`می‌شوند` → `میشوند`; spaced forms are joined again by
+/// `ReportTokens`), punctuation becomes a space, and Latin is lower-cased and folded so that common
+/// Finglish spellings meet (`koodak`/`kudak`, `madreseh`/`madrese`, `ghadim`/`qadim`).
+public enum TextNormalizer {
+    /// The normalised text: words separated by single spaces, no leading or trailing space.
+    public static func normalize(_ text: String) -> String {
+        words(of: text).map { String(String.UnicodeScalarView($0)) }.joined(separator: " ")
+    }
+
+    /// The normalised words of `text`, each as Unicode scalars (what the feature extractor consumes).
+    public static func words(of text: String) -> [[Unicode.Scalar]] {
+        var words: [[Unicode.Scalar]] = []
+        var current: [Unicode.Scalar] = []
+        var currentIsLatin = false
+        func finish() {
+            guard !current.isEmpty else { return }
+            words.append(currentIsLatin ? foldLatin(current) : current)
+            current.removeAll(keepingCapacity: true)
+            currentIsLatin = false
+        }
+        for scalar in text.unicodeScalars {
+            switch map(scalar) {
+            case .drop:
+                continue
+            case .separator:
+                finish()
+            case .letter(let mapped):
+                // A word that switches script (`kg۲`) is split, so Finglish folding touches Latin only.
+                let isLatin = mapped.isASCII
+                if !current.isEmpty, isLatin != currentIsLatin { finish() }
+                currentIsLatin = isLatin
+                current.append(mapped)
+            }
+        }
+        finish()
+        return words
+    }
+
+    /// What one input scalar becomes.
+    enum Mapped: Equatable {
+        /// Invisible or diacritic: removed without splitting the word.
+        case drop
+        /// Space or punctuation: ends the word.
+        case separator
+        /// A letter or digit of the normalised text.
+        case letter(Unicode.Scalar)
+    }
+
+    static func map(_ scalar: Unicode.Scalar) -> Mapped {
+        let value = scalar.value
+        switch value {
+        case 0x30...0x39, 0x61...0x7A: return .letter(scalar)
+        case 0x41...0x5A: return .letter(Unicode.Scalar(value + 0x20)!)
+        case 0x06F0...0x06F9: return .letter(Unicode.Scalar(value - 0x06F0 + 0x30)!)  // Persian digits
+        case 0x0660...0x0669: return .letter(Unicode.Scalar(value - 0x0660 + 0x30)!)  // Arabic-Indic digits
+        case 0x064A, 0x0649, 0x0626, 0x06D2: return .letter("\u{06CC}")  // ي ى ئ ے → ی
+        case 0x0643, 0x06A9: return .letter("\u{06A9}")  // ك → ک
+        case 0x0629, 0x06C0, 0x06C1, 0x06D5: return .letter("\u{0647}")  // ة ۀ ہ ە → ه
+        case 0x0623, 0x0625, 0x0671, 0x0622: return .letter("\u{0627}")  // أ إ ٱ آ → ا
+        case 0x0624: return .letter("\u{0648}")  // ؤ → و
+        case 0x0621: return .drop  // a lone hamza is spelled or left out alike
+        case 0x0640: return .drop  // tatweel
+        case 0x064B...0x065F, 0x0670, 0x0610...0x061A, 0x06D6...0x06ED: return .drop  // diacritics
+        case 0x200C, 0x200D, 0x200E, 0x200F, 0x00AD, 0xFEFF, 0x2060, 0x202A...0x202E: return .drop  // ZWNJ, ZWJ, marks
+        case 0x0627...0x063A, 0x0641...0x0648, 0x067E, 0x0686, 0x0698, 0x06AF, 0x06CC: return .letter(scalar)
+        case 0x00C0...0x024F:
+            // Latin with accents (é, ā, â): the base letter, so transliterations with macrons meet plain ones.
+            return latinBase(scalar).map { .letter($0) } ?? .separator
+        case 0x27, 0x2019, 0x2018, 0x60, 0xB4:
+            return .drop  // apostrophes inside Finglish words (ba'd, ma'mur)
+        default:
+            return .separator
+        }
+    }
+
+    static func latinBase(_ scalar: Unicode.Scalar) -> Unicode.Scalar? {
+        let decomposed = String(scalar).decomposedStringWithCanonicalMapping.unicodeScalars
+        guard let base = decomposed.first, base.isASCII, base.properties.isAlphabetic else { return nil }
+        return Unicode.Scalar(base.value | 0x20)
+    }
+
+    /// Folds the spelling variants of Finglish (and, harmlessly, English) so that transliterations meet:
+    /// doubled letters single, `oo`/`ou` → `u`, `ee` → `i`, `gh` → `q`, `w` → `v`, a final `eh` → `e`.
+    static func foldLatin(_ word: [Unicode.Scalar]) -> [Unicode.Scalar] {
+        guard word.contains(where: { $0.properties.isAlphabetic }) else { return word }
+        var out: [Unicode.Scalar] = []
+        out.reserveCapacity(word.count)
+        var index = 0
+        while index < word.count {
+            let scalar = word[index]
+            let next: Unicode.Scalar? = index + 1 < word.count ? word[index + 1] : nil
+            switch (scalar, next) {
+            case ("o", "o"?), ("o", "u"?):
+                out.append("u"); index += 2; continue
+            case ("e", "e"?):
+                out.append("i"); index += 2; continue
+            case ("g", "h"?):
+                out.append("q"); index += 2; continue
+            case ("e", "h"?) where index + 2 == word.count:
+                out.append("e"); index += 2; continue
+            case ("w", _):
+                out.append("v"); index += 1; continue
+            default:
+                break
+            }
+            if out.last != scalar || !scalar.properties.isAlphabetic { out.append(scalar) }
+            index += 1
+        }
+        return out
+    }
+}
