@@ -124,6 +124,7 @@ let package = Package(
             dependencies: [
                 "Messaging", "Events", "Persistence", "ServiceSupport",
                 "IntakeService", "ClassifierService", "RouterService", "NotifierService", "CouncilAuditService",
+                "Classification", "Taxonomy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Services/Admin/AdminCommands"

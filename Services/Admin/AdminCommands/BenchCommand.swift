@@ -6,8 +6,8 @@ import Messaging
 public struct BenchCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Benchmarks against the local stack; they print numbers.",
-        subcommands: [MessagingBenchCommand.self]
+        abstract: "Benchmarks (messaging against the local stack, the classifier alone); they print numbers.",
+        subcommands: [MessagingBenchCommand.self, ClassifierBenchCommand.self]
     )
     public init() {}
 }

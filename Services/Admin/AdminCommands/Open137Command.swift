@@ -5,8 +5,8 @@ import ArgumentParser
 public struct Open137Command: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "open137",
-        abstract: "Open137 administration: migrations, broker topology, benchmarks.",
-        subcommands: [MigrateCommand.self, TopologyCommand.self, BenchCommand.self]
+        abstract: "Open137 administration: migrations, broker topology, benchmarks, the classifier.",
+        subcommands: [MigrateCommand.self, TopologyCommand.self, BenchCommand.self, ClassifyCommand.self]
     )
     public init() {}
 }

@@ -1,3 +1,4 @@
+import Classification
 import Events
 import Foundation
 import Messaging
@@ -7,9 +8,10 @@ import ServiceSupport
 
 /// The `classifier` service: assigns each report its service code, child-friendly flag and priority; emits `report.classified`.
 ///
-/// At this stage of the project it starts, migrates its schema `classifier`, connects to the broker, declares
-/// what it owns (its work queues with their dead-letter and retry queues, and the exchanges it publishes
-/// to), relays its outbox, and serves `/health`, `/ready` and `/metrics`; it consumes nothing yet.
+/// It trains the model once at start (a missing or broken corpus or taxonomy stops it, naming the file),
+/// migrates its schema `classifier`, consumes `classifier.reports` (`report.received`) with a
+/// `DeliveryWorker`, stores each decision and emits `report.classified` through its outbox, once per event
+/// (inbox); poison messages are dead-lettered to `classifier.reports.dlq` with the reason.
 public enum ClassifierService {
     /// The executable's name, also its logger label and its CloudEvents source.
     public static let name = ServiceName.classifier.rawValue
@@ -19,6 +21,8 @@ public enum ClassifierService {
     public static let schema = "classifier"
     /// The bundle holding this service's SQL migrations (its `Migrations` folder).
     public static var migrationsBundle: Bundle { .module }
+    /// The work queue of `report.received` events.
+    public static let reportsQueue = "classifier.reports"
     /// The broker objects this service declares on every (re)connect.
     public static let topology = Open137Topology.topology(for: .classifier)
 
@@ -27,7 +31,29 @@ public enum ClassifierService {
         _ setup: ServiceSetup<NoServiceSettings>,
         gracefulShutdownSignals: [UnixSignal] = ServiceHost.defaultGracefulShutdownSignals
     ) throws -> ServiceGroup {
+        let clock = ContinuousClock()
+        var trained: ReportClassifier?
+        let training = try clock.measure { trained = try ReportClassifier.bundled() }
+        let classifier = trained!
         let runtime = try StageRuntime(setup: setup, schema: schema, migrationsBundle: migrationsBundle, topology: topology)
-        return runtime.makeGroup(gracefulShutdownSignals: gracefulShutdownSignals)
+        let logger = setup.logger
+        logger.info("classifier model trained", metadata: [
+            "model_version": "\(classifier.modelVersion)", "reports": "\(classifier.trainingSize)",
+            "features": "\(classifier.featureCount)", "training_ms": "\(Int(Double(training.components.seconds) * 1000 + Double(training.components.attoseconds) / 1e15))",
+        ])
+        let handler = ReportClassificationHandler(
+            classifier: classifier, inbox: runtime.inbox, outbox: runtime.outbox, client: runtime.postgres, logger: logger)
+        let worker = DeliveryWorker(
+            consumer: AMQPConsumer(
+                configuration: try AMQPConfiguration(url: setup.configuration.amqpURL, connectionName: "\(name)-reports"),
+                queue: reportsQueue, prefetch: 64, topology: topology, logger: logger
+            ),
+            publisher: runtime.publisher, concurrency: 16, logger: logger,
+            handler: handler.handle
+        )
+        return runtime.makeGroup(
+            stageServices: [AfterMigrations(runtime.migrations, worker)],
+            gracefulShutdownSignals: gracefulShutdownSignals
+        )
     }
 }
