@@ -1,8 +1,73 @@
+import Foundation
 import Hummingbird
 
 extension IntakeAPI {
-    /// Open311 GeoReport v2 under `/open311/v2/` and discovery at `/open311/discovery.{json,xml}`.
+    /// Open311 GeoReport v2 under `/open311/v2/` and discovery at `/open311/discovery.{json,xml}`: every
+    /// resource in both formats, the suffix required (as the spec's URLs have it). Errors are answered
+    /// by ``ErrorMiddleware`` in the spec's `errors` format, XML for `.xml` paths.
     func addOpen311Routes(to router: Router<IntakeRequestContext>) {
-        // Filled in by the Open311 work (services, service definitions, requests, tokens, discovery).
+        for encoding in Open311Encoding.allCases {
+            let suffix = encoding.rawValue
+            router.get(RouterPath("/open311/discovery.\(suffix)")) { request, context in
+                try open311Discovery(request, context: context, encoding: encoding)
+            }
+            router.get(RouterPath("/open311/v2/services.\(suffix)")) { request, context in
+                try open311Services(request, context: context, encoding: encoding)
+            }
+            router.get(RouterPath("/open311/v2/services/{service_code}.\(suffix)")) { request, context in
+                try open311ServiceDefinition(request, context: context, encoding: encoding)
+            }
+            router.post(RouterPath("/open311/v2/requests.\(suffix)")) { request, context in
+                try await open311Submit(request, context: context, encoding: encoding)
+            }
+            router.get(RouterPath("/open311/v2/requests.\(suffix)")) { request, context in
+                try await open311Requests(request, context: context, encoding: encoding)
+            }
+            router.get(RouterPath("/open311/v2/requests/{service_request_id}.\(suffix)")) { request, context in
+                try await open311Request(request, context: context, encoding: encoding)
+            }
+            router.get(RouterPath("/open311/v2/tokens/{token}.\(suffix)")) { request, context in
+                try await open311Token(request, context: context, encoding: encoding)
+            }
+        }
+    }
+
+    // MARK: Shared steps of the Open311 handlers
+
+    /// The query string's parameters, after checking `jurisdiction_id` (this server answers for one).
+    func open311Query(_ request: Request) throws(APIError) -> Open311Form {
+        let query: Open311Form
+        do {
+            query = try Open311Form(parsing: Substring(request.uri.query ?? ""))
+        } catch {
+            throw error.apiError
+        }
+        try checkJurisdiction(query)
+        return query
+    }
+
+    /// 404 for a `jurisdiction_id` that is not this server's (the spec's "jurisdiction_id not found");
+    /// none, or an empty one, is fine: the spec makes it optional for a single-jurisdiction endpoint.
+    func checkJurisdiction(_ form: Open311Form) throws(APIError) {
+        let given: String?
+        do {
+            given = try form.value("jurisdiction_id")
+        } catch {
+            throw error.apiError
+        }
+        if let given, given.lowercased() != jurisdiction.lowercased() {
+            throw APIError(.notFound, code: "unknown-jurisdiction", message: "jurisdiction_id was not found: this endpoint serves \(jurisdiction)")
+        }
+    }
+
+    /// The language of names and notices: `?locale=` (also in a POST's body), else `Accept-Language`.
+    func open311Language(_ request: Request, _ form: Open311Form) -> Open311Language {
+        Open311Language(locale: try? form.value("locale"), acceptLanguage: request.headers[.acceptLanguage])
+    }
+
+    /// A path parameter, percent-decoded.
+    static func pathParameter(_ name: String, _ context: IntakeRequestContext) -> String {
+        let raw = context.parameters.get(name) ?? ""
+        return raw.removingPercentEncoding ?? raw
     }
 }
