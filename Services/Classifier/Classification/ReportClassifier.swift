@@ -187,6 +187,6 @@ public struct ReportClassifier: Sendable {
             add(report.id); add(report.description); add(report.serviceCode); add(report.priority ?? "")
         }
         add("\(options)"); add("\(thresholds)")
-        return "nb-ngram-1." + String(hash >> 32, radix: 16)
+        return "lr-ngram-1." + String(hash >> 32, radix: 16)
     }
 }
