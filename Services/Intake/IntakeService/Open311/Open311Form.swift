@@ -40,6 +40,11 @@ struct Open311Form: Sendable, Hashable {
         return first
     }
 
+    /// Every non-empty value of a parameter, in order (list parameters may be repeated as well as comma separated).
+    func values(_ name: String) -> [String] {
+        pairs.filter { $0.name == name && !$0.value.isEmpty }.map(\.value)
+    }
+
     /// This form's pairs, then `other`'s pairs whose names this form does not have (a POST's body wins
     /// over its query string).
     func merging(_ other: Open311Form) -> Open311Form {

@@ -9,31 +9,16 @@ enum Open311Format {
     }
 
     /// The spec's error document: `[{"code": 400, "description": "…"}]` or
-    /// `<errors><error><code>400</code><description>…</description></error></errors>`.
+    /// `<errors><error><code>400</code><description>…</description></error></errors>` — one error per
+    /// field at fault (`lat: lat must be a number`), else one with the message.
     static func errorResponse(_ error: APIError, xml: Bool, headers: HTTPFields) -> Response {
-        var headers = headers
-        let description = error.fields.isEmpty ? error.message : error.fields.map { "\($0.field): \($0.message)" }.joined(separator: "; ")
-        let body: String
-        if xml {
-            var writer = XMLWriter()
-            writer.element("errors") { writer in
-                writer.element("error") { writer in
-                    writer.element("code", String(error.status.code))
-                    writer.element("description", description)
-                }
-            }
-            body = writer.text
-            headers[.contentType] = "text/xml; charset=utf-8"
-        } else {
-            let encoded = try? JSONEncoder().encode([ErrorItem(code: error.status.code, description: description)])
-            body = encoded.map { String(decoding: $0, as: UTF8.self) } ?? "[]"
-            headers[.contentType] = "application/json; charset=utf-8"
-        }
-        return Response(status: error.status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
-    }
-
-    private struct ErrorItem: Encodable {
-        var code: Int
-        var description: String
+        let descriptions = error.fields.isEmpty ? [error.message] : error.fields.map { "\($0.field): \($0.message)" }
+        let document = Open311Document(root: "errors", body: .list(item: "error", descriptions.map { description in
+            .object([.init("code", .integer(error.status.code)), .init("description", .string(description))])
+        }))
+        let encoding: Open311Encoding = xml ? .xml : .json
+        var response = document.response(encoding, status: error.status)
+        for field in headers { response.headers[field.name] = field.value }
+        return response
     }
 }

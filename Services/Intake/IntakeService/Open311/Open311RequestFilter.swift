@@ -25,23 +25,23 @@ struct Open311RequestFilter: Sendable, Hashable {
         do {
             query = ReportQuery()
             extensions = try Self.flag(form.value("extensions"), name: "extensions")
-            if let ids = try form.value("service_request_id") {
-                let list = Self.list(ids)
+            if !form.values("service_request_id").isEmpty {
+                let list = Self.list(form, "service_request_id")
                 guard list.count <= Self.maximumIDs else {
                     throw APIError(.badRequest, code: "too-many-ids", message: "service_request_id names more than \(Self.maximumIDs) requests")
                 }
                 // An id that is not a valid tracking code cannot match any request.
                 query.trackingCodes = list.compactMap { TrackingCode(parsing: $0)?.digits }
             }
-            if let codes = try form.value("service_code") {
-                let list = Self.list(codes)
+            if !form.values("service_code").isEmpty {
+                let list = Self.list(form, "service_code")
                 for code in list where taxonomy.service(code) == nil {
                     throw APIError(.notFound, code: "unknown-service-code", message: "service_code \(code.prefix(64)) was not found; see services.json")
                 }
                 query.serviceCodes = list.isEmpty ? nil : list
             }
-            if let statuses = try form.value("status") {
-                let list = Self.list(statuses)
+            if !form.values("status").isEmpty {
+                let list = Self.list(form, "status")
                 for status in list where status != "open" && status != "closed" {
                     throw APIError(.badRequest, code: "invalid-status", message: "status takes open, closed, or both comma separated")
                 }
@@ -104,8 +104,10 @@ struct Open311RequestFilter: Sendable, Hashable {
         }
     }
 
-    private static func list(_ text: String) -> [String] {
-        text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    /// A list parameter's items: comma separated, and the parameter may be repeated ("can be declared
+    /// multiple times, comma delimited", as the spec says of `service_code` and `status`).
+    private static func list(_ form: Open311Form, _ name: String) -> [String] {
+        form.values(name).flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
     private static func time(_ text: String?, name: String) throws(APIError) -> Date? {
