@@ -6,6 +6,7 @@
 #   make test             a throwaway broker and database under .local/test, then swift test.
 #                         SWIFT_TEST_ARGS="--filter X" passes arguments to swift test.
 #   make bench-messaging  messaging benchmark against the .local/run broker (started if needed).
+#   make bench-intake     intake over HTTP (release, private stack): reports/s, p50/p99, vs. the database's ceiling.
 #   make bench-classifier classifier benchmark: classifications/s on one core, training time, memory.
 #   make stop             stop a running `make run` and the .local/run stack.
 #   make build            debug build of everything.
@@ -14,7 +15,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help run test bench-messaging bench-classifier stop build clean-local
+.PHONY: help run test bench-messaging bench-intake bench-classifier stop build clean-local
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
@@ -27,6 +28,9 @@ test:
 
 bench-messaging:
 	@infra/local/bench-messaging.sh
+
+bench-intake:
+	@infra/local/bench-intake.sh
 
 bench-classifier:
 	@infra/local/bench-classifier.sh

@@ -29,6 +29,8 @@ struct IntakeFixture: Sendable {
         var ratePerKey = 10_000
         var ratePerAddress = 10_000
         var maxBodyBytes = 65_536
+        /// The logger of the API and the HTTP server (the tests' quiet logger unless set).
+        var logger: Logger?
     }
 
     /// Runs `body` with an API over a fresh, migrated schema; drops the schema after.
@@ -37,7 +39,7 @@ struct IntakeFixture: Sendable {
         _ body: @Sendable (IntakeFixture, any TestClientProtocol) async throws -> T
     ) async throws -> T {
         let schema = TestEnvironment.uniqueName("t_intake")
-        let logger = TestEnvironment.logger("intake-tests")
+        let logger = options.logger ?? TestEnvironment.logger("intake-tests")
         let configuration = StageRuntime.clientConfiguration(try databaseConfiguration(), schema: schema)
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         let running = Task { await client.run() }

@@ -17,23 +17,19 @@ extension ReportStore {
 
     /// The report with this tracking code and its public history, or nil.
     public func report(trackingCode: TrackingCode) async throws(IntakeStoreError) -> PublicReport? {
-        do {
+        try await bounded("reading a report") {
             let rows = try await client.query(
                 "SELECT \(unescaped: Self.publicColumns) FROM reports WHERE tracking_code = \(trackingCode.digits)", logger: logger
             )
             return try await withHistory(Self.publicReports(rows).first)
-        } catch {
-            throw Self.unavailable(error, "reading a report")
         }
     }
 
     /// The report with this id and its public history, or nil.
     public func report(id: UUID) async throws(IntakeStoreError) -> PublicReport? {
-        do {
+        try await bounded("reading a report") {
             let rows = try await client.query("SELECT \(unescaped: Self.publicColumns) FROM reports WHERE report_id = \(id)", logger: logger)
             return try await withHistory(Self.publicReports(rows).first)
-        } catch {
-            throw Self.unavailable(error, "reading a report")
         }
     }
 
@@ -47,11 +43,14 @@ extension ReportStore {
         let updatedAfter = byCode ? nil : filter.updatedAfter
         let updatedBefore = byCode ? nil : filter.updatedBefore
         // nil: both statuses; true: closed only; false: open only.
-        var closedOnly: Bool?
-        if !byCode, let statuses = filter.open311Statuses, Set(statuses).count == 1 { closedOnly = statuses.first == "closed" }
+        let closedOnly: Bool? = if !byCode, let statuses = filter.open311Statuses, Set(statuses).count == 1 {
+            statuses.first == "closed"
+        } else {
+            nil
+        }
         let closedStatuses = PublicReport.closedStatuses.sorted()
         let offset = (filter.page - 1) * filter.pageSize
-        do {
+        return try await bounded("listing reports") {
             let rows = try await client.query(
                 """
                 SELECT \(unescaped: Self.publicColumns) FROM reports
@@ -68,8 +67,6 @@ extension ReportStore {
                 logger: logger
             )
             return try await Self.publicReports(rows)
-        } catch {
-            throw Self.unavailable(error, "listing reports")
         }
     }
 

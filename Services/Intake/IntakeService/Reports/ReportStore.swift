@@ -11,18 +11,34 @@ public struct ReportStore: Sendable {
     let client: PostgresClient
     let outbox: Outbox
     let logger: Logger
+    /// How long one call may wait for the database before it is answered `.unavailable`.
+    let deadline: DatabaseDeadline
 
-    /// A store over `client`, emitting through `outbox`.
-    public init(client: PostgresClient, outbox: Outbox, logger: Logger) {
+    /// A store over `client`, emitting through `outbox`; each call waits at most `timeout` for the database.
+    public init(client: PostgresClient, outbox: Outbox, logger: Logger, timeout: Duration = .seconds(5)) {
         self.client = client
         self.outbox = outbox
         self.logger = logger
+        self.deadline = DatabaseDeadline(timeout: timeout)
+    }
+
+    /// Runs a store operation within the deadline, every failure as an `IntakeStoreError`.
+    func bounded<T: Sendable>(_ what: String, _ operation: @escaping @Sendable () async throws -> T) async throws(IntakeStoreError) -> T {
+        do {
+            return try await deadline.run(what, operation)
+        } catch {
+            throw Self.unavailable(error, what)
+        }
     }
 
     /// Stores a validated report with a fresh id and tracking code, and its `report.received` event,
     /// in one transaction. With an idempotency claim, a key seen before returns the first report (same
     /// body) or throws `.idempotencyConflict` (another body).
     public func accept(_ draft: ReportDraft, idempotency: IdempotencyClaim?, correlationID: String? = nil) async throws(IntakeStoreError) -> AcceptedReport {
+        try await bounded("storing a report") { try await self.acceptWithoutDeadline(draft, idempotency: idempotency, correlationID: correlationID) }
+    }
+
+    private func acceptWithoutDeadline(_ draft: ReportDraft, idempotency: IdempotencyClaim?, correlationID: String?) async throws(IntakeStoreError) -> AcceptedReport {
         // A key seen before is answered from the first report without writing anything.
         if let idempotency, let earlier = try await earlierReport(for: idempotency) {
             return earlier

@@ -13,6 +13,7 @@ public final class APIKeyStore: Sendable {
     private let cache = Mutex<[Data: CachedLookup]>([:])
     private let cacheLifetime: Duration
     private let developmentKeyHash: Data?
+    private let deadline = DatabaseDeadline(timeout: .seconds(5))
 
     /// The id of the development key (`OPEN137_API_KEY`), valid for every channel.
     public static let developmentKeyID = "dev"
@@ -60,13 +61,16 @@ public final class APIKeyStore: Sendable {
         if let cached = cache.withLock({ $0[hash] }), cached.expires > now {
             return cached.identity
         }
-        let rows = try await client.query(
-            "SELECT key_id, channel FROM api_keys WHERE key_hash = \(ByteBuffer(bytes: hash)) AND revoked_at IS NULL",
-            logger: logger
-        )
-        var identity: APIKeyIdentity?
-        for try await (keyID, channel) in rows.decode((String, String).self) {
-            identity = APIKeyIdentity(keyID: keyID, channel: channel)
+        let identity = try await deadline.run("looking up an API key") { [client, logger] in
+            let rows = try await client.query(
+                "SELECT key_id, channel FROM api_keys WHERE key_hash = \(ByteBuffer(bytes: hash)) AND revoked_at IS NULL",
+                logger: logger
+            )
+            var found: APIKeyIdentity?
+            for try await (keyID, channel) in rows.decode((String, String).self) {
+                found = APIKeyIdentity(keyID: keyID, channel: channel)
+            }
+            return found
         }
         // Unknown keys are cached briefly too, so guessing keys does not turn into a query per request.
         let lifetime = identity == nil ? min(cacheLifetime, .seconds(5)) : cacheLifetime

@@ -1,0 +1,52 @@
+import ArgumentParser
+import Foundation
+import IntakeService
+import Persistence
+import PostgresNIO
+import ServiceSupport
+
+/// `open137 keys …`: the channels' API keys for intake.
+public struct KeysCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "keys",
+        abstract: "Manage the channels' API keys (stored hashed in intake's schema; reads DATABASE_URL).",
+        subcommands: [CreateKey.self]
+    )
+    public init() {}
+
+    /// `open137 keys create --channel NAME`: prints a new key once; only its hash is stored.
+    public struct CreateKey: AsyncParsableCommand {
+        public static let configuration = CommandConfiguration(
+            commandName: "create",
+            abstract: "Create an API key for a channel and print it (it is not shown again)."
+        )
+
+        @Option(help: "The channel the key submits for: \(SubmissionValidator.channels.sorted().joined(separator: ", ")).")
+        var channel: String
+
+        public init() {}
+
+        public func validate() throws {
+            guard SubmissionValidator.channels.contains(channel) else {
+                throw ValidationError("unknown channel \(channel); one of \(SubmissionValidator.channels.sorted().joined(separator: ", "))")
+            }
+        }
+
+        public func run() async throws {
+            var environment = EnvironmentConfig()
+            let database = environment.databaseURL(ServiceConfiguration.databaseURLKey)
+            try environment.validate()
+            let logger = AdminLogging.logger("keys")
+            let configuration = StageRuntime.clientConfiguration(database.clientConfiguration, schema: IntakeService.schema)
+            let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+            try await withThrowingDiscardingTaskGroup { group in
+                group.addTask { await client.run() }
+                defer { group.cancelAll() }
+                // The keys table is intake's: make sure its schema is there (idempotent, safe beside a running intake).
+                try await Migrator(client: client, logger: logger).migrate(schema: IntakeService.schema, bundle: IntakeService.migrationsBundle)
+                let key = try await APIKeyStore(client: client, logger: logger).create(channel: channel)
+                print(key)
+            }
+        }
+    }
+}

@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# `make bench-intake`: intake's HTTP throughput and latency, and — in the same run — the database's own
+# ceiling for the same durable writes.
+#
+# On a private stack (.local/bench: its own RabbitMQ and PostgreSQL, synchronous_commit=on, wiped on
+# every run) it starts a release build of intake, drives its native API from a second process
+# (`open137 bench intake`: closed loop at fixed concurrency, then open loop at a fixed rate), and then runs
+# pgbench with the same concurrency doing the same transaction intake does per report (report row,
+# history row, outbox row) on a scratch copy of intake's tables. Loopback only; bounded in time.
+#
+# Knobs (environment): BENCH_CONCURRENCY (64), BENCH_SECONDS (20), BENCH_RATE (500), BENCH_RATE_SECONDS (20),
+# OPEN137_BENCH_AMQP_PORT (5702), OPEN137_BENCH_PG_PORT (5462), INTAKE_BENCH_PORT (18137).
+set -euo pipefail
+OPEN137_LOG_TAG="bench-intake"
+# shellcheck source=infra/local/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$OPEN137_ROOT"
+
+CONCURRENCY="${BENCH_CONCURRENCY:-64}"
+SECONDS_CLOSED="${BENCH_SECONDS:-20}"
+RATE="${BENCH_RATE:-500}"
+SECONDS_RATE="${BENCH_RATE_SECONDS:-20}"
+INTAKE_BENCH_PORT="${INTAKE_BENCH_PORT:-18137}"
+OPS_BENCH_PORT="$((INTAKE_BENCH_PORT + 1))"
+
+export OPEN137_STACK_DIR="$OPEN137_ROOT/.local/bench"
+export OPEN137_AMQP_PORT="${OPEN137_BENCH_AMQP_PORT:-5702}"
+export OPEN137_PG_PORT="${OPEN137_BENCH_PG_PORT:-5462}"
+unset OPEN137_RABBITMQ_MGMT_PORT OPEN137_RABBITMQ_PROMETHEUS_PORT OPEN137_RABBITMQ_DIST_PORT OPEN137_EPMD_PORT
+check_port OPEN137_BENCH_AMQP_PORT "$OPEN137_AMQP_PORT"
+check_port OPEN137_BENCH_PG_PORT "$OPEN137_PG_PORT"
+require_free_port "$INTAKE_BENCH_PORT" INTAKE_BENCH_PORT "the benchmarked intake"
+require_free_port "$OPS_BENCH_PORT" INTAKE_BENCH_PORT "the benchmarked intake's ops port"
+
+INTAKE_PID=""
+# shellcheck disable=SC2317  # invoked by the EXIT trap
+cleanup() {
+    local rc=$?
+    trap - EXIT INT TERM
+    if [[ -n "$INTAKE_PID" ]] && pid_alive "$INTAKE_PID"; then
+        kill -TERM "$INTAKE_PID" 2>/dev/null || true
+        wait "$INTAKE_PID" 2>/dev/null || true
+    fi
+    "$OPEN137_LOCAL_DIR/stack.sh" stop >/dev/null 2>&1 || true
+    exit "$rc"
+}
+trap cleanup EXIT INT TERM
+
+log "swift build -c release --product intake --product open137"
+swift build -c release --product intake
+swift build -c release --product open137
+BIN="${OPEN137_BIN_DIR:-$OPEN137_ROOT/.build/release}"
+
+rm -rf "$OPEN137_STACK_DIR"
+"$OPEN137_LOCAL_DIR/stack.sh" start
+set -a
+# shellcheck source=/dev/null
+source "$OPEN137_STACK_DIR/stack.env"
+set +a
+export OPEN137_API_KEY="bench-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+
+PSQL=(psql "$DATABASE_URL" -v ON_ERROR_STOP=1 -qAt)
+log "synchronous_commit = $("${PSQL[@]}" -c 'SHOW synchronous_commit'), fsync = $("${PSQL[@]}" -c 'SHOW fsync')"
+
+log "starting intake (release) on 127.0.0.1:$INTAKE_BENCH_PORT"
+INTAKE_PORT="$INTAKE_BENCH_PORT" OPS_PORT="$OPS_BENCH_PORT" LOG_LEVEL=warning \
+    INTAKE_RATE_PER_KEY=1000000 INTAKE_RATE_PER_ADDRESS=1000000 \
+    "$BIN/intake" >"$OPEN137_STACK_DIR/intake.log" 2>&1 &
+INTAKE_PID=$!
+for _ in $(seq 1 120); do
+    if curl -fsS "http://127.0.0.1:$OPS_BENCH_PORT/ready" >/dev/null 2>&1; then break; fi
+    pid_alive "$INTAKE_PID" || { tail -20 "$OPEN137_STACK_DIR/intake.log"; die "intake exited"; }
+    sleep 0.5
+done
+curl -fsS "http://127.0.0.1:$OPS_BENCH_PORT/ready" >/dev/null || die "intake did not become ready"
+
+"$BIN/open137" bench intake --url "http://127.0.0.1:$INTAKE_BENCH_PORT" --concurrency "$CONCURRENCY" \
+    --seconds "$SECONDS_CLOSED" --rate "$RATE" --rate-seconds "$SECONDS_RATE" | tee "$OPEN137_STACK_DIR/bench-intake.out"
+accepted="$(sed -n 's/.*RESULT accepted_per_s=\([0-9]*\).*/\1/p' "$OPEN137_STACK_DIR/bench-intake.out")"
+kill -TERM "$INTAKE_PID" && wait "$INTAKE_PID" 2>/dev/null || true
+INTAKE_PID=""
+backlog="$("${PSQL[@]}" -c 'SELECT count(*) FROM intake.outbox WHERE sent_at IS NULL')"
+reports="$("${PSQL[@]}" -c 'SELECT count(*) FROM intake.reports')"
+log "stored $reports reports; outbox rows still unsent after shutdown: $backlog"
+
+# The ceiling: the same transaction intake commits per report, from pgbench at the same concurrency.
+"${PSQL[@]}" <<'SQL'
+DROP SCHEMA IF EXISTS bench_ceiling CASCADE;
+CREATE SCHEMA bench_ceiling;
+CREATE TABLE bench_ceiling.reports (LIKE intake.reports INCLUDING ALL);
+CREATE TABLE bench_ceiling.report_history (LIKE intake.report_history INCLUDING ALL);
+CREATE TABLE bench_ceiling.outbox (LIKE intake.outbox INCLUDING ALL);
+SQL
+cat >"$OPEN137_STACK_DIR/ceiling.sql" <<'SQL'
+\set lat random(35600, 35800)
+BEGIN;
+INSERT INTO bench_ceiling.reports (report_id, tracking_code, channel, description, attributes, lat, long, reporter_type, reporter_language, contact_allowed, media_urls, received_at, service_code, updated_at)
+  VALUES (gen_random_uuid(), md5(random()::text), '137-phone', 'تماس‌گیرنده اعلام کرد تاب زمین بازی پارک محله شکسته است و بچه‌ها هنوز سوار می‌شوند', '{}', :lat / 1000.0, 51.4, 'parent', 'fa', false, '[]', now(), NULL, now())
+  RETURNING report_id \gset
+INSERT INTO bench_ceiling.report_history (report_id, event_id, status, at) VALUES (:'report_id', gen_random_uuid()::text, 'received', now());
+INSERT INTO bench_ceiling.outbox (event_id, exchange, routing_key, body, content_type, correlation_id, message_type, headers, mandatory, persistent)
+  VALUES (gen_random_uuid()::text, 'open137.events', 'report.received', convert_to(repeat('{"specversion":"1.0"}', 40), 'UTF8'), 'application/cloudevents+json', :'report_id', 'report.received', '{}', true, true);
+SELECT pg_notify('open137_outbox_bench_ceiling', '');
+COMMIT;
+SQL
+PGBENCH="$(ls /usr/lib/postgresql/*/bin/pgbench 2>/dev/null | head -1)"
+[[ -x "$PGBENCH" ]] || PGBENCH="$(command -v pgbench)"
+log "pgbench: $CONCURRENCY clients, $SECONDS_CLOSED s, the same transaction per report"
+ceiling="$("$PGBENCH" "$DATABASE_URL" -n -f "$OPEN137_STACK_DIR/ceiling.sql" -c "$CONCURRENCY" -j 2 -T "$SECONDS_CLOSED" 2>/dev/null \
+    | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -1)"
+"${PSQL[@]}" -c 'DROP SCHEMA bench_ceiling CASCADE'
+
+echo
+printf '%-58s %10s\n' "database ceiling (pgbench, same durable transaction)" "$(printf '%.0f' "$ceiling") tx/s"
+printf '%-58s %10s\n' "intake over HTTP ($CONCURRENCY clients)" "$accepted reports/s"
+awk -v a="$accepted" -v c="$ceiling" 'BEGIN { if (c > 0) printf "%-58s %10.0f %%\n", "intake / database ceiling", 100 * a / c }'
+awk -v a="$accepted" 'BEGIN { printf "goal >= 1500 accepted reports/s: %s\n", (a >= 1500 ? "met" : "NOT met") }'
+p99="$(sed -n 's/.*rate_p99_ms=\([0-9.]*\).*/\1/p' "$OPEN137_STACK_DIR/bench-intake.out")"
+awk -v p="$p99" -v r="$RATE" 'BEGIN { printf "goal p99 <= 50 ms at %d reports/s: %s (p99 %s ms)\n", r, (p + 0 <= 50 ? "met" : "NOT met"), p }'
