@@ -1,6 +1,6 @@
 /// Turns a normalised report into hashed features: character n-grams over the squashed text (robust to
 /// Persian morphology, spacing and typos), whole words, neighbouring words written together, and one
-/// feature per taxonomy keyword matched (`keyword:CFC-PLAY`), whose weight the model learns.
+/// feature per code whose taxonomy keywords matched (`keyword:CFC-PLAY`), whose weight the model learns.
 ///
 /// Each feature is a 64-bit FNV-1a hash of its kind and scalars; where it came from is kept beside it so
 /// that the evidence can name the n-grams that decided.
@@ -33,60 +33,80 @@ struct FeatureExtractor: Sendable {
         mix(keywordSeed, UInt32(code))
     }
 
-    /// Appends the features of `report` to `features` (and their sources to `sources`); `keywordCodes`
-    /// are the code indices of the keywords matched, one entry per match.
-    func extract(
-        _ report: NormalizedReport, keywordCodes: [Int],
-        into features: inout [UInt64], sources: inout [Source]
-    ) {
-        let text = report.squashed
-        let count = text.count
-        if options.maxGram > 0 {
-            for start in 0..<count {
-                var hash = Self.gramSeed
-                var length = 0
-                while length < options.maxGram, start + length < count {
-                    hash = Self.mix(hash, text[start + length].value)
-                    length += 1
-                    if length >= options.minGram {
-                        features.append(hash)
-                        sources.append(.gram(start: Int32(start), end: Int32(start + length)))
+    /// The most text features `report` can have (the size of the set that removes repeats).
+    func upperBound(_ report: NormalizedReport) -> Int {
+        report.squashed.count * max(0, options.maxGram - options.minGram + 1) + 2 * report.wordCount
+    }
+
+    /// Calls `body` once per distinct text feature of `report` (character n-grams, words, joined pairs),
+    /// in the order they first occur, with where it came from. A feature weighs the same however often it
+    /// occurs, so repeats are dropped here, with a small open-addressing set rather than a sort.
+    @inline(__always)
+    func forEachDistinct(_ report: NormalizedReport, _ body: (UInt64, Source) -> Void) {
+        var seen = DistinctHashes(capacity: upperBound(report))
+        report.squashed.withUnsafeBufferPointer { text in
+            let count = text.count
+            if options.maxGram > 0 {
+                for start in 0..<count {
+                    var hash = Self.gramSeed
+                    var length = 0
+                    while length < options.maxGram, start + length < count {
+                        hash = Self.mix(hash, text[start + length].value)
+                        length += 1
+                        if length >= options.minGram, seen.insert(hash) {
+                            body(hash, .gram(start: Int32(start), end: Int32(start + length)))
+                        }
                     }
                 }
             }
-        }
-        if options.words || options.joinedPairs {
+            guard options.words || options.joinedPairs else { return }
             for index in 0..<report.wordCount {
                 let start = report.wordStarts[index]
                 let end = report.wordEnds[index]
-                if options.words, end - start >= 2, !Self.isNumber(text[start..<end]) {
-                    features.append(Self.hash(Self.wordSeed, text[start..<end]))
-                    sources.append(.word(start: Int32(start), end: Int32(end)))
+                if options.words, end - start >= 2, !Self.isNumber(text, start, end) {
+                    let hash = Self.hash(Self.wordSeed, text, start, end)
+                    if seen.insert(hash) { body(hash, .word(start: Int32(start), end: Int32(end))) }
                 }
                 if options.joinedPairs, index + 1 < report.wordCount {
                     let pairEnd = report.wordEnds[index + 1]
-                    if !Self.isNumber(text[start..<pairEnd]) {
-                        features.append(Self.hash(Self.wordSeed, text[start..<pairEnd]))
-                        sources.append(.word(start: Int32(start), end: Int32(pairEnd)))
+                    if !Self.isNumber(text, start, pairEnd) {
+                        let hash = Self.hash(Self.wordSeed, text, start, pairEnd)
+                        if seen.insert(hash) { body(hash, .word(start: Int32(start), end: Int32(pairEnd))) }
                     }
                 }
             }
         }
-        for code in keywordCodes {
-            for _ in 0..<options.keywordWeight {
-                features.append(Self.keywordFeature(code))
-                sources.append(.keyword(code: Int32(code)))
-            }
-        }
     }
 
-    static func hash(_ seed: UInt64, _ scalars: ArraySlice<Unicode.Scalar>) -> UInt64 {
+    /// The keyword features of one report with their weights: one per code, weighing `keywordWeight` ×
+    /// √(distinct keywords of that code matched), in code order. `keywordCodes` has a code once per
+    /// distinct keyword of it.
+    func keywordFeatures(_ keywordCodes: [Int]) -> [(code: Int, hash: UInt64, value: Double)] {
+        guard !keywordCodes.isEmpty else { return [] }
+        var features: [(code: Int, hash: UInt64, value: Double)] = []
+        for code in keywordCodes.sorted() {
+            if let last = features.last, last.code == code {
+                features[features.count - 1].value += 1
+            } else {
+                features.append((code, Self.keywordFeature(code), 1))
+            }
+        }
+        for index in features.indices {
+            features[index].value = options.keywordWeight * features[index].value.squareRoot()
+        }
+        return features
+    }
+
+    @inline(__always)
+    static func hash(_ seed: UInt64, _ text: UnsafeBufferPointer<Unicode.Scalar>, _ start: Int, _ end: Int) -> UInt64 {
         var hash = seed
-        for scalar in scalars { hash = mix(hash, scalar.value) }
+        for index in start..<end { hash = mix(hash, text[index].value) }
         return hash
     }
 
-    static func isNumber(_ scalars: ArraySlice<Unicode.Scalar>) -> Bool {
-        scalars.allSatisfy { $0.value >= 0x30 && $0.value <= 0x39 }
+    @inline(__always)
+    static func isNumber(_ text: UnsafeBufferPointer<Unicode.Scalar>, _ start: Int, _ end: Int) -> Bool {
+        for index in start..<end where text[index].value < 0x30 || text[index].value > 0x39 { return false }
+        return true
     }
 }

@@ -22,7 +22,7 @@ struct LogisticTables: Sendable {
     /// Total columns.
     let columns: Int
     /// Feature hash → row.
-    let rows: [UInt64: Int32]
+    let rows: FeatureIndex
     /// `rows.count × columns` weights, row-major.
     let weights: [Float]
     /// Bias of each column.
@@ -110,7 +110,7 @@ struct LogisticTables: Sendable {
                 }
             }
         }
-        self.rows = rows
+        self.rows = FeatureIndex(rows)
         self.weights = weights
         self.biases = biases
     }
@@ -124,9 +124,8 @@ struct LogisticTables: Sendable {
         for index in values.indices { values[index] *= scale }
     }
 
-    /// Bytes held by the tables (weights, biases and the row dictionary's keys and values).
+    /// Bytes held by the tables (weights, biases and the feature index's slots).
     var memoryBytes: Int {
-        weights.count * MemoryLayout<Float>.stride + biases.count * MemoryLayout<Double>.stride
-            + rows.capacity * (MemoryLayout<UInt64>.stride + MemoryLayout<Int32>.stride + 1)
+        weights.capacity * MemoryLayout<Float>.stride + biases.capacity * MemoryLayout<Double>.stride + rows.memoryBytes
     }
 }

@@ -11,8 +11,10 @@ public struct ModelOptions: Sendable, Hashable {
     /// `میشوند`), so a spaced word meets its joined spelling.
     public var joinedPairs: Bool = true
     /// Weight of a code's keyword feature (× √ distinct keywords of the code matched) before the report's
-    /// feature vector is scaled to unit length; a text feature weighs 1.
-    public var keywordWeight: Int = 3
+    /// feature vector is scaled to unit length; a text feature weighs 1. (3·√3: the first model repeated
+    /// the keyword feature three times and then weighed the repeats as more keywords; cross-validation
+    /// chose that, so the value is kept, written plainly.)
+    public var keywordWeight: Double = 5.196
     /// Additive score for a code whose taxonomy phrase matched (a rule that must not be missed).
     public var phraseBoost: Double = 2
     /// Passes of stochastic gradient descent over the corpus.

@@ -10,15 +10,15 @@ public struct NormalizedReport: Sendable {
     /// End offset (exclusive) of each word in `squashed`, ascending.
     public let wordEnds: [Int]
 
-    /// Normalises `text`.
+    /// Normalises `text` in one pass over its scalars.
     public init(_ text: String) {
         var squashed: [Unicode.Scalar] = []
+        squashed.reserveCapacity(text.utf8.count)  // an upper bound on the scalars kept: one allocation
         var starts: [Int] = []
         var ends: [Int] = []
-        for word in TextNormalizer.words(of: text) {
-            starts.append(squashed.count)
-            squashed.append(contentsOf: word)
-            ends.append(squashed.count)
+        TextNormalizer.scan(text, into: &squashed) { start, end in
+            starts.append(start)
+            ends.append(end)
         }
         self.squashed = squashed
         self.wordStarts = starts

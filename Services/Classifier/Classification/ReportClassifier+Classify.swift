@@ -12,9 +12,8 @@ extension ReportClassifier {
         var priorities: [Double]
         /// Raw scores of every column.
         var raw: [Double]
-        /// The unique known features: row, source index, weight.
-        var used: [(row: Int, source: Int, value: Double)]
-        var sources: [FeatureExtractor.Source]
+        /// The distinct features the model knows: row, where it came from, weight (scaled to unit length).
+        var used: [(row: Int32, source: FeatureExtractor.Source, value: Double)]
         var matches: [TermMatcher.Match]
         var report: NormalizedReport
     }
@@ -98,40 +97,26 @@ extension ReportClassifier {
     func score(_ description: String) -> Scores {
         let report = NormalizedReport(description)
         let matches = matcher.matches(in: report)
-        var features: [UInt64] = []
-        var sources: [FeatureExtractor.Source] = []
-        features.reserveCapacity(report.squashed.count * 3 + report.wordCount * 2 + 4)
-        sources.reserveCapacity(features.capacity)
-        extractor.extract(report, keywordCodes: Self.keywordCodes(matches, roles), into: &features, sources: &sources)
-
-        // Each feature once (sorted by hash so duplicates sit together); the vector has unit length over
-        // all of them, known or not, as in training.
-        var keyed = features.indices.map { (hash: features[$0], index: Int32($0)) }
-        keyed.sort { $0.hash < $1.hash }
-        let order = keyed.map { Int($0.index) }
-        let columns = tables.columns
-        var raw = tables.biases
-        var used: [(row: Int, source: Int, value: Double)] = []
-        used.reserveCapacity(order.count)
+        // Each distinct feature once; the vector has unit length over all of them, known or not, as in training.
+        var used: [(row: Int32, source: FeatureExtractor.Source, value: Double)] = []
+        used.reserveCapacity(extractor.upperBound(report) + codes.count)
         var squaredNorm = 0.0
-        var position = 0
-        while position < order.count {
-            let index = order[position]
-            let hash = features[index]
-            var run = 1
-            while position + run < order.count, features[order[position + run]] == hash { run += 1 }
-            position += run
-            var value = 1.0
-            if case .keyword = sources[index] { value = Self.keywordValue(count: run, options: options) }
+        let rows = tables.rows
+        Self.forEachFeature(of: report, keywordCodes: Self.keywordCodes(matches, roles), extractor: extractor) { hash, source, value in
             squaredNorm += value * value
-            if let row = tables.rows[hash] { used.append((Int(row), index, value)) }
+            if let row = rows[hash] { used.append((row, source, value)) }
         }
         let scale = squaredNorm > 0 ? 1 / squaredNorm.squareRoot() : 0
-        for index in used.indices { used[index].value *= scale }
-        tables.weights.withUnsafeBufferPointer { weights in
-            for (row, _, value) in used {
-                let base = row * columns
-                for column in 0..<columns { raw[column] += value * Double(weights[base + column]) }
+        let columns = tables.columns
+        var raw = tables.biases
+        raw.withUnsafeMutableBufferPointer { raw in
+            tables.weights.withUnsafeBufferPointer { weights in
+                for index in used.indices {
+                    let value = used[index].value * scale
+                    used[index].value = value
+                    let base = Int(used[index].row) * columns
+                    for column in 0..<columns { raw[column] += value * Double(weights[base + column]) }
+                }
             }
         }
         for match in matches {
@@ -148,7 +133,7 @@ extension ReportClassifier {
         }
         let priorities = Self.softmax(raw, tables.headOffsets[Self.priorityHead], Priority.allCases.count, temperature)
         return Scores(codes: codeProbabilities, child: child, priorities: priorities, raw: raw, used: used,
-                      sources: sources, matches: matches, report: report)
+                      matches: matches, report: report)
     }
 
     /// Two decimals, for evidence and triage reasons.
@@ -170,17 +155,22 @@ extension ReportClassifier {
 
     /// P0 when a danger rule matches or the priority model is sure of P0; otherwise the likelier of P1 and P2.
     func decidePriority(_ scores: Scores) -> (Priority, [String]) {
-        var matched: [Int: [Int: String]] = [:]  // rule → group → first term
+        // The few danger terms found: (rule, group, term), first match of each group kept.
+        var found: [(rule: Int, group: Int, term: Int)] = []
         for match in scores.matches {
-            if case .danger(let rule, let group) = roles[match.term], matched[rule]?[group] == nil {
-                matched[rule, default: [:]][group] = matcher.patterns[match.term].text
+            if case .danger(let rule, let group) = roles[match.term], !found.contains(where: { $0.rule == rule && $0.group == group }) {
+                found.append((rule, group, match.term))
             }
         }
         var evidence: [String] = []
-        for (index, rule) in dangerRules.enumerated() {
-            guard let groups = matched[index], groups.count == rule.groups.count else { continue }
-            let terms = (0..<rule.groups.count).map { "«\(groups[$0]!)»" }.joined(separator: " + ")
-            evidence.append("danger rule \(rule.name): \(terms) → P0")
+        var checked: [Int] = []
+        for hit in found where !checked.contains(hit.rule) {
+            checked.append(hit.rule)
+            let groups = dangerRules[hit.rule].groups.count
+            let terms = (0..<groups).compactMap { group in found.first { $0.rule == hit.rule && $0.group == group }?.term }
+            guard terms.count == groups else { continue }
+            let text = terms.map { "«\(matcher.patterns[$0].text)»" }.joined(separator: " + ")
+            evidence.append("danger rule \(dangerRules[hit.rule].name): \(text) → P0")
         }
         if !evidence.isEmpty { return (.p0, evidence) }
         let probabilities = scores.priorities
@@ -214,20 +204,26 @@ extension ReportClassifier {
         }
         guard rival >= 0 else { return [] }
         let columns = tables.columns
-        // Values first; text only for the few shown (building a string per feature would cost more than
-        // the classification itself).
-        var contributions: [(index: Int, value: Double)] = []
-        for (index, (row, source, scale)) in scores.used.enumerated() {
-            if case .keyword = scores.sources[source] { continue }
-            let value = scale * Double(tables.weights[row * columns + best] - tables.weights[row * columns + rival])
-            if value > 0 { contributions.append((index, value)) }
+        // The top four by value, kept in a small sorted list (no sort of every feature); text only for
+        // those shown (building a string per feature would cost more than the classification itself).
+        let shown = 4
+        var top: [(index: Int, value: Double)] = []
+        top.reserveCapacity(shown + 1)
+        tables.weights.withUnsafeBufferPointer { weights in
+            for (index, feature) in scores.used.enumerated() {
+                if case .keyword = feature.source { continue }
+                let base = Int(feature.row) * columns
+                let value = feature.value * Double(weights[base + best] - weights[base + rival])
+                guard value > 0, top.count < shown || value > top[top.count - 1].value else { continue }
+                let position = top.firstIndex { value > $0.value } ?? top.count
+                top.insert((index, value), at: position)
+                if top.count > shown { top.removeLast() }
+            }
         }
-        contributions.sort { $0.value > $1.value }
         var lines: [String] = []
-        for contribution in contributions.prefix(4) {
-            let source = scores.sources[scores.used[contribution.index].source]
+        for contribution in top {
             let text: String
-            switch source {
+            switch scores.used[contribution.index].source {
             case .gram(let start, let end): text = "n-gram «\(scores.report.text(Int(start), Int(end)))»"
             case .word(let start, let end): text = "word «\(scores.report.text(Int(start), Int(end)))»"
             case .keyword: continue

@@ -103,21 +103,18 @@ public struct ReportClassifier: Sendable {
         let codeIndex = Dictionary(uniqueKeysWithValues: codes.enumerated().map { ($1, $0) })
         var examples: [LogisticTables.Example] = []
         examples.reserveCapacity(corpus.count)
-        var features: [UInt64] = []
-        var sources: [FeatureExtractor.Source] = []
         for report in corpus {
             guard let code = codeIndex[report.serviceCode] else {
                 throw ClassificationError(code: .unknownServiceCode, message: "report \(report.id) has service code \(report.serviceCode), which the taxonomy does not have")
             }
             let normalized = NormalizedReport(report.description)
             let matches = matcher.matches(in: normalized)
-            features.removeAll(keepingCapacity: true)
-            sources.removeAll(keepingCapacity: true)
-            extractor.extract(normalized, keywordCodes: Self.keywordCodes(matches, roles), into: &features, sources: &sources)
+            var features: [(hash: UInt64, weight: Float)] = []
+            Self.forEachFeature(of: normalized, keywordCodes: Self.keywordCodes(matches, roles), extractor: extractor) { hash, _, value in
+                features.append((hash, Float(value)))
+            }
             let priority = report.priority.flatMap(Priority.init(rawValue:)).map { Priority.allCases.firstIndex(of: $0)! }
-            examples.append(LogisticTables.Example(
-                features: Self.weighted(features, sources, options: options),
-                classes: [code, isChildCode[code] ? 1 : 0, priority]))
+            examples.append(LogisticTables.Example(features: features, classes: [code, isChildCode[code] ? 1 : 0, priority]))
         }
         tables = LogisticTables(heads: [codes.count, 2, Priority.allCases.count], examples: examples, options: options)
         trainingSize = corpus.count
@@ -144,37 +141,28 @@ public struct ReportClassifier: Sendable {
     /// The code of each distinct keyword matched (a code appears once per distinct keyword of it).
     static func keywordCodes(_ matches: [TermMatcher.Match], _ roles: [TermRole]) -> [Int] {
         var codes: [Int] = []
-        var terms: Set<Int> = []
+        var terms: [Int] = []  // a report matches a handful of terms: a linear scan beats a set
         for match in matches {
-            if case .keyword(let code) = roles[match.term], terms.insert(match.term).inserted { codes.append(code) }
+            if case .keyword(let code) = roles[match.term], !terms.contains(match.term) {
+                terms.append(match.term)
+                codes.append(code)
+            }
         }
         return codes
     }
 
-    /// The unique features of one report with their weights: a text feature weighs 1 however often it
-    /// occurs; a code's keyword feature weighs `keywordWeight` × √(distinct keywords of that code matched).
-    static func weighted(_ features: [UInt64], _ sources: [FeatureExtractor.Source], options: ModelOptions) -> [(hash: UInt64, weight: Float)] {
-        var result: [(hash: UInt64, weight: Float)] = []
-        result.reserveCapacity(features.count)
-        var seen = Set<UInt64>(minimumCapacity: features.count)
-        var keywordCounts: [UInt64: Int] = [:]
-        for (index, hash) in features.enumerated() {
-            if case .keyword = sources[index] {
-                keywordCounts[hash, default: 0] += 1
-                continue
-            }
-            guard seen.insert(hash).inserted else { continue }
-            result.append((hash, 1))
+    /// Every feature of one report as training and classification read it, each once, with its raw
+    /// weight before the vector is scaled to unit length: a text feature weighs 1 however often it occurs;
+    /// a code's keyword feature weighs `keywordWeight` × √(distinct keywords of that code matched).
+    @inline(__always)
+    static func forEachFeature(
+        of report: NormalizedReport, keywordCodes: [Int], extractor: FeatureExtractor,
+        _ body: (UInt64, FeatureExtractor.Source, Double) -> Void
+    ) {
+        extractor.forEachDistinct(report) { hash, source in body(hash, source, 1) }
+        for feature in extractor.keywordFeatures(keywordCodes) {
+            body(feature.hash, .keyword(code: Int32(feature.code)), feature.value)
         }
-        for (hash, count) in keywordCounts.sorted(by: { $0.key < $1.key }) {
-            result.append((hash, Float(keywordValue(count: count, options: options))))
-        }
-        return result
-    }
-
-    /// The weight of a code's keyword feature when `count` distinct keywords of it matched.
-    static func keywordValue(count: Int, options: ModelOptions) -> Double {
-        Double(options.keywordWeight) * Double(count).squareRoot()
     }
 
     static func version(corpus: [LabelledReport], options: ModelOptions, thresholds: DecisionThresholds) -> String {

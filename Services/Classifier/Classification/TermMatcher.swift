@@ -13,8 +13,12 @@ struct TermMatcher: Sendable {
 
     /// The terms, in the caller's order (the caller keeps what each index means).
     let patterns: [TermPattern]
-    /// Pattern indices by first scalar, longest first.
-    private let byFirst: [Unicode.Scalar: [Int]]
+    /// Pattern indices by first scalar, longest first: an array for ASCII and the Arabic block (every
+    /// normalised letter but accented-Latin folds lands there), a dictionary for the rest.
+    private let byFirst: [[Int]]
+    private let byOtherFirst: [Unicode.Scalar: [Int]]
+    /// Scalars below this value are looked up in `byFirst`.
+    private static let tableLimit: UInt32 = 0x0700
 
     /// Suffixes that may follow a term inside its word, normalised (ZWNJ already dropped).
     static let suffixes: [[Unicode.Scalar]] = [
@@ -39,7 +43,23 @@ struct TermMatcher: Sendable {
             byFirst[key]!.sort { patterns[$0].scalars.count > patterns[$1].scalars.count }
         }
         self.patterns = patterns
-        self.byFirst = byFirst
+        var table = [[Int]](repeating: [], count: Int(Self.tableLimit))
+        var others: [Unicode.Scalar: [Int]] = [:]
+        for (first, indices) in byFirst {
+            if first.value < Self.tableLimit { table[Int(first.value)] = indices } else { others[first] = indices }
+        }
+        self.byFirst = table
+        self.byOtherFirst = others
+    }
+
+    /// The patterns that start with `scalar`, longest first.
+    @inline(__always)
+    private func candidates(_ scalar: Unicode.Scalar) -> [Int]? {
+        if scalar.value < Self.tableLimit {
+            let indices = byFirst[Int(scalar.value)]
+            return indices.isEmpty ? nil : indices
+        }
+        return byOtherFirst[scalar]
     }
 
     /// Every term found in `report` (a term once per place it occurs).
@@ -49,7 +69,7 @@ struct TermMatcher: Sendable {
         var wordIndex = 0
         for start in report.wordStarts {
             defer { wordIndex += 1 }
-            guard let candidates = byFirst[text[start]] else { continue }
+            guard let candidates = candidates(text[start]) else { continue }
             for index in candidates {
                 let pattern = patterns[index].scalars
                 let end = start + pattern.count

@@ -1,42 +1,57 @@
 /// Persian and English text as people really type it, reduced to one spelling so that the same words give
 /// the same features: Arabic `ي`/`ك` and other letter variants become the Persian letters, Persian and
 /// Arabic-Indic digits become Latin digits, diacritics, tatweel and invisible marks go, the zero-width
-/// non-joiner joins the parts of a word (`می‌شوند` → `میشوند`; spaced forms are joined again by
-/// `ReportTokens`), punctuation becomes a space, and Latin is lower-cased and folded so that common
-/// Finglish spellings meet (`koodak`/`kudak`, `madreseh`/`madrese`, `ghadim`/`qadim`).
+/// non-joiner joins the parts of a word (`می‌شوند` → `میشوند`; spaced forms meet the joined one because
+/// `NormalizedReport` squashes the words together and the features read across word boundaries),
+/// punctuation becomes a space, and Latin is lower-cased and folded so that common Finglish spellings meet
+/// (`koodak`/`kudak`, `madreseh`/`madrese`, `ghadim`/`qadim`).
 public enum TextNormalizer {
     /// The normalised text: words separated by single spaces, no leading or trailing space.
     public static func normalize(_ text: String) -> String {
         words(of: text).map { String(String.UnicodeScalarView($0)) }.joined(separator: " ")
     }
 
-    /// The normalised words of `text`, each as Unicode scalars (what the feature extractor consumes).
+    /// The normalised words of `text`, each as Unicode scalars (for terms and tests; reports go through
+    /// `scan`, which builds no array per word).
     public static func words(of text: String) -> [[Unicode.Scalar]] {
-        var words: [[Unicode.Scalar]] = []
-        var current: [Unicode.Scalar] = []
+        var squashed: [Unicode.Scalar] = []
+        var ranges: [Range<Int>] = []
+        scan(text, into: &squashed) { start, end in ranges.append(start..<end) }
+        return ranges.map { Array(squashed[$0]) }
+    }
+
+    /// Appends the normalised words of `text` to `squashed`, one after another without separators, and
+    /// calls `word` with each word's range in it. Latin words are folded in place when they end (folding
+    /// only shortens), so the hot path allocates nothing per word.
+    static func scan(_ text: String, into squashed: inout [Unicode.Scalar], word: (_ start: Int, _ end: Int) -> Void) {
+        var start = squashed.count
         var currentIsLatin = false
-        func finish() {
-            guard !current.isEmpty else { return }
-            words.append(currentIsLatin ? foldLatin(current) : current)
-            current.removeAll(keepingCapacity: true)
-            currentIsLatin = false
-        }
         for scalar in text.unicodeScalars {
             switch map(scalar) {
             case .drop:
                 continue
             case .separator:
-                finish()
+                if squashed.count > start {
+                    if currentIsLatin { foldLatin(&squashed, from: start) }
+                    word(start, squashed.count)
+                }
+                start = squashed.count
             case .letter(let mapped):
                 // A word that switches script (`kg۲`) is split, so Finglish folding touches Latin only.
                 let isLatin = mapped.isASCII
-                if !current.isEmpty, isLatin != currentIsLatin { finish() }
+                if squashed.count > start, isLatin != currentIsLatin {
+                    if currentIsLatin { foldLatin(&squashed, from: start) }
+                    word(start, squashed.count)
+                    start = squashed.count
+                }
                 currentIsLatin = isLatin
-                current.append(mapped)
+                squashed.append(mapped)
             }
         }
-        finish()
-        return words
+        if squashed.count > start {
+            if currentIsLatin { foldLatin(&squashed, from: start) }
+            word(start, squashed.count)
+        }
     }
 
     /// What one input scalar becomes.
@@ -85,30 +100,46 @@ public enum TextNormalizer {
     /// Folds the spelling variants of Finglish (and, harmlessly, English) so that transliterations meet:
     /// doubled letters single, `oo`/`ou` → `u`, `ee` → `i`, `gh` → `q`, `w` → `v`, a final `eh` → `e`.
     static func foldLatin(_ word: [Unicode.Scalar]) -> [Unicode.Scalar] {
-        guard word.contains(where: { $0.properties.isAlphabetic }) else { return word }
-        var out: [Unicode.Scalar] = []
-        out.reserveCapacity(word.count)
-        var index = 0
-        while index < word.count {
-            let scalar = word[index]
-            let next: Unicode.Scalar? = index + 1 < word.count ? word[index + 1] : nil
-            switch (scalar, next) {
-            case ("o", "o"?), ("o", "u"?):
-                out.append("u"); index += 2; continue
-            case ("e", "e"?):
-                out.append("i"); index += 2; continue
-            case ("g", "h"?):
-                out.append("q"); index += 2; continue
-            case ("e", "h"?) where index + 2 == word.count:
-                out.append("e"); index += 2; continue
-            case ("w", _):
-                out.append("v"); index += 1; continue
-            default:
-                break
-            }
-            if out.last != scalar || !scalar.properties.isAlphabetic { out.append(scalar) }
-            index += 1
+        var copy = word
+        foldLatin(&copy, from: 0)
+        return copy
+    }
+
+    /// Folds the Latin word `text[start...]` (lower-case ASCII letters and digits) in place and drops what
+    /// it no longer needs; it writes at or before where it reads, so one pass is enough.
+    static func foldLatin(_ text: inout [Unicode.Scalar], from start: Int) {
+        let end = text.count
+        @inline(__always) func isLetter(_ scalar: Unicode.Scalar) -> Bool { scalar.value >= 0x61 && scalar.value <= 0x7A }
+        var hasLetter = false
+        for index in start..<end where isLetter(text[index]) {
+            hasLetter = true
+            break
         }
-        return out
+        guard hasLetter else { return }
+        var read = start
+        var write = start
+        while read < end {
+            let scalar = text[read]
+            let next: Unicode.Scalar? = read + 1 < end ? text[read + 1] : nil
+            var folded: Unicode.Scalar?
+            var consumed = 1
+            switch (scalar, next) {
+            case ("o", "o"?), ("o", "u"?): folded = "u"; consumed = 2
+            case ("e", "e"?): folded = "i"; consumed = 2
+            case ("g", "h"?): folded = "q"; consumed = 2
+            case ("e", "h"?) where read + 2 == end: folded = "e"; consumed = 2
+            case ("w", _): folded = "v"
+            default: break
+            }
+            read += consumed
+            if let folded {
+                text[write] = folded
+                write += 1
+            } else if write == start || text[write - 1] != scalar || !isLetter(scalar) {
+                text[write] = scalar
+                write += 1
+            }
+        }
+        text.removeSubrange(write..<end)
     }
 }
