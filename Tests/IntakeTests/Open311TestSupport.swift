@@ -122,6 +122,7 @@ final class XMLTree: @unchecked Sendable {
     /// Its own text (concatenated).
     var text = ""
 
+    /// An element without children or text yet.
     init(name: String) {
         self.name = name
     }
