@@ -81,6 +81,7 @@ import TestSupport
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
             let fixture = try IntakeFixture.make(client: client, schema: "intake", options: .init(), logger: logger)
+            group.addTask { try await fixture.api.writer.run() }
             let app = Application(router: fixture.api.makeRouter(), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: logger)
             try await app.test(.live) { http in
                 let response = try await http.execute(uri: "/api/v1/reports", method: .post, headers: IntakeFixture.headers(), body: IntakeFixture.bytes(IntakeFixture.report()))

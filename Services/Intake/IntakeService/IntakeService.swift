@@ -37,8 +37,9 @@ public enum IntakeService {
         let taxonomy = try Taxonomy.bundled()
         let store = ReportStore(client: runtime.postgres, outbox: runtime.outbox, logger: logger)
         let validator = SubmissionValidator(taxonomy: taxonomy, bounds: settings.bounds)
+        let writer = ReportBatchWriter(store: store, logger: logger)
         let api = IntakeAPI(
-            validator: validator, store: store,
+            validator: validator, store: store, writer: writer,
             keys: APIKeyStore(client: runtime.postgres, logger: logger, developmentKey: settings.apiKey),
             keyLimiter: RateLimiter(rate: Double(settings.ratePerKey), burst: Double(settings.ratePerKey * 2)),
             addressLimiter: RateLimiter(rate: Double(settings.ratePerAddress), burst: Double(settings.ratePerAddress * 2)),
@@ -70,7 +71,9 @@ public enum IntakeService {
             handler: readModel.handle
         )
         return runtime.makeGroup(
+            // The writer starts before and stops after the HTTP server, so it drains what the server accepted.
             stageServices: [
+                AfterMigrations(runtime.migrations, writer),
                 AfterMigrations(runtime.migrations, http),
                 AfterMigrations(runtime.migrations, submissionWorker),
                 AfterMigrations(runtime.migrations, eventWorker),

@@ -13,6 +13,8 @@ public struct IntakeAPI: Sendable {
     public let validator: SubmissionValidator
     /// Reports and the read model.
     public let store: ReportStore
+    /// Group commit for reports without an Idempotency-Key.
+    public let writer: ReportBatchWriter
     /// API keys.
     public let keys: APIKeyStore
     /// Limits per API key.
@@ -30,11 +32,12 @@ public struct IntakeAPI: Sendable {
 
     /// Creates the API.
     public init(
-        validator: SubmissionValidator, store: ReportStore, keys: APIKeyStore, keyLimiter: RateLimiter,
+        validator: SubmissionValidator, store: ReportStore, writer: ReportBatchWriter, keys: APIKeyStore, keyLimiter: RateLimiter,
         addressLimiter: RateLimiter, maxBodyBytes: Int, jurisdiction: String, logger: Logger
     ) {
         self.validator = validator
         self.store = store
+        self.writer = writer
         self.keys = keys
         self.keyLimiter = keyLimiter
         self.addressLimiter = addressLimiter
@@ -106,6 +109,7 @@ public struct IntakeAPI: Sendable {
             }
             claim = IdempotencyClaim(scope: identity.keyID, key: idempotencyKey, requestHash: Array(SHA256.hash(data: Data(buffer: body))))
         }
+        guard let claim else { return try await writer.accept(draft) }
         return try await store.accept(draft, idempotency: claim)
     }
 }
