@@ -9,7 +9,7 @@ extension ClassificationEvaluation {
         lines.append("reports: \(outcomes.count)")
         lines.append("service-code accuracy: \(number(accuracy))")
         lines.append("child flag: precision \(number(childPrecision)), recall \(number(childRecall))")
-        lines.append("priority accuracy: \(number(priorityAccuracy)) (P0 recall \(number(p0Recall)))")
+        lines.append("priority accuracy: \(number(priorityAccuracy)) (P0 recall \(number(p0Recall)), P0 precision \(number(p0Precision)))")
         lines.append("triage: \(number(triageRate)) of reports")
         lines.append("")
         lines.append("code            support  precision  recall     F1")
@@ -30,6 +30,13 @@ extension ClassificationEvaluation {
             for error in errors {
                 lines.append("  \(error.id): \(error.expected) → \(error.predicted)\(error.triage ? " [triage]" : "")  \(error.description.prefix(110))")
             }
+        }
+        if listErrors, !missedP0.isEmpty || !falseP0.isEmpty {
+            lines.append("")
+            lines.append("priority P0 missed (id: decided):")
+            for miss in missedP0 { lines.append("  \(miss.id): \(miss.predictedPriority)  \(miss.description.prefix(110))") }
+            lines.append("decided P0 but labelled otherwise (id: label):")
+            for extra in falseP0 { lines.append("  \(extra.id): \(extra.expectedPriority ?? "-")  \(extra.description.prefix(110))") }
         }
         return lines.joined(separator: "\n")
     }

@@ -81,6 +81,22 @@ public struct ClassificationEvaluation: Sendable {
         return ratio(p0.filter { $0.predictedPriority == "P0" }.count, p0.count)
     }
 
+    /// Precision of `P0`: of the reports decided P0 (among those with a priority label), the share labelled P0.
+    public var p0Precision: Double {
+        let decided = outcomes.filter { $0.expectedPriority != nil && $0.predictedPriority == "P0" }
+        return ratio(decided.filter { $0.expectedPriority == "P0" }.count, decided.count)
+    }
+
+    /// The reports labelled P0 that were decided otherwise (a danger the rules or the model missed).
+    public var missedP0: [Outcome] {
+        outcomes.filter { $0.expectedPriority == "P0" && $0.predictedPriority != "P0" }
+    }
+
+    /// The reports decided P0 whose label is P1 or P2.
+    public var falseP0: [Outcome] {
+        outcomes.filter { $0.expectedPriority != nil && $0.expectedPriority != "P0" && $0.predictedPriority == "P0" }
+    }
+
     /// Share of reports flagged for triage.
     public var triageRate: Double { ratio(outcomes.filter(\.triage).count, outcomes.count) }
 

@@ -47,9 +47,9 @@ public struct ReportClassifier: Sendable {
     /// Words for children, sons and daughters, pupils and babies — an anchor, not a decision: a child
     /// report names a child or a child place, but a report that names a child may still be about a pothole.
     static let childWords = DangerRule.childWords + [
-        "فرزند", "فرزندم", "بچم", "بچه ام", "بچه هام", "کودکم", "دانش اموزان", "شاگرد", "مادر و کودک", "زیر ۷ سال", "زیر ۱۲ سال",
-        "son", "daughter", "schoolboy", "schoolgirl", "schoolchildren", "children's", "kids'", "infant", "under 6", "under-6s", "minors", "teen", "teenager",
-        "bache ha", "bachem", "farzand", "farzandam", "nozad", "khordsal",
+        "فرزند", "بچه هام", "کودکم", "دانش اموزان", "شاگرد", "مادر و کودک", "زیر ۷ سال", "زیر ۱۲ سال",
+        "son", "daughter", "schoolchildren", "children's", "kids'", "infant", "under 6", "under-6s", "minors", "teen", "teenager",
+        "farzand", "farzandam", "nozad", "khordsal",
     ]
 
     /// The heads of the tables: codes, child (no, yes), priority (P0, P1, P2).
@@ -118,7 +118,7 @@ public struct ReportClassifier: Sendable {
         }
         tables = LogisticTables(heads: [codes.count, 2, Priority.allCases.count], examples: examples, options: options)
         trainingSize = corpus.count
-        modelVersion = Self.version(corpus: corpus, options: options, thresholds: thresholds)
+        modelVersion = Self.version(corpus: corpus, terms: terms, options: options, thresholds: thresholds)
     }
 
     /// The classifier trained on the shipped taxonomy and corpus.
@@ -165,7 +165,9 @@ public struct ReportClassifier: Sendable {
         }
     }
 
-    static func version(corpus: [LabelledReport], options: ModelOptions, thresholds: DecisionThresholds) -> String {
+    /// `lr-ngram-1.` and 32 bits of a hash over everything that changes a decision: the corpus, the
+    /// rules' terms (taxonomy keywords and phrases, child words, danger rules), the options and thresholds.
+    static func version(corpus: [LabelledReport], terms: [String], options: ModelOptions, thresholds: DecisionThresholds) -> String {
         var hash = FeatureExtractor.offset
         func add(_ text: String) {
             for byte in text.utf8 { hash = FeatureExtractor.mix(hash, UInt32(byte)) }
@@ -174,6 +176,7 @@ public struct ReportClassifier: Sendable {
         for report in corpus {
             add(report.id); add(report.description); add(report.serviceCode); add(report.priority ?? "")
         }
+        for term in terms { add(term) }
         add("\(options)"); add("\(thresholds)")
         return "lr-ngram-1." + String(hash >> 32, radix: 16)
     }

@@ -76,7 +76,7 @@ struct TermMatcher: Sendable {
                 guard end <= text.count, text[start..<end].elementsEqual(pattern) else { continue }
                 // The match must end where a word ends, maybe after a suffix.
                 guard let wordEnd = Self.endOfWord(containing: end, in: report, from: wordIndex) else { continue }
-                if wordEnd == end || Self.isSuffix(text[end..<wordEnd]) {
+                if wordEnd == end || (!patterns[index].exact && Self.isSuffix(text[end..<wordEnd])) {
                     found.append(Match(term: index, start: start))
                 }
             }

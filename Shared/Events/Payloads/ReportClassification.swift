@@ -1,6 +1,6 @@
 /// The classifier's decision about one report, with the evidence a person can check.
 public struct ReportClassification: Sendable, Hashable, Codable {
-    /// The service code decided (`OTHER` when unsure, with `triage` set).
+    /// The service code decided (`OTHER`, or `CFC-OTHER` for a child report, when unsure, with `triage` set).
     public var serviceCode: String
     /// The code the channel gave, kept beside the decision.
     public var channelServiceCode: String?
