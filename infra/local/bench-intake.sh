@@ -76,9 +76,23 @@ for _ in $(seq 1 120); do
 done
 curl -fsS "http://127.0.0.1:$OPS_BENCH_PORT/ready" >/dev/null || die "intake did not become ready"
 
+# CPU seconds of a process tree (the process and its live children), from /proc.
+cpu_seconds() {
+    local root="$1" total=0 pid ticks
+    for pid in "$root" $(ps -o pid= --ppid "$root" 2>/dev/null); do
+        ticks="$(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null || echo 0)"
+        total=$((total + ticks))
+    done
+    awk -v t="$total" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", t / hz }'
+}
+PG_PID="$(head -1 "$OPEN137_STACK_DIR/postgres/data/postmaster.pid")"
+RMQ_PID="$(cat "$OPEN137_STACK_DIR/rabbitmq/rabbitmq.pid" 2>/dev/null || echo 0)"
+cpu_before=("$(cpu_seconds "$INTAKE_PID")" "$(cpu_seconds "$PG_PID")" "$(cpu_seconds "$RMQ_PID")")
 "$BIN/open137" bench intake --url "http://127.0.0.1:$INTAKE_BENCH_PORT" --concurrency "$CONCURRENCY" \
     --seconds "$SECONDS_CLOSED" --rate "$RATE" --rate-seconds "$SECONDS_RATE" | tee "$OPEN137_STACK_DIR/bench-intake.out"
 accepted="$(sed -n 's/.*RESULT accepted_per_s=\([0-9]*\).*/\1/p' "$OPEN137_STACK_DIR/bench-intake.out")"
+cpu_after=("$(cpu_seconds "$INTAKE_PID")" "$(cpu_seconds "$PG_PID")" "$(cpu_seconds "$RMQ_PID")")
+total_reports="$("${PSQL[@]}" -c 'SELECT count(*) FROM intake.reports')"
 kill -TERM "$INTAKE_PID" && wait "$INTAKE_PID" 2>/dev/null || true
 INTAKE_PID=""
 backlog="$("${PSQL[@]}" -c 'SELECT count(*) FROM intake.outbox WHERE sent_at IS NULL')"
@@ -122,6 +136,11 @@ echo
 printf '%-58s %10s\n' "database ceiling (pgbench, same durable transaction)" "$(printf '%.0f' "$ceiling") tx/s"
 printf '%-58s %10s\n' "intake over HTTP ($CONCURRENCY clients)" "$accepted reports/s"
 awk -v a="$accepted" -v c="$ceiling" 'BEGIN { if (c > 0) printf "%-58s %10.0f %%\n", "intake / database ceiling", 100 * a / c }'
+for i in 0 1 2; do
+    name=("intake" "postgresql" "rabbitmq")
+    awk -v n="${name[$i]}" -v b="${cpu_before[$i]}" -v e="${cpu_after[$i]}" -v r="$total_reports" \
+        'BEGIN { printf "%-58s %10.0f µs\n", "CPU per stored report: " n " (whole run, incl. relaying)", 1e6 * (e - b) / r }'
+done
 awk -v a="$accepted" 'BEGIN { printf "goal >= 1500 accepted reports/s: %s\n", (a >= 1500 ? "met" : "NOT met") }'
 p99="$(sed -n 's/.*rate_p99_ms=\([0-9.]*\).*/\1/p' "$OPEN137_STACK_DIR/bench-intake.out")"
 awk -v p="$p99" -v r="$RATE" 'BEGIN { printf "goal p99 <= 50 ms at %d reports/s: %s (p99 %s ms)\n", r, (p + 0 <= 50 ? "met" : "NOT met"), p }'

@@ -37,11 +37,14 @@ public struct IntakeBenchCommand: AsyncParsableCommand {
         let load = IntakeLoad(baseURL: url, apiKey: key, client: client)
         do {
             print("open137 bench intake — \(url), native JSON reports, every accepted report committed durably with its event")
+            let cpuBefore = Self.processCPUSeconds()
             _ = await load.closedLoop(concurrency: concurrency, duration: .seconds(warmup))
             let closed = await load.closedLoop(concurrency: concurrency, duration: .seconds(seconds))
             print(Self.line("closed loop, \(concurrency) clients, \(seconds) s", closed))
             let open = await load.openLoop(rate: rate, duration: .seconds(rateSeconds))
             print(Self.line("fixed rate \(rate)/s, \(rateSeconds) s", open))
+            let driverCPU = Self.processCPUSeconds() - cpuBefore
+            print(String(format: "load generator (this process): %.0f µs CPU per report sent", 1e6 * driverCPU / Double(max(closed.accepted + open.accepted, 1))))
             print("RESULT accepted_per_s=\(Int(closed.rate)) closed_p50_ms=\(Self.ms(closed.percentile(0.5))) closed_p99_ms=\(Self.ms(closed.percentile(0.99))) rate_p50_ms=\(Self.ms(open.percentile(0.5))) rate_p99_ms=\(Self.ms(open.percentile(0.99))) rate_achieved=\(Int(open.rate)) failures=\(closed.failures.values.reduce(0, +) + open.failures.values.reduce(0, +))")
             try await client.shutdown()
         } catch {
@@ -59,4 +62,11 @@ public struct IntakeBenchCommand: AsyncParsableCommand {
     }
 
     private static func ms(_ value: Double) -> String { String(format: "%.1f", value) }
+
+    /// User + system CPU seconds of this process so far.
+    static func processCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF, &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+    }
 }

@@ -19,7 +19,7 @@ extension ReportStore {
         let reportID = UUID()
         let trackingCode = TrackingCode.random()
         let receivedAt = Date()
-        let event = try receivedEvent(draft, reportID: reportID, trackingCode: trackingCode, receivedAt: receivedAt, correlationID: correlationID)
+        let event = receivedEvent(draft, reportID: reportID, trackingCode: trackingCode, receivedAt: receivedAt, correlationID: correlationID)
         return BatchItem(
             draft: draft, reportID: reportID, trackingCode: trackingCode, receivedAt: receivedAt,
             event: try event.message(exchange: Open137Topology.eventsExchange), correlationID: correlationID

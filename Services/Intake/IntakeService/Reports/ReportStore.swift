@@ -68,6 +68,7 @@ public struct ReportStore: Sendable {
         idempotency: IdempotencyClaim?, correlationID: String?
     ) async throws {
         let event = try Self.receivedEvent(draft, reportID: reportID, trackingCode: trackingCode, receivedAt: receivedAt, correlationID: correlationID)
+            .message(exchange: Open137Topology.eventsExchange)
         let attributes = try Self.json(draft.attributes)
         let media = try Self.json(draft.mediaURLs)
         let contact = draft.contact
@@ -87,7 +88,7 @@ public struct ReportStore: Sendable {
                 logger: logger
             )
             try await connection.query(
-                "INSERT INTO report_history (report_id, event_id, status, at) VALUES (\(reportID), \(event.id), 'received', \(receivedAt))",
+                "INSERT INTO report_history (report_id, event_id, status, at) VALUES (\(reportID), \(event.messageID), 'received', \(receivedAt))",
                 logger: logger
             )
             if let idempotency {
@@ -100,7 +101,7 @@ public struct ReportStore: Sendable {
                     logger: logger
                 )
             }
-            try await outbox.enqueue(event, exchange: Open137Topology.eventsExchange, on: connection, logger: logger)
+            try await outbox.enqueue(event, on: connection, logger: logger)
         }
     }
 
@@ -135,7 +136,7 @@ public struct ReportStore: Sendable {
     /// The `report.received` event of a report: the whole report, so later stages need not read intake's schema.
     static func receivedEvent(
         _ draft: ReportDraft, reportID: UUID, trackingCode: TrackingCode, receivedAt: Date, correlationID: String?
-    ) throws -> CloudEvent {
+    ) -> EncodedEvent<ReportReceivedData> {
         let id = reportID.uuidString.lowercased()
         let data = ReportReceivedData(
             reportID: id, trackingCode: trackingCode.digits, channel: draft.channel, description: draft.description,
@@ -143,10 +144,9 @@ public struct ReportStore: Sendable {
             contact: draft.contact, contactAllowed: draft.contactAllowed, mediaURLs: draft.mediaURLs,
             receivedAt: CloudEvent.formatTime(receivedAt)
         )
-        return CloudEvent(
+        return EncodedEvent(
             source: ServiceName.intake.eventSource, type: EventType.reportReceived, time: receivedAt, subject: id,
-            data: try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(data)),
-            correlationID: correlationID ?? id
+            data: data, correlationID: correlationID ?? id
         )
     }
 
