@@ -19,7 +19,8 @@ extension DangerRule {
 
     static let childWords = [
         "کودک", "کودکان", "بچه", "بچه ها", "دختر بچه", "پسر بچه", "دختربچه", "پسربچه", "دانش اموز", "نوزاد", "خردسال",
-        "پسرم", "دخترم", "بچم", "بچه ام", "فرزندم", "نوه ام", "ساله ام",
+        "پسرم", "دخترم", "بچم", "بچه ام", "فرزندم", "نوه ام", "ساله ام", "پسر کوچک", "دختر کوچک", "پسر کوچیک",
+        "دختر کوچیک", "little boy", "little girl", "little one",
         "child", "children", "kid", "kids", "boy", "girl", "toddler", "toddlers", "pupil", "pupils", "baby", "babies",
         "schoolboy", "schoolgirl", "first grader", "my son", "my daughter", "year old", "year olds",
         "bache", "bacheha", "bache ha", "kudak", "kudakan", "pesaram", "dokhtaram", "pesar bache", "dokhtar bache", "bachem",

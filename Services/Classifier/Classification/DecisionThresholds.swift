@@ -18,7 +18,7 @@ public struct DecisionThresholds: Sendable, Hashable {
     /// `CFC-*` keyword must be present) keeps the precision.
     public var child: Double = 0.1
     /// Below this confidence in the code (within its group), the report goes to `OTHER` (or `CFC-OTHER`
-    /// for a child report) with triage.
+    /// for a child report) with triage; below it overall (code × group), the code stands but is flagged.
     public var lowConfidence: Double = 0.3
     /// At or above this confidence, a decision that differs from the channel's code is flagged for triage.
     public var disagreement: Double = 0.6

@@ -61,6 +61,13 @@ extension ReportClassifier {
         if withinGroup < thresholds.lowConfidence {
             code = codes[child ? childFallbackIndex : fallbackIndex]
             triageReason = "low confidence (\(Self.format(withinGroup)) for \(codes[best]))"
+        } else if confidence < thresholds.lowConfidence {
+            // Sure of the code within its group, unsure of the group: the child flag is lenient on purpose
+            // (recall first), so a person confirms it; and a report that reads like a child report but names
+            // no child or child place is shown to a person rather than silently kept general.
+            triageReason = child
+                ? "unsure it is a child report (\(Self.format(scores.child))); \(code) if it is"
+                : "reads like a child report (\(Self.format(scores.child))) but names no child or child place"
         }
         if let channel {
             let channelIsChild = taxonomy.service(channel)!.isChildFriendly

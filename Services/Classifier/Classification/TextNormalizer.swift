@@ -1,8 +1,8 @@
 /// Persian and English text as people really type it, reduced to one spelling so that the same words give
 /// the same features: Arabic `ي`/`ك` and other letter variants become the Persian letters, Persian and
 /// Arabic-Indic digits become Latin digits, diacritics, tatweel and invisible marks go, the zero-width
-/// non-joiner joins the parts of a word (`می‌شوند` → `میشوند`; spaced forms meet the joined one because
-/// `NormalizedReport` squashes the words together and the features read across word boundaries),
+/// non-joiner joins the parts of a word, and so does a space after the verb prefixes `می`/`نمی` or before
+/// the plural `ها`/`های` (`می‌شوند`, `می شوند`, `میشوند` → `میشوند`; `بچه‌ها`, `بچه ها` → `بچهها`),
 /// punctuation becomes a space, and Latin is lower-cased and folded so that common Finglish spellings meet
 /// (`koodak`/`kudak`, `madreseh`/`madrese`, `ghadim`/`qadim`).
 public enum TextNormalizer {
@@ -20,38 +20,60 @@ public enum TextNormalizer {
         return ranges.map { Array(squashed[$0]) }
     }
 
+    /// Verb prefixes written apart from their verb as often as joined to it.
+    static let detachedPrefixes: [[Unicode.Scalar]] = ["می", "نمی"].map { Array($0.unicodeScalars) }
+    /// Plural endings written apart from their noun as often as joined to it.
+    static let detachedSuffixes: [[Unicode.Scalar]] = ["ها", "های", "هایی", "هایش", "هایشان", "هایمان", "هایتان"]
+        .map { Array($0.unicodeScalars) }
+
     /// Appends the normalised words of `text` to `squashed`, one after another without separators, and
-    /// calls `word` with each word's range in it. Latin words are folded in place when they end (folding
-    /// only shortens), so the hot path allocates nothing per word.
+    /// calls `word` with each word's range in it (a detached prefix or plural ending is reported as part
+    /// of its neighbour). Latin words are folded in place when they end (folding only shortens), so the
+    /// hot path allocates nothing per word.
     static func scan(_ text: String, into squashed: inout [Unicode.Scalar], word: (_ start: Int, _ end: Int) -> Void) {
         var start = squashed.count
         var currentIsLatin = false
+        // The last word, reported only once the next one shows whether it joins it.
+        var pending: (start: Int, end: Int, isLatin: Bool, isPrefix: Bool)?
+
+        func finish() {
+            guard squashed.count > start else { return }
+            if currentIsLatin { foldLatin(&squashed, from: start) }
+            let end = squashed.count
+            if let last = pending, !last.isLatin, !currentIsLatin,
+               last.isPrefix || matches(squashed, start, end, detachedSuffixes) {
+                pending = (last.start, end, false, false)
+            } else {
+                if let last = pending { word(last.start, last.end) }
+                pending = (start, end, currentIsLatin, !currentIsLatin && matches(squashed, start, end, detachedPrefixes))
+            }
+            start = end
+        }
+
         for scalar in text.unicodeScalars {
             switch map(scalar) {
             case .drop:
                 continue
             case .separator:
-                if squashed.count > start {
-                    if currentIsLatin { foldLatin(&squashed, from: start) }
-                    word(start, squashed.count)
-                }
-                start = squashed.count
+                finish()
             case .letter(let mapped):
                 // A word that switches script (`kg۲`) is split, so Finglish folding touches Latin only.
                 let isLatin = mapped.isASCII
-                if squashed.count > start, isLatin != currentIsLatin {
-                    if currentIsLatin { foldLatin(&squashed, from: start) }
-                    word(start, squashed.count)
-                    start = squashed.count
-                }
+                if squashed.count > start, isLatin != currentIsLatin { finish() }
                 currentIsLatin = isLatin
                 squashed.append(mapped)
             }
         }
-        if squashed.count > start {
-            if currentIsLatin { foldLatin(&squashed, from: start) }
-            word(start, squashed.count)
-        }
+        finish()
+        if let last = pending { word(last.start, last.end) }
+    }
+
+    /// Whether `text[start..<end]` is one of `words`.
+    @inline(__always)
+    static func matches(_ text: [Unicode.Scalar], _ start: Int, _ end: Int, _ words: [[Unicode.Scalar]]) -> Bool {
+        guard end - start <= 6 else { return false }
+        for candidate in words where candidate.count == end - start && text[start..<end].elementsEqual(candidate) { return true }
+        return false
     }
 
     /// What one input scalar becomes.
