@@ -70,18 +70,52 @@ public struct CloudEvent: Sendable, Hashable, Codable {
 
     /// Parses and checks an envelope; the error names what is wrong, for the dead-letter reason.
     public static func decode(_ body: [UInt8]) throws(EventDecodingError) -> CloudEvent {
-        let event: CloudEvent
+        let members: [String: JSONValue]
         do {
-            event = try JSONDecoder().decode(CloudEvent.self, from: Data(body))
+            guard case .object(let object) = try JSONValue.parse(body) else {
+                throw EventDecodingError(code: .malformedEnvelope, message: "not a CloudEvents 1.0 JSON envelope: not a JSON object")
+            }
+            members = object
+        } catch let error as EventDecodingError {
+            throw error
         } catch {
-            throw EventDecodingError(code: .malformedEnvelope, message: "not a CloudEvents 1.0 JSON envelope: \(EventDecodingError.summary(of: error))")
+            throw EventDecodingError(code: .malformedEnvelope, message: "not a CloudEvents 1.0 JSON envelope: invalid JSON")
         }
-        guard event.specversion == "1.0" else {
-            throw EventDecodingError(code: .unsupportedVersion, message: "specversion \(event.specversion) is not 1.0")
+        func required(_ key: String) throws(EventDecodingError) -> String {
+            switch members[key] {
+            case .string(let value)?: return value
+            case nil: throw EventDecodingError(code: .malformedEnvelope, message: "not a CloudEvents 1.0 JSON envelope: missing \(key)")
+            case _?: throw EventDecodingError(code: .malformedEnvelope, message: "not a CloudEvents 1.0 JSON envelope: wrong type at \(key)")
+            }
         }
-        guard !event.id.isEmpty, !event.type.isEmpty, !event.source.isEmpty else {
+        func optional(_ key: String) throws(EventDecodingError) -> String? {
+            switch members[key] {
+            case .string(let value)?: return value
+            case nil, .null?: return nil
+            case _?: throw EventDecodingError(code: .malformedEnvelope, message: "not a CloudEvents 1.0 JSON envelope: wrong type at \(key)")
+            }
+        }
+        let specversion = try required("specversion")
+        let id = try required("id")
+        let source = try required("source")
+        let type = try required("type")
+        let time = try required("time")
+        let datacontenttype = try required("datacontenttype")
+        guard let data = members["data"] else {
+            throw EventDecodingError(code: .malformedEnvelope, message: "not a CloudEvents 1.0 JSON envelope: missing data")
+        }
+        guard specversion == "1.0" else {
+            throw EventDecodingError(code: .unsupportedVersion, message: "specversion \(specversion) is not 1.0")
+        }
+        guard !id.isEmpty, !type.isEmpty, !source.isEmpty else {
             throw EventDecodingError(code: .malformedEnvelope, message: "id, source and type must not be empty")
         }
+        var event = CloudEvent(
+            id: id, source: source, type: type, subject: try optional("subject"), data: data,
+            correlationID: try optional("correlationid"), traceparent: try optional("traceparent")
+        )
+        event.time = time
+        event.datacontenttype = datacontenttype
         return event
     }
 

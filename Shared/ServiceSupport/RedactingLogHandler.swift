@@ -2,6 +2,9 @@ import Logging
 
 /// A log handler that passes every message and metadata value through `Redaction.redact` before handing
 /// it to the handler it wraps, as a safety net under the rule that logs carry no personal data or secrets.
+///
+/// Metadata is kept here as set and redacted only when an event is actually logged: servers set
+/// per-request metadata (a request id) on every request, and most of those loggers never log at all.
 public struct RedactingLogHandler<Wrapped: LogHandler>: LogHandler {
     /// The handler that writes the redacted events.
     public var wrapped: Wrapped
@@ -17,11 +20,8 @@ public struct RedactingLogHandler<Wrapped: LogHandler>: LogHandler {
         set { wrapped.metadataProvider = newValue }
     }
 
-    /// The wrapped handler's metadata; values are redacted as they are set.
-    public var metadata: Logger.Metadata {
-        get { wrapped.metadata }
-        set { wrapped.metadata = Redaction.redact(newValue) }
-    }
+    /// The handler's metadata, as set (redacted when logged).
+    public var metadata: Logger.Metadata = [:]
 
     /// The wrapped handler's level.
     public var logLevel: Logger.Level {
@@ -29,17 +29,19 @@ public struct RedactingLogHandler<Wrapped: LogHandler>: LogHandler {
         set { wrapped.logLevel = newValue }
     }
 
-    /// One metadata value; redacted as it is set.
+    /// One metadata value (redacted when logged).
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { wrapped[metadataKey: key] }
-        set { wrapped[metadataKey: key] = newValue.map(Redaction.redact(_:)) }
+        get { metadata[key] }
+        set { metadata[key] = newValue }
     }
 
-    /// Redacts the event's message and metadata, then logs it through the wrapped handler.
+    /// Redacts the event's message and the merged handler and event metadata, then logs it through the
+    /// wrapped handler (whose own metadata stays empty, so nothing reaches it unredacted).
     public func log(event: LogEvent) {
         var redacted = event
         redacted.message = Logger.Message(stringLiteral: Redaction.redact(event.message.description))
-        redacted.metadata = event.metadata.map(Redaction.redact(_:))
+        let merged = event.metadata.map { metadata.merging($0) { _, eventValue in eventValue } } ?? metadata
+        redacted.metadata = merged.isEmpty ? nil : Redaction.redact(merged)
         wrapped.log(event: redacted)
     }
 }

@@ -72,7 +72,8 @@ struct OutboxRelayTests {
                 #expect(states[ids[1]]?.sent == false && states[ids[1]]?.attempts == 2 && states[ids[1]]?.error?.contains("nacked") == true)
                 // The second failure backs off twice as long.
                 let dueIn = try #require(states[ids[1]]?.dueIn)
-                #expect(dueIn > 1.5 && dueIn <= 2.0, "second retry after twice the base delay")
+                // Twice the base delay (1 s), less the time the test took since — generous for a loaded machine.
+                #expect(dueIn > 1.0 && dueIn <= 2.0, "second retry after twice the base delay")
                 #expect(try await relay.relayBatch().claimed == 0)
                 #expect(try await outbox.backlog(client: client, logger: logger) == 1)
             }

@@ -44,7 +44,8 @@ struct ObservabilityTests {
         #expect(events.first?.message.description == "report from [phone] via amqp://guest:***@broker/")
         #expect(events.first?.metadata?["contact"] == "[phone]")
         #expect(events.first?.metadata?["count"] == "2")
-        #expect(logger[metadataKey: "reporter"] == "[email]")
+        // Handler metadata is redacted when logged (it is kept as set until then: most loggers never log).
+        #expect(events.first?.metadata?["reporter"] == "[email]")
     }
 }
 

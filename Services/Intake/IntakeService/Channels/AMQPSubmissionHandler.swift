@@ -59,7 +59,7 @@ struct AMQPSubmissionHandler: Sendable {
 
     /// The submission object and the envelope's id, or a rejection for a body that is neither.
     private func parse(_ body: [UInt8], delivery: AMQPDelivery) throws -> ([String: JSONValue], String?) {
-        guard let json = try? JSONDecoder().decode(JSONValue.self, from: Data(body)), case .object(let object) = json else {
+        guard let json = try? JSONValue.parse(body), case .object(let object) = json else {
             throw DeliveryRejection(code: "malformed-json", reason: "the body is not a JSON object")
         }
         guard object["specversion"] != nil else { return (object, nil) }

@@ -32,7 +32,7 @@ extension IntakeAPI {
         let body = try await collectBody(request)
         let json: JSONValue
         do {
-            json = try JSONDecoder().decode(JSONValue.self, from: body)
+            json = try JSONValue.parse(Array(buffer: body))
         } catch {
             throw APIError(.badRequest, code: "malformed-json", message: "the body is not valid JSON")
         }

@@ -42,7 +42,7 @@ public final class ReportBatchWriter: Service, Sendable {
     /// Stores `draft` in the next batch and returns once that batch committed. A caller that gives up
     /// (cancellation) before its report was taken into a batch leaves nothing stored.
     public func accept(_ draft: ReportDraft, correlationID: String? = nil) async throws -> AcceptedReport {
-        let item = try ReportStore.batchItem(draft, correlationID: correlationID)
+        let item = ReportStore.batchItem(draft, correlationID: correlationID)
         let id = state.withLock { state in
             state.nextID += 1
             return state.nextID

@@ -10,19 +10,19 @@ extension ReportStore {
         var reportID: UUID
         var trackingCode: TrackingCode
         var receivedAt: Date
-        var event: OutgoingMessage
+        var event: EncodedEvent<ReportReceivedData>
         var correlationID: String?
     }
 
     /// A batch item for `draft`, with a fresh id and tracking code.
-    static func batchItem(_ draft: ReportDraft, correlationID: String?) throws -> BatchItem {
+    static func batchItem(_ draft: ReportDraft, correlationID: String?) -> BatchItem {
         let reportID = UUID()
         let trackingCode = TrackingCode.random()
         let receivedAt = Date()
-        let event = receivedEvent(draft, reportID: reportID, trackingCode: trackingCode, receivedAt: receivedAt, correlationID: correlationID)
         return BatchItem(
             draft: draft, reportID: reportID, trackingCode: trackingCode, receivedAt: receivedAt,
-            event: try event.message(exchange: Open137Topology.eventsExchange), correlationID: correlationID
+            event: receivedEvent(draft, reportID: reportID, trackingCode: trackingCode, receivedAt: receivedAt, correlationID: correlationID),
+            correlationID: correlationID
         )
     }
 
@@ -45,7 +45,7 @@ extension ReportStore {
                         attributes jsonb, lat double precision, long double precision, address text, district integer,
                         reporter_type text, reporter_language text, reporter_age_band text, contact_name text,
                         contact_phone text, contact_email text, contact_allowed boolean, media_urls jsonb,
-                        received_at timestamptz, event_id text, event_body text, correlation_id text)
+                        received_at timestamptz, event_id text, event jsonb, correlation_id text)
                 ),
                 stored AS (
                     INSERT INTO reports (report_id, tracking_code, channel, description, requested_service_code, attributes,
@@ -66,7 +66,7 @@ extension ReportStore {
                 ),
                 events AS (
                     INSERT INTO outbox (event_id, exchange, routing_key, body, content_type, correlation_id, message_type, headers)
-                    SELECT i.event_id, \(Open137Topology.eventsExchange), \(EventType.reportReceived), convert_to(i.event_body, 'UTF8'),
+                    SELECT i.event_id, \(Open137Topology.eventsExchange), \(EventType.reportReceived), convert_to(i.event::text, 'UTF8'),
                            'application/cloudevents+json', i.correlation_id, \(EventType.reportReceived), '{}'::jsonb
                     FROM input i JOIN stored s USING (report_id)
                 )
@@ -102,14 +102,11 @@ extension ReportStore {
         var media_urls: [String]
         var received_at: String
         var event_id: String
-        var event_body: String
+        /// The whole event, encoded once as part of the batch document; PostgreSQL writes its text as the body.
+        var event: EncodedEvent<ReportReceivedData>
         var correlation_id: String?
 
-        init(_ item: BatchItem) throws {
-            guard item.event.headers.isEmpty else {
-                // The batch statement writes no headers; an event with some must take the single path.
-                throw IntakeStoreError(.unavailable, "an event with AMQP headers cannot be batched")
-            }
+        init(_ item: BatchItem) {
             let draft = item.draft
             report_id = item.reportID.uuidString.lowercased()
             tracking_code = item.trackingCode.digits
@@ -130,9 +127,9 @@ extension ReportStore {
             contact_allowed = draft.contactAllowed
             media_urls = draft.mediaURLs
             received_at = CloudEvent.formatTime(item.receivedAt)
-            event_id = item.event.messageID
-            event_body = String(decoding: item.event.body, as: UTF8.self)
-            correlation_id = item.event.correlationID
+            event_id = item.event.id
+            event = item.event
+            correlation_id = item.event.correlationid
         }
     }
 }
