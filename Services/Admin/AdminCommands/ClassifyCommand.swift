@@ -56,31 +56,39 @@ public struct ClassifyCommand: ParsableCommand {
             print(classifier.evaluate(corpus).report(listErrors: !quiet))
             return
         }
-        if try classifyLines(classifier) > 0 { throw ExitCode(1) }
+        let bad = try Self.classify(
+            lines: AnyIterator { readLine(strippingNewline: true) }, with: classifier, explain: explain,
+            output: { print($0) },
+            diagnostic: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
+        if bad > 0 { throw ExitCode(1) }
     }
 
-    /// Classifies stdin line by line; returns how many lines were bad.
-    func classifyLines(_ classifier: ReportClassifier) throws -> Int {
+    /// Classifies JSON lines: one output line per input line that is not blank — the decision, or
+    /// `{"line": N, "error": …}` for a line that is not a report object (with a message to `diagnostic`).
+    /// Returns how many lines were bad; the command exits 1 when any was.
+    public static func classify(
+        lines: some Sequence<String>, with classifier: ReportClassifier, explain: Bool = false,
+        output: (String) -> Void, diagnostic: (String) -> Void
+    ) throws -> Int {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let decoder = JSONDecoder()
         var bad = 0
-        var number = 0
-        while let line = readLine(strippingNewline: true) {
-            number += 1
+        for (index, line) in lines.enumerated() {
+            let number = index + 1
             guard line.contains(where: { !$0.isWhitespace }) else { continue }
             let input: ClassifyInput
             do {
-                input = try JSONDecoder().decode(ClassifyInput.self, from: Data(line.utf8))
+                input = try decoder.decode(ClassifyInput.self, from: Data(line.utf8))
             } catch {
                 bad += 1
-                FileHandle.standardError.write(Data("line \(number): not a report object {\"id\", \"description\"}\n".utf8))
-                let failure = ClassifyFailure(line: number, error: "not a report object {\"id\", \"description\"}")
-                print(String(decoding: try encoder.encode(failure), as: UTF8.self))
+                let message = "not a report object {\"id\", \"description\"}"
+                diagnostic("line \(number): \(message)")
+                output(String(decoding: try encoder.encode(ClassifyFailure(line: number, error: message)), as: UTF8.self))
                 continue
             }
             let decision = classifier.classify(input.description, channelServiceCode: input.channelServiceCode)
-            let output = ClassifyOutput(id: input.id, decision: decision, explain: explain)
-            print(String(decoding: try encoder.encode(output), as: UTF8.self))
+            output(String(decoding: try encoder.encode(ClassifyOutput(id: input.id, decision: decision, explain: explain)), as: UTF8.self))
         }
         return bad
     }

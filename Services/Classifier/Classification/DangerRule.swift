@@ -24,6 +24,7 @@ extension DangerRule {
         "child", "children", "kid", "kids", "boy", "girl", "toddler", "toddlers", "pupil", "pupils", "baby", "babies",
         "schoolboy", "schoolgirl", "first grader", "my son", "my daughter", "year old", "year olds",
         "bache", "bacheha", "bache ha", "kudak", "kudakan", "pesaram", "dokhtaram", "pesar bache", "dokhtar bache", "bachem",
+        "pesare kuchik", "dokhtare kuchik", "pesar kuchik", "dokhtar kuchik", "pesare kochik", "dokhtare kochik",
     ]
     static let injuryWords = [
         "زخمی", "مجروح", "اسیب دید", "اسیب دیده", "صدمه دید", "صدمه دیده", "خونریزی", "خون", "بخیه", "شکست", "شکستگی",

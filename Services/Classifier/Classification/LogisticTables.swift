@@ -41,13 +41,18 @@ struct LogisticTables: Sendable {
         headOffsets = offsets
         columns = total
 
+        // The examples flattened into three arrays (rows, values, and where each example starts), so the
+        // loop below touches raw buffers only: training runs in every debug-build test that needs a model,
+        // where each array subscript is a call with checks.
         var rows: [UInt64: Int32] = [:]
-        var encoded: [(rows: [Int32], values: [Float], classes: [Int?])] = []
-        encoded.reserveCapacity(examples.count)
-        for example in examples {
-            var exampleRows: [Int32] = []
+        var flatRows: [Int32] = []
+        var flatValues: [Float] = []
+        var starts: [Int] = [0]
+        let headCount = heads.count
+        var labels = [Int](repeating: -1, count: examples.count * headCount)  // -1: no label for that head
+        for (number, example) in examples.enumerated() {
             var values: [Float] = []
-            exampleRows.reserveCapacity(example.features.count)
+            values.reserveCapacity(example.features.count)
             for feature in example.features {
                 let row: Int32
                 if let existing = rows[feature.hash] {
@@ -56,58 +61,84 @@ struct LogisticTables: Sendable {
                     row = Int32(rows.count)
                     rows[feature.hash] = row
                 }
-                exampleRows.append(row)
+                flatRows.append(row)
                 values.append(feature.weight)
             }
             Self.normalize(&values)
-            encoded.append((exampleRows, values, example.classes))
+            flatValues += values
+            starts.append(flatRows.count)
+            for (head, label) in example.classes.enumerated() where head < headCount {
+                if let label { labels[number * headCount + head] = label }
+            }
         }
 
         var weights = [Float](repeating: 0, count: rows.count * total)
         var biases = [Double](repeating: 0, count: total)
-        var order = Array(encoded.indices)
+        var order = Array(examples.indices)
         var generator = SplitMix64(seed: 0x137)
         var scores = [Double](repeating: 0, count: total)
         let l2 = Float(options.l2)
-        weights.withUnsafeMutableBufferPointer { weights in
-            for epoch in 0..<options.epochs {
-                order.shuffle(using: &generator)
-                let rate = options.learningRate / (1 + Double(epoch) * 0.3)
+        for epoch in 0..<options.epochs {
+            order.shuffle(using: &generator)
+            let rate = options.learningRate / (1 + Double(epoch) * 0.3)
+            let step = Float(rate)
+            weights.withUnsafeMutableBufferPointer { weights in
+            biases.withUnsafeMutableBufferPointer { biases in
+            scores.withUnsafeMutableBufferPointer { scores in
+            flatRows.withUnsafeBufferPointer { flatRows in
+            flatValues.withUnsafeBufferPointer { flatValues in
                 for index in order {
-                    let example = encoded[index]
-                    for (head, label) in example.classes.enumerated() {
-                        guard let label else { continue }
+                    let first = starts[index], last = starts[index + 1]
+                    for head in 0..<headCount {
+                        let label = labels[index * headCount + head]
+                        guard label >= 0 else { continue }
                         let offset = offsets[head]
-                        let count = heads[head]
-                        for column in offset..<(offset + count) { scores[column] = biases[column] }
-                        for (position, row) in example.rows.enumerated() {
-                            let value = Double(example.values[position])
-                            let base = Int(row) * total
-                            for column in offset..<(offset + count) { scores[column] += value * Double(weights[base + column]) }
+                        let end = offset + heads[head]
+                        var column = offset
+                        while column < end { scores[column] = biases[column]; column += 1 }
+                        var position = first
+                        while position < last {
+                            let value = Double(flatValues[position])
+                            let base = Int(flatRows[position]) * total
+                            column = offset
+                            while column < end { scores[column] += value * Double(weights[base + column]); column += 1 }
+                            position += 1
                         }
                         var top = -Double.infinity
-                        for column in offset..<(offset + count) { top = max(top, scores[column]) }
+                        column = offset
+                        while column < end { top = max(top, scores[column]); column += 1 }
                         var sum = 0.0
-                        for column in offset..<(offset + count) {
+                        column = offset
+                        while column < end {
                             scores[column] = exp(scores[column] - top)
                             sum += scores[column]
+                            column += 1
                         }
                         // scores now holds the gradient of the loss with respect to each score.
-                        for column in offset..<(offset + count) {
+                        column = offset
+                        while column < end {
                             scores[column] = scores[column] / sum - (column - offset == label ? 1 : 0)
                             biases[column] -= rate * scores[column]
+                            column += 1
                         }
-                        let step = Float(rate)
-                        for (position, row) in example.rows.enumerated() {
-                            let value = example.values[position]
-                            let base = Int(row) * total
-                            for column in offset..<(offset + count) {
+                        position = first
+                        while position < last {
+                            let value = flatValues[position]
+                            let base = Int(flatRows[position]) * total
+                            column = offset
+                            while column < end {
                                 let weight = weights[base + column]
                                 weights[base + column] = weight - step * (Float(scores[column]) * value + l2 * weight)
+                                column += 1
                             }
+                            position += 1
                         }
                     }
                 }
+            }
+            }
+            }
+            }
             }
         }
         self.rows = FeatureIndex(rows)

@@ -16,9 +16,11 @@ public struct ReportClassifier: Sendable {
     /// Feature and model choices.
     public let options: ModelOptions
     /// Decision thresholds.
-    public let thresholds: DecisionThresholds
+    public private(set) var thresholds: DecisionThresholds
     /// Identifies the model: the algorithm and a hash of its training data and choices.
-    public let modelVersion: String
+    public private(set) var modelVersion: String
+    /// Hash of what training read (corpus, rule terms, options): the model before its thresholds.
+    let trainingHash: UInt64
     /// How many labelled reports it learned from.
     public let trainingSize: Int
 
@@ -118,7 +120,8 @@ public struct ReportClassifier: Sendable {
         }
         tables = LogisticTables(heads: [codes.count, 2, Priority.allCases.count], examples: examples, options: options)
         trainingSize = corpus.count
-        modelVersion = Self.version(corpus: corpus, terms: terms, options: options, thresholds: thresholds)
+        trainingHash = Self.trainingHash(corpus: corpus, terms: terms, options: options)
+        modelVersion = Self.version(trainingHash, thresholds)
     }
 
     /// The classifier trained on the shipped taxonomy and corpus.
@@ -165,19 +168,34 @@ public struct ReportClassifier: Sendable {
         }
     }
 
-    /// `lr-ngram-1.` and 32 bits of a hash over everything that changes a decision: the corpus, the
-    /// rules' terms (taxonomy keywords and phrases, child words, danger rules), the options and thresholds.
-    static func version(corpus: [LabelledReport], terms: [String], options: ModelOptions, thresholds: DecisionThresholds) -> String {
+    /// The same trained model deciding with other thresholds (no retraining: thresholds act only on
+    /// the scores); its version differs, since its decisions may.
+    public func with(thresholds: DecisionThresholds) -> ReportClassifier {
+        var copy = self
+        copy.thresholds = thresholds
+        copy.modelVersion = Self.version(trainingHash, thresholds)
+        return copy
+    }
+
+    /// A hash over everything training reads: the corpus, the rules' terms (taxonomy keywords and phrases,
+    /// child words, danger rules) and the options.
+    static func trainingHash(corpus: [LabelledReport], terms: [String], options: ModelOptions) -> UInt64 {
         var hash = FeatureExtractor.offset
-        func add(_ text: String) {
-            for byte in text.utf8 { hash = FeatureExtractor.mix(hash, UInt32(byte)) }
-            hash = FeatureExtractor.mix(hash, 0)
-        }
         for report in corpus {
-            add(report.id); add(report.description); add(report.serviceCode); add(report.priority ?? "")
+            for text in [report.id, report.description, report.serviceCode, report.priority ?? ""] { hash = mix(hash, text) }
         }
-        for term in terms { add(term) }
-        add("\(options)"); add("\(thresholds)")
-        return "lr-ngram-1." + String(hash >> 32, radix: 16)
+        for term in terms { hash = mix(hash, term) }
+        return mix(hash, "\(options)")
+    }
+
+    /// `lr-ngram-1.` and 32 bits of a hash over the training and the thresholds: everything that changes a decision.
+    static func version(_ trainingHash: UInt64, _ thresholds: DecisionThresholds) -> String {
+        "lr-ngram-1." + String(mix(trainingHash, "\(thresholds)") >> 32, radix: 16)
+    }
+
+    private static func mix(_ hash: UInt64, _ text: String) -> UInt64 {
+        var hash = hash
+        for byte in text.utf8 { hash = FeatureExtractor.mix(hash, UInt32(byte)) }
+        return FeatureExtractor.mix(hash, 0)
     }
 }

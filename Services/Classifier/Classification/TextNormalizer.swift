@@ -57,7 +57,8 @@ public enum TextNormalizer {
             case .separator:
                 finish()
             case .letter(let mapped):
-                // A word that switches script (`kg۲`) is split, so Finglish folding touches Latin only.
+                // A word that switches between Persian and Latin letters or digits (`مهد5`) is split, so
+                // Finglish folding touches Latin only.
                 let isLatin = mapped.isASCII
                 if squashed.count > start, isLatin != currentIsLatin { finish() }
                 currentIsLatin = isLatin
