@@ -173,7 +173,24 @@ struct AsyncAPIContractTests {
     private let reportID = "3f2b8c1e-9d4a-4c6b-8e2f-1a2b3c4d5e6f"
 
     private func event(_ type: String = EventType.reportReceived, source: ServiceName = .intake) -> CloudEvent {
-        CloudEvent(source: source.eventSource, type: type, subject: reportID, data: .object(["report_id": .string(reportID), "tracking_code": .string("137-AB12")]))
+        CloudEvent(source: source.eventSource, type: type, subject: reportID, data: sampleData(type))
+    }
+
+    /// Data of `type`: the real payload where the contract describes it in full, else the minimal object.
+    private func sampleData(_ type: String) -> JSONValue {
+        guard type == EventType.reportClassified else {
+            return .object(["report_id": .string(reportID), "tracking_code": .string("137-AB12")])
+        }
+        let report = ReportReceivedData(
+            reportID: reportID, trackingCode: "137-AB12", channel: "web", description: "تاب پارک شکسته", serviceCode: "GREEN",
+            attributes: [:], location: nil, reporter: ReporterProfile(), contact: nil, contactAllowed: false, mediaURLs: [],
+            receivedAt: "2026-01-01T08:00:00Z")
+        let classification = ReportClassification(
+            serviceCode: "CFC-PLAY", channelServiceCode: "GREEN", childFriendly: true, priority: "P1", confidence: 0.97,
+            evidence: ["keyword «تاب» → CFC-PLAY"], triage: true, triageReason: "the channel chose GREEN, the model CFC-PLAY (0.97)",
+            modelVersion: "lr-ngram-1.9024e628")
+        let data = try? JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(ReportClassifiedData(report: report, classification: classification)))
+        return data ?? .null
     }
 
     /// The encoded event as an object, to break it on purpose.
@@ -253,7 +270,7 @@ struct AsyncAPIContractTests {
 
     @Test("an event checked against another type's message fails on type")
     func typeMismatch() throws {
-        let errors = contract.validate(eventBody: try event(EventType.reportClassified).encoded(), eventType: EventType.reportReceived)
+        let errors = contract.validate(eventBody: try event(EventType.reportRouted).encoded(), eventType: EventType.reportReceived)
         #expect(errors.map(\.keyword) == ["const"])
         #expect(errors.first?.instancePath == "/type")
     }
