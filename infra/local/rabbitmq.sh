@@ -96,7 +96,9 @@ export_node_env() {
     export RABBITMQ_ADVANCED_CONFIG_FILE="$RMQ_DIR/advanced.config"
     export RABBITMQ_ENABLED_PLUGINS_FILE="$RMQ_DIR/enabled_plugins"
     export RABBITMQ_CONF_ENV_FILE=/dev/null
-    export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
+    # No scheduler busy-waiting: on a small machine shared with the services and PostgreSQL, spinning
+    # Erlang schedulers take CPU the others need (RabbitMQ's own advice for shared hosts).
+    export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1} +sbwt none +sbwtdcpu none +sbwtdio none"
     export RABBITMQ_CTL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
     export ERL_CRASH_DUMP="$RMQ_DIR/log/erl_crash.dump"
 }

@@ -36,46 +36,10 @@ extension ReportStore {
         } catch {
             throw IntakeStoreError(.unavailable, "encoding a batch of reports: \(error)")
         }
-        return try await bounded("storing a batch of reports") { [client, logger, outbox] in
-            let stored = try await client.query(
-                """
-                WITH input AS (
-                    SELECT * FROM jsonb_to_recordset(\(document)::jsonb) AS t(
-                        report_id uuid, tracking_code text, channel text, description text, requested_service_code text,
-                        attributes jsonb, lat double precision, long double precision, address text, district integer,
-                        reporter_type text, reporter_language text, reporter_age_band text, contact_name text,
-                        contact_phone text, contact_email text, contact_allowed boolean, media_urls jsonb,
-                        received_at timestamptz, event_id text, event jsonb, correlation_id text)
-                ),
-                stored AS (
-                    INSERT INTO reports (report_id, tracking_code, channel, description, requested_service_code, attributes,
-                        lat, long, address, district, reporter_type, reporter_language, reporter_age_band,
-                        contact_name, contact_phone, contact_email, contact_allowed, media_urls, received_at,
-                        service_code, updated_at)
-                    SELECT report_id, tracking_code, channel, description, requested_service_code, attributes,
-                        lat, long, address, district, reporter_type, reporter_language, reporter_age_band,
-                        contact_name, contact_phone, contact_email, contact_allowed, media_urls, received_at,
-                        requested_service_code, received_at
-                    FROM input
-                    ON CONFLICT (tracking_code) DO NOTHING
-                    RETURNING report_id
-                ),
-                history AS (
-                    INSERT INTO report_history (report_id, event_id, status, at)
-                    SELECT i.report_id, i.event_id, 'received', i.received_at FROM input i JOIN stored s USING (report_id)
-                ),
-                events AS (
-                    INSERT INTO outbox (event_id, exchange, routing_key, body, content_type, correlation_id, message_type, headers)
-                    SELECT i.event_id, \(Open137Topology.eventsExchange), \(EventType.reportReceived), convert_to(i.event::text, 'UTF8'),
-                           'application/cloudevents+json', i.correlation_id, \(EventType.reportReceived), '{}'::jsonb
-                    FROM input i JOIN stored s USING (report_id)
-                )
-                SELECT report_id, pg_notify(\(outbox.notificationChannel), '')::text FROM stored
-                """,
-                logger: logger
-            )
+        let statement = InsertReportBatch(document: document, notificationChannel: outbox.notificationChannel)
+        return try await bounded("storing a batch of reports") { [client, logger] in
             var ids = Set<UUID>()
-            for try await (id, _) in stored.decode((UUID, String).self) { ids.insert(id) }
+            for try await id in try await client.execute(statement, logger: logger) { ids.insert(id) }
             return ids
         }
     }
