@@ -142,7 +142,7 @@ let package = Package(
         ),
         .testTarget(name: "MessagingTests", dependencies: ["Messaging", "Events", "TestSupport"], path: "Tests/MessagingTests"),
         // Broker restarts and alarms: run alone, after the others (`make test` runs them as a second phase).
-        .testTarget(name: "FaultTests", dependencies: ["Messaging", "Events", "Persistence", "TestSupport"], path: "Tests/FaultTests"),
+        .testTarget(name: "FaultTests", dependencies: ["Messaging", "Events", "Persistence", "TestSupport", "IntakeService", "ServiceSupport", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")], path: "Tests/FaultTests"),
         .testTarget(name: "EventsTests", dependencies: ["Events", "Messaging", "TestSupport", .product(name: "Yams", package: "Yams")], path: "Tests/EventsTests"),
         .testTarget(
             name: "PersistenceTests",

@@ -38,6 +38,10 @@ STACK_STARTED=""
 cleanup() {
     local rc=$?
     trap - EXIT INT TERM
+    if [[ -n "${INTAKE_PID:-}" ]] && pid_alive "$INTAKE_PID"; then
+        kill -TERM "$INTAKE_PID" 2>/dev/null || true
+        wait "$INTAKE_PID" 2>/dev/null || true
+    fi
     if [[ -n "${BUILD_PID:-}" ]] && pid_alive "$BUILD_PID"; then
         kill -TERM "$BUILD_PID" 2>/dev/null || true
         wait "$BUILD_PID" 2>/dev/null || true
@@ -112,6 +116,22 @@ bounded swift test "${build_args[@]}" --skip FaultTests "${test_args[@]}" || tes
 if (( test_rc == 0 )) && [[ -z "${SWIFT_TEST_ARGS:-}" ]]; then
     log "swift test --filter FaultTests (serialized, restarts the test broker)"
     bounded env OPEN137_FAULT_TESTS=1 swift test "${build_args[@]}" --filter FaultTests || test_rc=$?
+fi
+# A black-box Open311 client (stdlib Python) against a live intake, after the Swift phases so the live
+# intake takes no messages from queues the tests use.
+if (( test_rc == 0 )) && [[ -z "${SWIFT_TEST_ARGS:-}" ]]; then
+    free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+    bb_port="$(free_port)"; bb_ops="$(free_port)"
+    bb_key="blackbox-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
+    INTAKE_PORT="$bb_port" OPS_PORT="$bb_ops" OPEN137_API_KEY="$bb_key" \
+        "$(swift build --show-bin-path "${build_args[@]}")/intake" > "$STACK/intake-blackbox.log" 2>&1 &
+    INTAKE_PID=$!
+    for _ in $(seq 150); do curl -fsS "http://127.0.0.1:$bb_ops/ready" >/dev/null 2>&1 && break; sleep 0.2; done
+    log "Open311 black-box check against a live intake (infra/local/open311-blackbox.py)"
+    bounded python3 infra/local/open311-blackbox.py --base "http://127.0.0.1:$bb_port" --key "$bb_key" || test_rc=$?
+    kill -TERM "$INTAKE_PID" 2>/dev/null || true
+    wait "$INTAKE_PID" 2>/dev/null || true
+    INTAKE_PID=""
 fi
 if (( test_rc == 0 )); then
     log "tests passed"
