@@ -192,6 +192,25 @@ struct AsyncAPIContractTests {
                 evidence: ["keyword «تاب» → CFC-PLAY"], triage: true, triageReason: "the channel chose GREEN, the model CFC-PLAY (0.97)",
                 modelVersion: "lr-ngram-1.9024e628")
             return encoded(ReportClassifiedData(report: report, classification: classification))
+        case EventType.reportRouted:
+            return encoded(ReportRoutedData(
+                reportID: reportID, trackingCode: "4829150375", serviceCode: "CFC-PLAY", childFriendly: true, priority: "P1",
+                unit: "parks", district: "06", deadline: "2026-01-04T08:00:00.000Z", channel: "web", reporterType: "parent",
+                receivedAt: "2026-01-01T08:00:00.000Z", triage: false))
+        case EventType.reportAssigned:
+            return encoded(ReportAssignedData(
+                reportID: reportID, trackingCode: "4829150375", serviceCode: "CFC-PLAY", childFriendly: true, priority: "P1",
+                unit: "parks", deadline: "2026-01-04T08:00:00.000Z", district: "06", location: report.location,
+                description: report.description, attributes: report.attributes, mediaURLs: [], reporter: report.reporter,
+                contact: nil, assignment: 1, receivedAt: report.receivedAt))
+        case EventType.reportStatusChanged:
+            return encoded(ReportStatusChangedData(
+                reportID: reportID, unit: "parks", fromStatus: "acknowledged", status: "rejected", note: nil,
+                reason: "not a playground of the municipality", at: "2026-01-02T08:00:00.000Z", by: "parks"))
+        case EventType.reportReassigned:
+            return encoded(ReportReassignedData(
+                reportID: reportID, fromUnit: "parks", unit: "social-affairs", deadline: "2026-01-05T08:00:00.000Z",
+                note: "a kindergarten's yard", referralCount: 1, district: "06", at: "2026-01-02T08:00:00.000Z"))
         default:
             return .object(["report_id": .string(reportID)])
         }
