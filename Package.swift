@@ -114,11 +114,23 @@ let package = Package(
         ),
         .target(name: "ClassifierService", dependencies: ["ServiceSupport", "Messaging", "Events", "Persistence", "Classification", "Taxonomy", .product(name: "UnixSignals", package: "swift-service-lifecycle")], path: "Services/Classifier/ClassifierService", resources: [.copy("Migrations")]),
         .executableTarget(name: "ClassifierMain", dependencies: ["ClassifierService"], path: "Services/Classifier/ClassifierMain"),
-        .target(name: "RouterService", dependencies: ["ServiceSupport", "Messaging", "Events", "Persistence", .product(name: "UnixSignals", package: "swift-service-lifecycle")], path: "Services/Router/RouterService", resources: [.copy("Migrations")]),
+        .target(name: "RouterService", dependencies: ["ServiceSupport", "Messaging", "Events", "Persistence", "Taxonomy", .product(name: "Yams", package: "Yams"), .product(name: "UnixSignals", package: "swift-service-lifecycle")], path: "Services/Router/RouterService", resources: [.copy("Migrations"), .copy("Units")]),
         .executableTarget(name: "RouterMain", dependencies: ["RouterService"], path: "Services/Router/RouterMain"),
         .target(name: "NotifierService", dependencies: ["ServiceSupport", "Messaging", "Events", "Persistence", .product(name: "UnixSignals", package: "swift-service-lifecycle")], path: "Services/Notifier/NotifierService", resources: [.copy("Migrations")]),
         .executableTarget(name: "NotifierMain", dependencies: ["NotifierService"], path: "Services/Notifier/NotifierMain"),
-        .target(name: "CouncilAuditService", dependencies: ["ServiceSupport", "Messaging", "Events", "Persistence", .product(name: "UnixSignals", package: "swift-service-lifecycle")], path: "Services/CouncilAudit/CouncilAuditService", resources: [.copy("Migrations")]),
+        .target(
+            name: "CouncilAuditService",
+            dependencies: [
+                "ServiceSupport", "Messaging", "Events", "Persistence", "Taxonomy",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            path: "Services/CouncilAudit/CouncilAuditService",
+            resources: [.copy("Migrations")]
+        ),
         .executableTarget(name: "CouncilAuditMain", dependencies: ["CouncilAuditService"], path: "Services/CouncilAudit/CouncilAuditMain"),
         .target(
             name: "AdminCommands",
@@ -167,6 +179,16 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ],
             path: "Tests/IntakeTests"
+        ),
+        .testTarget(
+            name: "CouncilAuditTests",
+            dependencies: [
+                "CouncilAuditService", "Events", "Messaging", "Persistence", "Taxonomy", "TestSupport", "ServiceSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            path: "Tests/CouncilAuditTests"
         ),
         .testTarget(
             name: "ServicesTests",

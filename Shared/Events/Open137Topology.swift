@@ -40,6 +40,32 @@ public enum Open137Topology {
     /// (bound to the dead-letter exchange with its own name as routing key).
     public static let intakeRejectedQueue = "intake.rejected"
 
+    /// The responsible units (departments), as in the router's units file: each has a durable queue
+    /// `unit.<unit>` bound to `<unit>.#` on the units exchange. A test keeps this list and the file in step.
+    public static let unitCodes: [String] = [
+        "social-affairs", "parks", "traffic", "transit", "roads", "lighting", "waste", "urban-planning",
+        "urban-services", "environment", "triage",
+    ]
+
+    /// The queue of one unit's deliveries (`unit.<unit>`).
+    public static func unitQueue(_ unit: String) -> String { "unit.\(unit)" }
+
+    /// The queue and routing key of the council's copy of every child-friendly report. A routing key of
+    /// its own (not `<unit>.d<NN>`) keeps the copy away from `<unit>.#` and `*.d<NN>` bindings.
+    public static let councilQueue = "council.child-friendly"
+
+    /// The unit queues and the council queue, declared by the router (which delivers to them) so that no
+    /// delivery is ever unroutable. Quorum queues without a dead-letter exchange: what a unit does with a
+    /// message it cannot handle is the unit's own business.
+    public static var unitDeliveryTopology: Topology {
+        let queues = unitCodes.map(unitQueue) + [councilQueue]
+        return Topology(
+            queues: queues.map { QueueDefinition(name: $0, arguments: ["x-queue-type": .string("quorum")]) },
+            bindings: unitCodes.map { BindingDefinition(exchange: unitsExchange, queue: unitQueue($0), routingKey: "\($0).#") }
+                + [BindingDefinition(exchange: unitsExchange, queue: councilQueue, routingKey: councilQueue)]
+        )
+    }
+
     /// The exchanges every service may publish to or bind from.
     public static let exchanges: [ExchangeDefinition] = [
         ExchangeDefinition(name: eventsExchange, kind: .topic),
@@ -54,6 +80,7 @@ public enum Open137Topology {
     /// dead-letter and retry queues.
     public static func topology(for owner: ServiceName) -> Topology {
         let own = workQueues.filter { $0.owner == owner }.reduce(Topology(exchanges: exchanges)) { $0.merging($1.topology) }
+        if owner == .router { return own.merging(unitDeliveryTopology) }
         guard owner == .intake else { return own }
         return own.merging(Topology(
             queues: [QueueDefinition(name: intakeRejectedQueue, arguments: ["x-queue-type": .string("quorum")])],

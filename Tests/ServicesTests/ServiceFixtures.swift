@@ -25,7 +25,7 @@ struct ServiceUnderTest: Sendable, CustomStringConvertible {
     static let all: [ServiceUnderTest] = [
         make(IntakeService.name, IntakeService.schema, IntakeService.topology.queues.map(\.name), IntakeSettings.self) { try IntakeService.build($0, gracefulShutdownSignals: []) },
         make(ClassifierService.name, ClassifierService.schema, ClassifierService.topology.queues.map(\.name), NoServiceSettings.self) { try ClassifierService.build($0, gracefulShutdownSignals: []) },
-        make(RouterService.name, RouterService.schema, RouterService.topology.queues.map(\.name), NoServiceSettings.self) { try RouterService.build($0, gracefulShutdownSignals: []) },
+        make(RouterService.name, RouterService.schema, RouterService.topology.queues.map(\.name), RouterSettings.self) { try RouterService.build($0, gracefulShutdownSignals: []) },
         make(NotifierService.name, NotifierService.schema, NotifierService.topology.queues.map(\.name), NoServiceSettings.self) { try NotifierService.build($0, gracefulShutdownSignals: []) },
         make(CouncilAuditService.name, CouncilAuditService.schema, CouncilAuditService.topology.queues.map(\.name), CouncilAuditSettings.self) { try CouncilAuditService.build($0, gracefulShutdownSignals: []) },
     ]
@@ -45,23 +45,6 @@ struct ServiceUnderTest: Sendable, CustomStringConvertible {
             return try build(setup)
         }
     }
-}
-
-/// A TCP port nothing listens on right now.
-func freePort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    try withUnsafeMutablePointer(to: &address) { pointer in
-        try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
-            guard bind(fd, raw, length) == 0, getsockname(fd, raw, &length) == 0 else { throw TimedOut(what: "a free port") }
-        }
-    }
-    return Int(UInt16(bigEndian: address.sin_port))
 }
 
 /// GET `url`, returning the status code and body.

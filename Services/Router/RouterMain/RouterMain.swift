@@ -5,7 +5,7 @@ import ServiceSupport
 @main
 struct RouterMain {
     static func main() async {
-        await ServiceHost.main(name: RouterService.name, defaultOpsPort: RouterService.defaultOpsPort, settings: NoServiceSettings.self) { setup in
+        await ServiceHost.main(name: RouterService.name, defaultOpsPort: RouterService.defaultOpsPort, settings: RouterSettings.self) { setup in
             try RouterService.build(setup)
         }
     }

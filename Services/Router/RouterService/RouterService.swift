@@ -2,14 +2,17 @@ import Events
 import Foundation
 import Messaging
 import ServiceLifecycle
-import UnixSignals
 import ServiceSupport
+import Taxonomy
+import UnixSignals
 
 /// The `router` service: sends each report to the unit responsible with a deadline and applies the units' status updates.
 ///
-/// At this stage of the project it starts, migrates its schema `router`, connects to the broker, declares
-/// what it owns (its work queues with their dead-letter and retry queues, and the exchanges it publishes
-/// to), relays its outbox, and serves `/health`, `/ready` and `/metrics`; it consumes nothing yet.
+/// It loads the taxonomy, the units file and the district boundaries (a broken file stops it, naming
+/// the file), migrates its schema `router`, declares its queues and the units' (`unit.<unit>`,
+/// `council.child-friendly`), consumes `router.reports` (`report.classified` → the assignment and its
+/// deliveries through the outbox) and `router.unit-updates` (the state machine) with a `DeliveryWorker`
+/// each, relays its outbox, and serves `/health`, `/ready` and `/metrics`.
 public enum RouterService {
     /// The executable's name, also its logger label and its CloudEvents source.
     public static let name = ServiceName.router.rawValue
@@ -19,15 +22,50 @@ public enum RouterService {
     public static let schema = "router"
     /// The bundle holding this service's SQL migrations (its `Migrations` folder).
     public static var migrationsBundle: Bundle { .module }
+    /// The work queue of `report.classified` events.
+    public static let reportsQueue = "router.reports"
+    /// The work queue of the units' status updates.
+    public static let unitUpdatesQueue = "router.unit-updates"
     /// The broker objects this service declares on every (re)connect.
     public static let topology = Open137Topology.topology(for: .router)
 
+    /// The routing rules from the bundled taxonomy and units file and the configured district boundaries.
+    public static func makeRouter(districtsPath: String?) throws -> ReportRouter {
+        let taxonomy = try Taxonomy.bundled()
+        let units = try UnitDirectory.bundled(taxonomy: taxonomy)
+        let districts = try districtsPath.map { path throws(RouterError) in try DistrictLocator.load(path: path) } ?? DistrictLocator()
+        return ReportRouter(taxonomy: taxonomy, units: units, districts: districts)
+    }
+
     /// Builds the service's group; `@main` runs it, tests run it too (with `gracefulShutdownSignals: []`).
     public static func build(
-        _ setup: ServiceSetup<NoServiceSettings>,
+        _ setup: ServiceSetup<RouterSettings>,
         gracefulShutdownSignals: [UnixSignal] = ServiceHost.defaultGracefulShutdownSignals
     ) throws -> ServiceGroup {
+        let router = try makeRouter(districtsPath: setup.settings.districtsPath)
         let runtime = try StageRuntime(setup: setup, schema: schema, migrationsBundle: migrationsBundle, topology: topology)
-        return runtime.makeGroup(gracefulShutdownSignals: gracefulShutdownSignals)
+        let logger = setup.logger
+        logger.info("router rules loaded", metadata: [
+            "units": "\(router.units.units.count)", "district_areas": "\(router.districts.areaCount)",
+        ])
+        let routing = ReportRoutingHandler(router: router, inbox: runtime.inbox, outbox: runtime.outbox, client: runtime.postgres, logger: logger)
+        let updates = UnitUpdateHandler(
+            router: router, inbox: runtime.inbox, outbox: runtime.outbox, client: runtime.postgres,
+            unknownReportRetries: setup.settings.unknownReportRetries, logger: logger)
+        let amqpURL = setup.configuration.amqpURL
+        let reportsWorker = DeliveryWorker(
+            consumer: AMQPConsumer(
+                configuration: try AMQPConfiguration(url: amqpURL, connectionName: "\(name)-reports"),
+                queue: reportsQueue, prefetch: 128, topology: topology, logger: logger),
+            publisher: runtime.publisher, concurrency: 32, logger: logger, handler: routing.handle)
+        let updatesWorker = DeliveryWorker(
+            consumer: AMQPConsumer(
+                configuration: try AMQPConfiguration(url: amqpURL, connectionName: "\(name)-unit-updates"),
+                queue: unitUpdatesQueue, prefetch: 32, topology: topology, logger: logger),
+            publisher: runtime.publisher, concurrency: 8, logger: logger, handler: updates.handle)
+        return runtime.makeGroup(
+            stageServices: [AfterMigrations(runtime.migrations, reportsWorker), AfterMigrations(runtime.migrations, updatesWorker)],
+            gracefulShutdownSignals: gracefulShutdownSignals
+        )
     }
 }

@@ -1,0 +1,60 @@
+import Events
+import Foundation
+import Messaging
+
+/// The messages one assignment sends, built before the transaction that enqueues them: the unit's
+/// delivery (`report.assigned` on `open137.units`, routing key `<unit>.d<NN>`), the council's copy of a
+/// child report (same id, routing key `council.child-friendly`) and the report's event (`report.routed`
+/// first time, else the caller's). Ids are deterministic per report and assignment, so units
+/// de-duplicate on them.
+struct RoutingMessages: Sendable {
+    /// The delivery's data (stored with the assignment, to deliver again on a referral or a reopening).
+    let delivery: ReportAssignedData
+    /// What goes into the outbox, in order.
+    let messages: [OutgoingMessage]
+
+    /// The source of everything the router emits.
+    static let source = ServiceName.router.eventSource
+
+    /// The id of a report's `assignment`th delivery.
+    static func deliveryID(reportID: String, assignment: Int) -> String { "\(reportID).a\(assignment)" }
+
+    /// The first assignment of a classified report, with its `report.routed`.
+    init(data: ReportClassifiedData, decision: RouteDecision, correlationID: String?, now: Date = Date()) throws {
+        let report = data.report
+        let c = data.classification
+        let delivery = ReportAssignedData(
+            reportID: report.reportID, trackingCode: report.trackingCode, serviceCode: c.serviceCode, childFriendly: c.childFriendly,
+            priority: c.priority, unit: decision.unit, deadline: CloudEvent.formatTime(decision.deadline), district: decision.district,
+            location: report.location, description: report.description, attributes: report.attributes, mediaURLs: report.mediaURLs,
+            reporter: report.reporter, contact: report.contactAllowed ? report.contact : nil, assignment: 1, receivedAt: report.receivedAt)
+        let routed = EncodedEvent(
+            id: "\(report.reportID).routed", source: Self.source, type: EventType.reportRouted, time: now, subject: report.reportID,
+            data: ReportRoutedData(
+                reportID: report.reportID, trackingCode: report.trackingCode, serviceCode: c.serviceCode, childFriendly: c.childFriendly,
+                priority: c.priority, unit: decision.unit, district: decision.district, deadline: delivery.deadline, channel: report.channel,
+                reporterType: report.reporter.type, receivedAt: report.receivedAt, triage: decision.triage),
+            correlationID: correlationID)
+        self.delivery = delivery
+        messages = try Self.deliveries(delivery, correlationID: correlationID, now: now) + [routed.message(exchange: Open137Topology.eventsExchange)]
+    }
+
+    /// A later assignment (referral or reopening): the new delivery, then `event`.
+    init(delivery: ReportAssignedData, event: OutgoingMessage, correlationID: String?, now: Date = Date()) throws {
+        self.delivery = delivery
+        messages = try Self.deliveries(delivery, correlationID: correlationID, now: now) + [event]
+    }
+
+    /// The unit's delivery and, for a child report, the council's copy.
+    static func deliveries(_ delivery: ReportAssignedData, correlationID: String?, now: Date) throws -> [OutgoingMessage] {
+        let event = EncodedEvent(
+            id: deliveryID(reportID: delivery.reportID, assignment: delivery.assignment), source: source, type: EventType.reportAssigned,
+            time: now, subject: delivery.reportID, data: delivery, correlationID: correlationID)
+        var toUnit = try event.message(exchange: Open137Topology.unitsExchange)
+        toUnit.routingKey = "\(delivery.unit).d\(delivery.district)"
+        guard delivery.childFriendly else { return [toUnit] }
+        var toCouncil = toUnit
+        toCouncil.routingKey = Open137Topology.councilQueue
+        return [toUnit, toCouncil]
+    }
+}

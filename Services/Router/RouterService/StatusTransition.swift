@@ -1,0 +1,56 @@
+import Events
+import ServiceSupport
+
+/// What a status update does to a report, decided from its current unit and status alone; the handler
+/// stores it and emits the events.
+public enum StatusTransition: Sendable, Equatable {
+    /// The report moves to `to` with the same unit.
+    case change(from: ReportStatus, to: ReportStatus)
+    /// The report is referred to `unit` (new delivery, new deadline, status `assigned`).
+    case refer(from: ReportStatus, to: String)
+    /// The council reopened a resolved report (new delivery to the same unit, new deadline).
+    case reopen
+
+    /// Decides the transition of `update` for a report now with `currentUnit` in `status`; an update that
+    /// must never be applied throws a ``DeliveryRejection`` whose code names why (`wrong-unit`,
+    /// `illegal-transition`, `unknown-unit`, `missing-reason`, `unknown-status`).
+    public static func decide(
+        _ update: UnitStatusUpdateData, currentUnit: String, status: ReportStatus, units: UnitDirectory
+    ) throws(DeliveryRejection) -> StatusTransition {
+        let report = update.reportID
+        if update.status == ReportStatus.reopened.rawValue {
+            guard update.unit == UnitDirectory.councilUnit else {
+                throw DeliveryRejection(code: "wrong-unit", reason: "report \(report): only the council reopens a report, not \(update.unit)")
+            }
+            guard status == .resolved else {
+                throw DeliveryRejection(code: "illegal-transition", reason: "report \(report): \(status.rawValue) → reopened (only a resolved report is reopened)")
+            }
+            return .reopen
+        }
+        guard update.unit == currentUnit else {
+            throw DeliveryRejection(code: "wrong-unit", reason: "report \(report) is assigned to \(currentUnit), not \(update.unit)")
+        }
+        if update.status == "referred" {
+            guard status.isOpen else {
+                throw DeliveryRejection(code: "illegal-transition", reason: "report \(report): \(status.rawValue) → referred (it is closed)")
+            }
+            guard let target = update.referredTo, units.contains(target) else {
+                throw DeliveryRejection(code: "unknown-unit", reason: "report \(report): referred_to \(update.referredTo ?? "(none)") is not a unit")
+            }
+            guard target != currentUnit else {
+                throw DeliveryRejection(code: "illegal-transition", reason: "report \(report): referred to its own unit \(target)")
+            }
+            return .refer(from: status, to: target)
+        }
+        guard let next = ReportStatus(rawValue: update.status), next != .assigned else {
+            throw DeliveryRejection(code: "unknown-status", reason: "report \(report): \(update.status) is not a status a unit sends")
+        }
+        guard status.next.contains(next) else {
+            throw DeliveryRejection(code: "illegal-transition", reason: "report \(report): \(status.rawValue) → \(next.rawValue)")
+        }
+        if next == .rejected, (update.reason ?? "").allSatisfy(\.isWhitespace) {
+            throw DeliveryRejection(code: "missing-reason", reason: "report \(report): a rejection needs a reason")
+        }
+        return .change(from: status, to: next)
+    }
+}

@@ -1,0 +1,203 @@
+import Events
+import Foundation
+import Logging
+import Messaging
+import Persistence
+import PostgresNIO
+import ServiceSupport
+
+/// Applies the units' status updates from `router.unit-updates` through the state machine
+/// (``StatusTransition``), once per update id (inbox), under a row lock on the report so concurrent
+/// updates of one report apply one after the other. Each change stores the new state, a history row and
+/// its events (outbox) in one transaction: `report.status-changed`, or for a referral `report.reassigned`
+/// and the new unit's delivery, or for a reopening `report.status-changed` and a new delivery.
+///
+/// A wrong unit (routing key and body disagree, or not the current assignee), an illegal transition or a
+/// malformed update is dead-lettered with the reason (`router.unit-updates.dlq`). An update for a report
+/// the router has not stored is retried (its assignment may still be on the way) up to
+/// `unknownReportRetries` times, then dead-lettered as `unknown-report`.
+struct UnitUpdateHandler: Sendable {
+    let router: ReportRouter
+    let inbox: Inbox
+    let outbox: Outbox
+    let client: PostgresClient
+    let unknownReportRetries: Int
+    let logger: Logger
+
+    /// The inbox's consumer name.
+    static let consumer = "router.unit-updates"
+
+    func handle(_ delivery: AMQPDelivery) async throws {
+        let (updateID, update, correlationID) = try Self.parse(delivery)
+        guard update.unit == Self.unit(ofRoutingKey: delivery.routingKey) else {
+            throw DeliveryRejection(code: "wrong-unit", reason: "update \(updateID) names unit \(update.unit) but was published with routing key \(delivery.routingKey)")
+        }
+        guard let reportID = UUID(uuidString: update.reportID) else {
+            throw DeliveryRejection(code: EventDecodingError.Code.invalidPayload.rawValue, reason: "update \(updateID): report_id is not a UUID")
+        }
+        let outcome: InboxOutcome
+        do {
+            outcome = try await inbox.handleOnce(client: client, eventID: updateID, consumer: Self.consumer, logger: logger) { connection in
+                try await apply(update, updateID: updateID, reportID: reportID, correlationID: correlationID, on: connection)
+            }
+        } catch let notRouted as ReportNotRouted {
+            let attempts = Int(delivery.headers[DeliveryWorker.attemptsHeader]?.intValue ?? 0)
+            guard attempts < unknownReportRetries else {
+                throw DeliveryRejection(code: "unknown-report", reason: "update \(updateID): report \(notRouted.reportID) is not routed (after \(attempts) retries)")
+            }
+            throw notRouted
+        }
+        logger.info("unit status update", metadata: [
+            "report_id": "\(update.reportID)", "update_id": "\(updateID)", "unit": "\(update.unit)", "status": "\(update.status)",
+            "outcome": "\(outcome)",
+        ])
+    }
+
+    /// The update's id, data and correlation id: a CloudEvent of type `unit.status-update`, or the bare JSON
+    /// with the AMQP message id as its id.
+    static func parse(_ delivery: AMQPDelivery) throws(DeliveryRejection) -> (String, UnitStatusUpdateData, String?) {
+        let root: JSONValue
+        do {
+            root = try JSONValue.parse(delivery.body)
+        } catch {
+            throw DeliveryRejection(code: EventDecodingError.Code.malformedEnvelope.rawValue, reason: "a status update that is not JSON")
+        }
+        let id: String
+        let data: JSONValue
+        let correlationID: String?
+        if root["specversion"] != nil {
+            let event: CloudEvent
+            do {
+                event = try CloudEvent.decode(delivery.body)
+            } catch {
+                throw DeliveryRejection(code: error.code.rawValue, reason: error.message)
+            }
+            guard event.type == UnitStatusUpdateData.eventType else {
+                throw DeliveryRejection(code: "unexpected-type", reason: "event \(event.id) has type \(event.type), not \(UnitStatusUpdateData.eventType)")
+            }
+            id = event.id
+            data = event.data
+            correlationID = event.correlationid
+        } else {
+            guard let messageID = delivery.messageID, !messageID.isEmpty else {
+                throw DeliveryRejection(code: "missing-message-id", reason: "a bare status update needs a message id (it is applied once per id)")
+            }
+            id = messageID
+            data = root
+            correlationID = delivery.correlationID
+        }
+        do {
+            let update = try JSONDecoder().decode(UnitStatusUpdateData.self, from: JSONEncoder().encode(data))
+            return (id, update, correlationID)
+        } catch {
+            throw DeliveryRejection(code: EventDecodingError.Code.invalidPayload.rawValue, reason: "update \(id): data is not a unit status update")
+        }
+    }
+
+    /// `parks` of `parks.status`; nil for any other shape.
+    static func unit(ofRoutingKey key: String) -> String? {
+        guard key.hasSuffix(".status") else { return nil }
+        let unit = key.dropLast(".status".count)
+        return unit.isEmpty || unit.contains(".") ? nil : String(unit)
+    }
+
+    private func apply(_ update: UnitStatusUpdateData, updateID: String, reportID: UUID, correlationID: String?, on connection: PostgresConnection) async throws {
+        let rows = try await connection.query(
+            """
+            SELECT unit, status, service_code, priority, assignment, referral_count, delivery::text
+            FROM reports WHERE report_id = \(reportID) FOR UPDATE
+            """,
+            logger: logger
+        )
+        var found: (unit: String, status: String, serviceCode: String, priority: String, assignment: Int, referrals: Int, delivery: String)?
+        for try await row in rows.decode((String, String, String, String, Int, Int, String).self) {
+            found = (row.0, row.1, row.2, row.3, row.4, row.5, row.6)
+        }
+        guard let current = found else { throw ReportNotRouted(reportID: update.reportID) }
+        guard let status = ReportStatus(rawValue: current.status) else {
+            throw DeliveryRejection(code: "illegal-transition", reason: "report \(update.reportID) has an unknown stored status")
+        }
+        let transition = try StatusTransition.decide(update, currentUnit: current.unit, status: status, units: router.units)
+        let now = Date()
+        let at = CloudEvent.formatTime(now)
+        let correlation = correlationID ?? update.reportID
+
+        switch transition {
+        case .change(let from, let to):
+            try await connection.query(
+                "UPDATE reports SET status = \(to.rawValue), updated_at = now() WHERE report_id = \(reportID)", logger: logger)
+            try await history(reportID, updateID, unit: current.unit, from: from, to: to, by: update.unit, referredTo: nil, update, connection)
+            let changed = EncodedEvent(
+                source: RoutingMessages.source, type: EventType.reportStatusChanged, time: now, subject: update.reportID,
+                data: ReportStatusChangedData(reportID: update.reportID, unit: current.unit, fromStatus: from.rawValue, status: to.rawValue,
+                                              note: update.note, reason: update.reason, at: at, by: update.unit),
+                correlationID: correlation)
+            try await outbox.enqueue(try changed.message(exchange: Open137Topology.eventsExchange), on: connection, logger: logger)
+
+        case .refer(let from, let target):
+            var delivery = try Self.storedDelivery(current.delivery, reportID: update.reportID)
+            let deadline = router.deadline(serviceCode: current.serviceCode, priority: current.priority, from: now)
+            delivery.unit = target
+            delivery.deadline = CloudEvent.formatTime(deadline)
+            delivery.assignment = current.assignment + 1
+            let referrals = current.referrals + 1
+            try await connection.query(
+                """
+                UPDATE reports SET unit = \(target), status = 'assigned', deadline = \(deadline), assignment = \(delivery.assignment),
+                    referral_count = \(referrals), delivery = \(ReportRoutingHandler.encodeJSON(delivery))::jsonb, updated_at = now()
+                WHERE report_id = \(reportID)
+                """,
+                logger: logger)
+            try await history(reportID, updateID, unit: target, from: from, to: .assigned, by: update.unit, referredTo: target, update, connection)
+            let reassigned = EncodedEvent(
+                source: RoutingMessages.source, type: EventType.reportReassigned, time: now, subject: update.reportID,
+                data: ReportReassignedData(reportID: update.reportID, fromUnit: current.unit, unit: target, deadline: delivery.deadline,
+                                           note: update.note, referralCount: referrals, district: delivery.district, at: at),
+                correlationID: correlation)
+            let plan = try RoutingMessages(delivery: delivery, event: try reassigned.message(exchange: Open137Topology.eventsExchange), correlationID: correlation, now: now)
+            for message in plan.messages { try await outbox.enqueue(message, on: connection, logger: logger) }
+
+        case .reopen:
+            var delivery = try Self.storedDelivery(current.delivery, reportID: update.reportID)
+            let deadline = router.deadline(serviceCode: current.serviceCode, priority: current.priority, from: now)
+            delivery.deadline = CloudEvent.formatTime(deadline)
+            delivery.assignment = current.assignment + 1
+            try await connection.query(
+                """
+                UPDATE reports SET status = 'reopened', deadline = \(deadline), assignment = \(delivery.assignment),
+                    delivery = \(ReportRoutingHandler.encodeJSON(delivery))::jsonb, updated_at = now()
+                WHERE report_id = \(reportID)
+                """,
+                logger: logger)
+            try await history(reportID, updateID, unit: current.unit, from: .resolved, to: .reopened, by: update.unit, referredTo: nil, update, connection)
+            let reopened = EncodedEvent(
+                source: RoutingMessages.source, type: EventType.reportStatusChanged, time: now, subject: update.reportID,
+                data: ReportStatusChangedData(reportID: update.reportID, unit: current.unit, fromStatus: ReportStatus.resolved.rawValue,
+                                              status: ReportStatus.reopened.rawValue, note: update.note, reason: update.reason, at: at, by: update.unit),
+                correlationID: correlation)
+            let plan = try RoutingMessages(delivery: delivery, event: try reopened.message(exchange: Open137Topology.eventsExchange), correlationID: correlation, now: now)
+            for message in plan.messages { try await outbox.enqueue(message, on: connection, logger: logger) }
+        }
+    }
+
+    private func history(
+        _ reportID: UUID, _ updateID: String, unit: String, from: ReportStatus, to: ReportStatus, by: String, referredTo: String?,
+        _ update: UnitStatusUpdateData, _ connection: PostgresConnection
+    ) async throws {
+        try await connection.query(
+            """
+            INSERT INTO status_history (report_id, update_id, unit, from_status, status, by_unit, referred_to, note, reason)
+            VALUES (\(reportID), \(updateID), \(unit), \(from.rawValue), \(to.rawValue), \(by), \(referredTo), \(update.note), \(update.reason))
+            """,
+            logger: logger)
+    }
+
+    /// The delivery stored with the assignment.
+    static func storedDelivery(_ text: String, reportID: String) throws -> ReportAssignedData {
+        do {
+            return try JSONDecoder().decode(ReportAssignedData.self, from: Data(text.utf8))
+        } catch {
+            throw DeliveryRejection(code: "corrupt-assignment", reason: "report \(reportID): the stored delivery does not decode")
+        }
+    }
+}
