@@ -105,27 +105,41 @@ extension ReportClassifier {
         let report = NormalizedReport(description)
         let matches = matcher.matches(in: report)
         // Each distinct feature once; the vector has unit length over all of them, known or not, as in training.
-        var used: [(row: Int32, source: FeatureExtractor.Source, value: Double)] = []
-        used.reserveCapacity(extractor.upperBound(report) + codes.count)
+        let bound = extractor.upperBound(report) + codes.count
+        var hashes: [UInt64] = []
+        var found: [(source: FeatureExtractor.Source, value: Double)] = []
+        hashes.reserveCapacity(bound)
+        found.reserveCapacity(bound)
         var squaredNorm = 0.0
-        let rows = tables.rows
         Self.forEachFeature(of: report, keywordCodes: Self.keywordCodes(matches, roles), extractor: extractor) { hash, source, value in
             squaredNorm += value * value
-            if let row = rows[hash] { used.append((row, source, value)) }
+            hashes.append(hash)
+            found.append((source, value))
         }
+        // Rows first, in one pass, then the weights: the table lookups and the weight rows are the memory
+        // misses that dominate, and a tight loop of independent loads lets the processor overlap them.
+        let rows = tables.rows.rows(of: hashes)
         let scale = squaredNorm > 0 ? 1 / squaredNorm.squareRoot() : 0
+        var used: [(row: Int32, source: FeatureExtractor.Source, value: Double)] = []
+        used.reserveCapacity(hashes.count)
+        for index in rows.indices where rows[index] >= 0 {
+            used.append((rows[index], found[index].source, found[index].value * scale))
+        }
+        // Sums in Float, as the weights are stored (a few hundred terms: the rounding is far below what a
+        // decision can see), so the loop needs no conversion per weight.
         let columns = tables.columns
-        var raw = tables.biases
-        raw.withUnsafeMutableBufferPointer { raw in
+        var sums = [Float](repeating: 0, count: columns)
+        sums.withUnsafeMutableBufferPointer { sums in
             tables.weights.withUnsafeBufferPointer { weights in
-                for index in used.indices {
-                    let value = used[index].value * scale
-                    used[index].value = value
-                    let base = Int(used[index].row) * columns
-                    for column in 0..<columns { raw[column] += value * Double(weights[base + column]) }
+                for feature in used {
+                    let weight = Float(feature.value)
+                    let base = Int(feature.row) * columns
+                    for column in 0..<columns { sums[column] += weight * weights[base + column] }
                 }
             }
         }
+        var raw = tables.biases
+        for column in 0..<columns { raw[column] += Double(sums[column]) }
         for match in matches {
             if case .phrase(let code) = roles[match.term] { raw[code] += options.phraseBoost }
         }

@@ -17,6 +17,12 @@ struct TermMatcher: Sendable {
     /// normalised letter but accented-Latin folds lands there), a dictionary for the rest.
     private let byFirst: [[Int]]
     private let byOtherFirst: [Unicode.Scalar: [Int]]
+    /// Every pattern's scalars one after another, with where each starts and how long it is: the hot loop
+    /// compares raw scalars instead of retaining each pattern's array.
+    private let flat: [Unicode.Scalar]
+    private let starts: [Int]
+    private let lengths: [Int]
+    private let exact: [Bool]
     /// Scalars below this value are looked up in `byFirst`.
     private static let tableLimit: UInt32 = 0x0700
 
@@ -43,6 +49,14 @@ struct TermMatcher: Sendable {
             byFirst[key]!.sort { patterns[$0].scalars.count > patterns[$1].scalars.count }
         }
         self.patterns = patterns
+        flat = patterns.flatMap(\.scalars)
+        var offset = 0
+        starts = patterns.map { pattern in
+            defer { offset += pattern.scalars.count }
+            return offset
+        }
+        lengths = patterns.map(\.scalars.count)
+        exact = patterns.map(\.exact)
         var table = [[Int]](repeating: [], count: Int(Self.tableLimit))
         var others: [Unicode.Scalar: [Int]] = [:]
         for (first, indices) in byFirst {
@@ -65,21 +79,29 @@ struct TermMatcher: Sendable {
     /// Every term found in `report` (a term once per place it occurs).
     func matches(in report: NormalizedReport) -> [Match] {
         var found: [Match] = []
-        let text = report.squashed
-        var wordIndex = 0
-        for start in report.wordStarts {
-            defer { wordIndex += 1 }
-            guard let candidates = candidates(text[start]) else { continue }
-            for index in candidates {
-                let pattern = patterns[index].scalars
-                let end = start + pattern.count
-                guard end <= text.count, text[start..<end].elementsEqual(pattern) else { continue }
-                // The match must end where a word ends, maybe after a suffix.
-                guard let wordEnd = Self.endOfWord(containing: end, in: report, from: wordIndex) else { continue }
-                if wordEnd == end || (!patterns[index].exact && Self.isSuffix(text[end..<wordEnd])) {
-                    found.append(Match(term: index, start: start))
+        let count = report.squashed.count
+        report.squashed.withUnsafeBufferPointer { text in
+        flat.withUnsafeBufferPointer { flat in
+            var wordIndex = 0
+            for start in report.wordStarts {
+                defer { wordIndex += 1 }
+                guard let candidates = candidates(text[start]) else { continue }
+                for index in candidates {
+                    let length = lengths[index]
+                    let end = start + length
+                    guard end <= count else { continue }
+                    let patternStart = starts[index]
+                    var offset = 1  // the first scalar matched by construction
+                    while offset < length, text[start + offset] == flat[patternStart + offset] { offset += 1 }
+                    guard offset == length else { continue }
+                    // The match must end where a word ends, maybe after a suffix.
+                    guard let wordEnd = Self.endOfWord(containing: end, in: report, from: wordIndex) else { continue }
+                    if wordEnd == end || (!exact[index] && Self.isSuffix(text, end, wordEnd)) {
+                        found.append(Match(term: index, start: start))
+                    }
                 }
             }
+        }
         }
         return found
     }
@@ -94,7 +116,11 @@ struct TermMatcher: Sendable {
         return nil
     }
 
-    private static func isSuffix(_ rest: ArraySlice<Unicode.Scalar>) -> Bool {
-        suffixes.contains { rest.elementsEqual($0) }
+    private static func isSuffix(_ text: UnsafeBufferPointer<Unicode.Scalar>, _ start: Int, _ end: Int) -> Bool {
+        suffixes.contains { suffix in
+            guard suffix.count == end - start else { return false }
+            for (offset, scalar) in suffix.enumerated() where text[start + offset] != scalar { return false }
+            return true
+        }
     }
 }
