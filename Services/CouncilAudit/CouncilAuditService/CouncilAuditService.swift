@@ -1,15 +1,19 @@
 import Events
 import Foundation
+import Hummingbird
 import Messaging
 import ServiceLifecycle
-import UnixSignals
 import ServiceSupport
+import Taxonomy
+import UnixSignals
 
-/// The `council-audit` service: keeps the hash-chained audit log of every event and serves the child-friendly city committee's views.
+/// The `council-audit` service: keeps the hash-chained, append-only audit log of every event, serves the
+/// child-friendly city committee's views, and escalates overdue child reports.
 ///
-/// At this stage of the project it starts, migrates its schema `council_audit`, connects to the broker, declares
-/// what it owns (its work queues with their dead-letter and retry queues, and the exchanges it publishes
-/// to), relays its outbox, and serves `/health`, `/ready` and `/metrics`; it consumes nothing yet.
+/// Once migrated it consumes `council-audit.events` (every report event and every unit update) into the log
+/// and its projection (group commit, once per event id), verifies the chain at start and every five
+/// minutes (metric `open137_audit_chain_valid`), escalates overdue child reports every minute
+/// (`report.escalated` through its outbox) and serves the committee's API on `COUNCIL_PORT`.
 public enum CouncilAuditService {
     /// The executable's name, also its logger label and its CloudEvents source.
     public static let name = ServiceName.councilAudit.rawValue
@@ -19,6 +23,8 @@ public enum CouncilAuditService {
     public static let schema = "council_audit"
     /// The bundle holding this service's SQL migrations (its `Migrations` folder).
     public static var migrationsBundle: Bundle { .module }
+    /// The work queue of every event.
+    public static let eventsQueue = "council-audit.events"
     /// The broker objects this service declares on every (re)connect.
     public static let topology = Open137Topology.topology(for: .councilAudit)
 
@@ -28,6 +34,37 @@ public enum CouncilAuditService {
         gracefulShutdownSignals: [UnixSignal] = ServiceHost.defaultGracefulShutdownSignals
     ) throws -> ServiceGroup {
         let runtime = try StageRuntime(setup: setup, schema: schema, migrationsBundle: migrationsBundle, topology: topology)
-        return runtime.makeGroup(gracefulShutdownSignals: gracefulShutdownSignals)
+        let logger = setup.logger
+        let log = AuditLog(client: runtime.postgres, logger: logger)
+        let appender = AuditAppender(log: log)
+        let handler = AuditEventHandler(appender: appender, logger: logger)
+        let worker = DeliveryWorker(
+            consumer: AMQPConsumer(
+                configuration: try AMQPConfiguration(url: setup.configuration.amqpURL, connectionName: "\(name)-events"),
+                queue: eventsQueue, prefetch: 512, topology: topology, logger: logger
+            ),
+            // Many deliveries in flight let the appender fill its batches.
+            publisher: runtime.publisher, concurrency: 256, logger: logger,
+            handler: handler.handle
+        )
+        let api = CouncilAPI(
+            queries: CouncilQueries(client: runtime.postgres, taxonomy: try Taxonomy.bundled(), logger: logger),
+            apiKey: setup.settings.apiKey)
+        let http = Application(
+            router: api.makeRouter(),
+            configuration: .init(address: .hostname(setup.configuration.opsHost, port: setup.settings.port), serverName: "open137-council"),
+            logger: logger
+        )
+        return runtime.makeGroup(
+            // The appender starts before and stops after the worker, so it appends what the worker handed it.
+            stageServices: [
+                AfterMigrations(runtime.migrations, appender),
+                AfterMigrations(runtime.migrations, worker),
+                AfterMigrations(runtime.migrations, ChainVerifierService(log: log, logger: logger)),
+                AfterMigrations(runtime.migrations, Escalator(client: runtime.postgres, outbox: runtime.outbox, logger: logger)),
+                AfterMigrations(runtime.migrations, http),
+            ],
+            gracefulShutdownSignals: gracefulShutdownSignals
+        )
     }
 }

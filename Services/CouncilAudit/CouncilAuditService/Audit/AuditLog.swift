@@ -1,0 +1,131 @@
+import Crypto
+import Foundation
+import Logging
+import PostgresNIO
+
+/// The append-only, hash-chained audit log of one schema (`council_audit.audit_log`) and its projection.
+///
+/// Ordering across replicas: every append locks the single `chain_head` row (`FOR UPDATE`) in its
+/// transaction, reads the last sequence number and hash, adds its entries after them and moves the head —
+/// so appends are serialised into one chain whatever the number of replicas, and a transaction that rolls
+/// back leaves neither entries nor a moved head. To be fast despite the serialisation, appends come in
+/// batches (``AuditAppender``): one lock, one insert, one commit for hundreds of events.
+///
+/// The appending transaction runs as the role `open137_council_audit_writer`, which may insert into the log
+/// but not update, delete or truncate it (and a trigger refuses those to everyone).
+public struct AuditLog: Sendable {
+    /// The database client, with `search_path` set to the schema.
+    public let client: PostgresClient
+    /// The logger.
+    public let logger: Logger
+
+    /// The role appends run as.
+    public static let writerRole = "open137_council_audit_writer"
+    /// `prev_hash` of the first entry.
+    public static let genesisHash = [UInt8](repeating: 0, count: 32)
+
+    /// A log over `client`.
+    public init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    /// The entry hash: SHA-256 over the previous hash and the entry's canonical bytes.
+    public static func hash(previous: [UInt8], body: [UInt8]) -> [UInt8] {
+        var hasher = SHA256()
+        hasher.update(data: previous)
+        hasher.update(data: body)
+        return Array(hasher.finalize())
+    }
+
+    /// Appends `records` in one transaction, in order, with their projection; an event id already in the
+    /// log (or earlier in the same batch) is a `.duplicate` and adds nothing. Returns one outcome per record.
+    public func append(_ records: [AuditRecord]) async throws -> [AppendOutcome] {
+        guard !records.isEmpty else { return [] }
+        let ids = records.map(\.eventID)
+        do {
+            return try await client.withTransaction(logger: logger) { connection in
+                try await connection.query(
+                    "SELECT set_config('role', \(Self.writerRole), true) WHERE pg_has_role(current_user, \(Self.writerRole), 'MEMBER')",
+                    logger: logger)
+                var head: (seq: Int64, hash: [UInt8]) = (0, Self.genesisHash)
+                for try await (seq, hash) in try await connection.query(
+                    "SELECT seq, hash FROM chain_head WHERE id FOR UPDATE", logger: logger
+                ).decode((Int64, ByteBuffer).self) {
+                    head = (seq, Array(buffer: hash))
+                }
+                // Read after the lock: a replica that appended the same event committed before we got it.
+                var present = Set<String>()
+                for try await id in try await connection.query(
+                    "SELECT event_id FROM audit_log WHERE event_id = ANY(\(ids))", logger: logger
+                ).decode(String.self) {
+                    present.insert(id)
+                }
+                var outcomes: [AppendOutcome] = []
+                outcomes.reserveCapacity(records.count)
+                var rows: [EntryRow] = []
+                var patches: [ReportPatch] = []
+                for record in records {
+                    guard present.insert(record.eventID).inserted else {
+                        outcomes.append(.duplicate)
+                        continue
+                    }
+                    let seq = head.seq + 1
+                    let hash = Self.hash(previous: head.hash, body: record.body)
+                    rows.append(EntryRow(
+                        seq: seq, eventID: record.eventID, eventType: record.eventType,
+                        reportID: record.reportID?.uuidString.lowercased(),
+                        eventTime: record.eventTime.map(Timestamp.format), body: record.body.hexString,
+                        originalSHA256: record.originalSHA256.hexString, redacted: record.redacted,
+                        prevHash: head.hash.hexString, hash: hash.hexString))
+                    if var patch = record.patch {
+                        patch.seq = seq
+                        patches.append(patch)
+                    }
+                    head = (seq, hash)
+                    outcomes.append(.appended(seq: seq))
+                }
+                guard !rows.isEmpty else { return outcomes }
+                let encoder = JSONEncoder()
+                let entries = String(decoding: try encoder.encode(rows), as: UTF8.self)
+                try await connection.query(
+                    """
+                    INSERT INTO audit_log (seq, event_id, event_type, report_id, event_time, body, original_sha256, redacted, prev_hash, hash)
+                    SELECT e.seq, e.event_id, e.event_type, e.report_id, e.event_time, decode(e.body, 'hex'),
+                           decode(e.original_sha256, 'hex'), e.redacted, decode(e.prev_hash, 'hex'), decode(e.hash, 'hex')
+                    FROM jsonb_to_recordset(\(entries)::jsonb) AS e(
+                        seq bigint, event_id text, event_type text, report_id uuid, event_time timestamptz, body text,
+                        original_sha256 text, redacted boolean, prev_hash text, hash text)
+                    """,
+                    logger: logger)
+                try await connection.query(
+                    "UPDATE chain_head SET seq = \(head.seq), hash = \(ByteBuffer(bytes: head.hash)) WHERE id",
+                    logger: logger)
+                try await ReportProjection.apply(patches, on: connection, logger: logger)
+                return outcomes
+            }
+        } catch let error as PostgresTransactionError {
+            throw AuditStoreError(.appendFailed, "appending \(records.count) events to the audit log failed: \(String(reflecting: error.closureError ?? error.commitError ?? error.beginError ?? error))")
+        }
+    }
+
+    /// One row of the insert, as `jsonb_to_recordset` reads it (bytes as hex).
+    private struct EntryRow: Encodable {
+        var seq: Int64
+        var eventID: String
+        var eventType: String
+        var reportID: String?
+        var eventTime: String?
+        var body: String
+        var originalSHA256: String
+        var redacted: Bool
+        var prevHash: String
+        var hash: String
+
+        enum CodingKeys: String, CodingKey {
+            case seq, body, redacted, hash
+            case eventID = "event_id", eventType = "event_type", reportID = "report_id", eventTime = "event_time"
+            case originalSHA256 = "original_sha256", prevHash = "prev_hash"
+        }
+    }
+}
