@@ -315,9 +315,16 @@ struct AsyncAPIContractTests {
         #expect(contract.validate(eventBody: try event().encoded(), messageName: "NoSuchMessage").map(\.keyword) == ["message"])
     }
 
-    @Test("a unit status update validates against its message by name")
+    @Test("a unit status update validates against its message by name, as an event or bare; a wrong status or type fails")
     func unitStatusUpdate() throws {
-        let update = CloudEvent(source: "/units/parks", type: "unit.status", subject: reportID, data: .object(["report_id": .string(reportID), "status": .string("resolved")]))
+        let data = encoded(UnitStatusUpdateData(reportID: reportID, unit: "parks", status: "referred", note: "a kindergarten yard", referredTo: "social-affairs"))
+        let update = CloudEvent(source: "/units/parks", type: UnitStatusUpdateData.eventType, subject: reportID, data: data)
         #expect(contract.validate(eventBody: try update.encoded(), messageName: "UnitStatusUpdate").isEmpty)
+        #expect(contract.validate(eventBody: Array(try JSONEncoder().encode(data)), messageName: "UnitStatusUpdate").isEmpty)
+        let wrongStatus = CloudEvent(source: "/units/parks", type: UnitStatusUpdateData.eventType, subject: reportID,
+                                     data: encoded(UnitStatusUpdateData(reportID: reportID, unit: "parks", status: "done")))
+        #expect(!contract.validate(eventBody: try wrongStatus.encoded(), messageName: "UnitStatusUpdate").isEmpty)
+        let wrongType = CloudEvent(source: "/units/parks", type: "unit.status", subject: reportID, data: data)
+        #expect(!contract.validate(eventBody: try wrongType.encoded(), messageName: "UnitStatusUpdate").isEmpty)
     }
 }
