@@ -97,6 +97,7 @@ struct FeatureExtractor: Sendable {
         return features
     }
 
+    /// FNV-1a of `text[start..<end]` from `seed`.
     @inline(__always)
     static func hash(_ seed: UInt64, _ text: UnsafeBufferPointer<Unicode.Scalar>, _ start: Int, _ end: Int) -> UInt64 {
         var hash = seed
@@ -104,6 +105,7 @@ struct FeatureExtractor: Sendable {
         return hash
     }
 
+    /// Whether `text[start..<end]` is all digits (numbers are not word features: house numbers, times).
     @inline(__always)
     static func isNumber(_ text: UnsafeBufferPointer<Unicode.Scalar>, _ start: Int, _ end: Int) -> Bool {
         for index in start..<end where text[index].value < 0x30 || text[index].value > 0x39 { return false }

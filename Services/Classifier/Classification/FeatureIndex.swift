@@ -36,11 +36,13 @@ struct FeatureIndex: Sendable {
         self.count = rows.count
     }
 
+    /// The first slot to probe for `hash` in a table of `64 − shift` address bits.
     @inline(__always)
     static func slot(_ hash: UInt64, _ shift: UInt64) -> Int {
         Int(truncatingIfNeeded: (hash &* 0x9E37_79B9_7F4A_7C15) >> shift)
     }
 
+    /// The low 32 bits of `hash`, kept in the slot to tell features apart.
     @inline(__always)
     static func fingerprint(_ hash: UInt64) -> UInt64 {
         hash & 0xFFFF_FFFF

@@ -14,7 +14,9 @@ extension ReportClassifier {
         var raw: [Double]
         /// The distinct features the model knows: row, where it came from, weight (scaled to unit length).
         var used: [(row: Int32, source: FeatureExtractor.Source, value: Double)]
+        /// The terms found.
         var matches: [TermMatcher.Match]
+        /// The normalised report (for the evidence's text).
         var report: NormalizedReport
     }
 
