@@ -27,7 +27,7 @@ struct IntakeBrokerDownTests {
         try await observer.waitUntilConnected()
 
         let apiKey = "broker-down-test-key-0123456789"
-        let (intakePort, opsPort) = (try localPort(), try localPort())
+        let (intakePort, opsPort) = (try freePort(), try freePort())
         let configuration = try ServiceConfiguration.load(IntakeSettings.self, environment: [
             "AMQP_URL": try TestEnvironment.amqpURL(), "DATABASE_URL": try TestEnvironment.databaseURL(),
             "OPS_PORT": String(opsPort), "INTAKE_PORT": String(intakePort), "OPEN137_API_KEY": apiKey,
@@ -74,20 +74,5 @@ struct IntakeBrokerDownTests {
     private func status(of url: String) async throws -> Int {
         let (_, response) = try await URLSession.shared.data(from: URL(string: url)!)
         return (response as? HTTPURLResponse)?.statusCode ?? 0
-    }
-
-    /// A free TCP port on loopback.
-    private func localPort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard bound else { throw TimedOut(what: "a free port") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }

@@ -74,7 +74,7 @@ import TestSupport
     @Test("with the database down a POST is 503 with Retry-After, and the answer says nothing was stored")
     func databaseDown() async throws {
         // Nothing listens on this port: the database is down.
-        var configuration = PostgresClient.Configuration(host: "127.0.0.1", port: try freeTCPPort(), username: "postgres", password: nil, database: "open137", tls: .disable)
+        var configuration = PostgresClient.Configuration(host: "127.0.0.1", port: try freePort(), username: "postgres", password: nil, database: "open137", tls: .disable)
         configuration.options.connectTimeout = .seconds(1)
         let logger = TestEnvironment.logger("intake-db-down")
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
@@ -112,19 +112,4 @@ import TestSupport
             #expect(!logs.contains(canary), "the logs contain \(canary)")
         }
     }
-}
-
-/// A TCP port nothing listens on (bound once by the kernel's choice, then released).
-func freeTCPPort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) { pointer in
-        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-    }
-    guard bound else { throw FixtureError(description: "no free port") }
-    return Int(UInt16(bigEndian: address.sin_port))
 }
