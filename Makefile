@@ -8,6 +8,7 @@
 #   make bench-messaging  messaging benchmark against the .local/run broker (started if needed).
 #   make bench-intake     intake over HTTP (release, private stack): reports/s, p50/p99, vs. the database's ceiling.
 #   make bench-classifier classifier benchmark: classifications/s on one core, training time, memory.
+#   make bench-audit      council audit: appended events/s with the hash chain, verification entries/s (test stack's database).
 #   make stop             stop a running `make run` and the .local/run stack.
 #   make build            debug build of everything.
 #   make clean-local      stop every stack under .local/ and delete .local/.
@@ -15,7 +16,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help run test bench-messaging bench-intake bench-classifier stop build clean-local
+.PHONY: help run test bench-messaging bench-intake bench-classifier bench-audit stop build clean-local
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
@@ -34,6 +35,9 @@ bench-intake:
 
 bench-classifier:
 	@infra/local/bench-classifier.sh
+
+bench-audit:
+	@infra/local/bench-audit.sh
 
 stop:
 	@infra/local/run.sh stop
