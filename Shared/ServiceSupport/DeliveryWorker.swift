@@ -33,6 +33,10 @@ public final class DeliveryWorker: Service {
 
     /// The header counting how many times a message was sent back for a delayed retry.
     public static let attemptsHeader = "x-open137-attempts"
+    /// The routing key a message was first published with, kept on its retry copies (which come back
+    /// through the default exchange with the queue's name as routing key). Trust it only on a delivery
+    /// that did not come from the publisher's own exchange, or anyone could set it.
+    public static let routingKeyHeader = "x-open137-routing-key"
 
     /// A worker over `consumer`. Dead letters go to `deadLetterExchange` with `deadLetterRoutingKey`
     /// (default: the queue's name, which feeds `<queue>.dlq`); retries to `retryExchange` with the queue's name.
@@ -126,6 +130,7 @@ public final class DeliveryWorker: Service {
         ])
         var headers = delivery.headers
         headers[Self.attemptsHeader] = .int(Int64(attempts))
+        if headers[Self.routingKeyHeader] == nil { headers[Self.routingKeyHeader] = .string(delivery.routingKey) }
         let copy = OutgoingMessage(
             exchange: retryExchange, routingKey: queue, body: delivery.body,
             messageID: delivery.messageID, contentType: delivery.contentType ?? "application/octet-stream",

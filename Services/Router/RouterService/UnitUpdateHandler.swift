@@ -29,8 +29,9 @@ struct UnitUpdateHandler: Sendable {
 
     func handle(_ delivery: AMQPDelivery) async throws {
         let (updateID, update, correlationID) = try Self.parse(delivery)
-        guard update.unit == Self.unit(ofRoutingKey: delivery.routingKey) else {
-            throw DeliveryRejection(code: "wrong-unit", reason: "update \(updateID) names unit \(update.unit) but was published with routing key \(delivery.routingKey)")
+        let routingKey = Self.publishedRoutingKey(delivery)
+        guard update.unit == Self.unit(ofRoutingKey: routingKey) else {
+            throw DeliveryRejection(code: "wrong-unit", reason: "update \(updateID) names unit \(update.unit) but was published with routing key \(routingKey)")
         }
         guard let reportID = UUID(uuidString: update.reportID) else {
             throw DeliveryRejection(code: EventDecodingError.Code.invalidPayload.rawValue, reason: "update \(updateID): report_id is not a UUID")
@@ -92,6 +93,16 @@ struct UnitUpdateHandler: Sendable {
         } catch {
             throw DeliveryRejection(code: EventDecodingError.Code.invalidPayload.rawValue, reason: "update \(id): data is not a unit status update")
         }
+    }
+
+    /// The routing key the unit published with. A retry copy comes back from the retry queue through the
+    /// default exchange (which units may not write to) with the key in a header the worker set; a delivery
+    /// straight from `open137.unit-updates` has its own key, and a header there is ignored (a unit could set it).
+    static func publishedRoutingKey(_ delivery: AMQPDelivery) -> String {
+        if delivery.exchange != Open137Topology.unitUpdatesExchange, let original = delivery.headers[DeliveryWorker.routingKeyHeader]?.stringValue {
+            return original
+        }
+        return delivery.routingKey
     }
 
     /// `parks` of `parks.status`; nil for any other shape.

@@ -1,0 +1,249 @@
+import Events
+import Foundation
+import Messaging
+import RouterService
+import ServiceLifecycle
+import ServiceSupport
+import TestSupport
+import Testing
+
+/// The whole router service, as deployed, against the real broker and database: `report.classified` in
+/// through `router.reports`, the delivery on `open137.units` (`<unit>.d<NN>`, the council's copy) and
+/// `report.routed` out through the outbox; the units' status updates through `router.unit-updates` and
+/// the state machine, refusals in `router.unit-updates.dlq` with the reason.
+@Suite("Router service end to end", .serialized, .timeLimit(.minutes(4)))
+struct RouterServiceTests {
+    /// An observer queue: private, self-expiring, bound to `exchange` with `routingKey`, consumed.
+    private struct Observer {
+        let consumer: AMQPConsumer
+
+        init(_ name: String, exchange: String, routingKey: String) async throws {
+            let logger = TestEnvironment.logger("router-tests")
+            let queue = TestEnvironment.uniqueName("q_\(name)")
+            let topology = Topology(
+                exchanges: Open137Topology.exchanges,
+                queues: [QueueDefinition(name: queue, arguments: ["x-expires": .int(120_000)])],
+                bindings: [BindingDefinition(exchange: exchange, queue: queue, routingKey: routingKey)])
+            consumer = AMQPConsumer(configuration: try TestEnvironment.amqpConfiguration(name: name), queue: queue, topology: topology, logger: logger)
+            try await consumer.waitUntilConnected()
+        }
+
+        /// The first delivery that `matches`, acking everything seen.
+        func first(_ what: String, timeout: Duration = .seconds(30), matching matches: @escaping @Sendable (AMQPDelivery) -> Bool) async throws -> AMQPDelivery {
+            try await withTimeout(timeout, what) {
+                for await delivery in consumer.deliveries {
+                    try await delivery.ack()
+                    if matches(delivery) { return delivery }
+                }
+                throw TimedOut(what: what)
+            }
+        }
+
+        /// Nothing that `matches` arrives within `wait`.
+        func none(within wait: Duration, matching matches: @escaping @Sendable (AMQPDelivery) -> Bool) async -> Bool {
+            (try? await first("nothing", timeout: wait, matching: matches)) == nil
+        }
+    }
+
+    private static func event(_ delivery: AMQPDelivery) -> CloudEvent? { try? CloudEvent.decode(delivery.body) }
+
+    /// Runs the router on a free ops port with the test district map until `body` returns.
+    private func withRouter(_ body: @Sendable () async throws -> Void) async throws {
+        let districts = FileManager.default.temporaryDirectory.appendingPathComponent("districts-\(UUID().uuidString).geojson")
+        try Data(routerTestDistricts.utf8).write(to: districts)
+        defer { try? FileManager.default.removeItem(at: districts) }
+        let opsPort = try freePort()
+        let router = try #require(ServiceUnderTest.all.first { $0.name == "router" })
+        let group = try router.build([
+            "AMQP_URL": try TestEnvironment.amqpURL(), "DATABASE_URL": try TestEnvironment.databaseURL(), "OPS_PORT": String(opsPort),
+            "ROUTER_DISTRICTS_GEOJSON": districts.path, "ROUTER_UNKNOWN_REPORT_RETRIES": "1",
+        ])
+        let running = Task { try await group.run() }
+        defer { running.cancel() }
+        try await withTimeout(.seconds(90), "router to report ready") {
+            while true {
+                if let (status, _) = try? await httpGet("http://127.0.0.1:\(opsPort)/ready"), status == 200 { return }
+                try await Task.sleep(for: .milliseconds(200))
+            }
+        }
+        try await body()
+        await group.triggerGracefulShutdown()
+        try await withTimeout(.seconds(30), "router to shut down") { try await running.value }
+    }
+
+    /// A `report.classified` event as the classifier emits it.
+    private static func classified(code: String, location: ReportLocation, contactAllowed: Bool) throws -> (CloudEvent, String) {
+        let reportID = UUID().uuidString.lowercased()
+        let report = ReportReceivedData(
+            reportID: reportID, trackingCode: "4829150375", channel: "web", description: "تاب پارک شکسته", serviceCode: code,
+            attributes: ["park_name": "پارک لاله"], location: location, reporter: ReporterProfile(type: "parent", language: "fa"),
+            contact: ReporterContact(phone: "+989121234567"), contactAllowed: contactAllowed, mediaURLs: [],
+            receivedAt: CloudEvent.formatTime(Date()))
+        let classification = ReportClassification(
+            serviceCode: code, channelServiceCode: code, childFriendly: code.hasPrefix("CFC-"), priority: "P1", confidence: 0.95,
+            evidence: ["keyword"], triage: false, triageReason: nil, modelVersion: "lr-ngram-1.0")
+        let event = try CloudEvent(
+            source: ServiceName.classifier.eventSource, type: EventType.reportClassified, subject: reportID,
+            payload: ReportClassifiedData(report: report, classification: classification), correlationID: "journey-\(reportID)")
+        return (event, reportID)
+    }
+
+    private static func update(_ publisher: AMQPPublisher, _ data: UnitStatusUpdateData, routingKey: String? = nil, id: String = UUID().uuidString, asEvent: Bool = false) async throws {
+        let body: [UInt8]
+        if asEvent {
+            body = try CloudEvent(id: id, source: "/units/\(data.unit)", type: UnitStatusUpdateData.eventType, subject: data.reportID,
+                                  data: JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(data))).encoded()
+        } else {
+            body = Array(try JSONEncoder().encode(data))
+        }
+        try await publisher.publish(OutgoingMessage(
+            exchange: Open137Topology.unitUpdatesExchange, routingKey: routingKey ?? "\(data.unit).status", body: body, messageID: id))
+    }
+
+    @Test("routing, deliveries, the council copy, status updates, wrong unit, illegal transition, duplicates, referral chain, reopen, out-of-order and unknown reports")
+    func routesAndAppliesUpdates() async throws {
+        let logger = TestEnvironment.logger("router-tests")
+        let parks = try await Observer("parks", exchange: Open137Topology.unitsExchange, routingKey: "parks.#")
+        let district5 = try await Observer("d05", exchange: Open137Topology.unitsExchange, routingKey: "*.d05")
+        let council = try await Observer("council", exchange: Open137Topology.unitsExchange, routingKey: Open137Topology.councilQueue)
+        let social = try await Observer("social", exchange: Open137Topology.unitsExchange, routingKey: "social-affairs.#")
+        let traffic = try await Observer("traffic", exchange: Open137Topology.unitsExchange, routingKey: "traffic.#")
+        let events = try await Observer("events", exchange: Open137Topology.eventsExchange, routingKey: "report.#")
+        let dead = try await Observer("dead", exchange: Open137Topology.deadLetterExchange, routingKey: RouterService.unitUpdatesQueue)
+        let publisher = AMQPPublisher(configuration: try TestEnvironment.amqpConfiguration(name: "router-test-publisher"), topology: Topology(exchanges: Open137Topology.exchanges), logger: logger)
+        let contract = try AsyncAPIDocument.loadContract()
+
+        try await withRouter {
+            // A child report at a point of district 5, contact given but not allowed.
+            let (event, reportID) = try Self.classified(code: "CFC-PLAY", location: ReportLocation(lat: 35.2, long: 51.2), contactAllowed: false)
+            try await publisher.publish(try event.message(exchange: Open137Topology.eventsExchange))
+
+            let toParks = try await parks.first("the delivery to parks") { Self.event($0)?.subject == reportID }
+            #expect(toParks.routingKey == "parks.d05")
+            #expect(contract.validate(eventBody: toParks.body, messageName: "UnitDelivery").isEmpty, "\(contract.validate(eventBody: toParks.body, messageName: "UnitDelivery"))")
+            let delivered = try #require(Self.event(toParks))
+            #expect(delivered.type == EventType.reportAssigned)
+            #expect(delivered.id == "\(reportID).a1")
+            #expect(toParks.messageID == delivered.id)
+            let assigned = try delivered.payload(as: ReportAssignedData.self)
+            #expect(assigned.unit == "parks" && assigned.district == "05" && assigned.childFriendly && assigned.assignment == 1)
+            #expect(assigned.contact == nil, "contact travels only when allowed")
+            #expect(assigned.description == "تاب پارک شکسته" && assigned.attributes["park_name"] == "پارک لاله")
+            let deadline = try #require(ReportRouter.parseTime(assigned.deadline))
+            let received = try #require(ReportRouter.parseTime(assigned.receivedAt))
+            #expect(abs(deadline.timeIntervalSince(received) - 72 * 3600) < 0.01)
+
+            let copy = try await council.first("the council's copy") { Self.event($0)?.subject == reportID }
+            #expect(copy.routingKey == Open137Topology.councilQueue)
+            #expect(copy.messageID == delivered.id && copy.body == toParks.body)
+            // A district office bound to *.d05 gets the delivery once, never the council's copy.
+            let office = try await district5.first("the district office's copy") { Self.event($0)?.subject == reportID }
+            #expect(office.routingKey == "parks.d05")
+            #expect(await district5.none(within: .seconds(1)) { Self.event($0)?.subject == reportID })
+
+            let routed = try await events.first("report.routed") { Self.event($0)?.type == EventType.reportRouted && Self.event($0)?.subject == reportID }
+            #expect(contract.validate(eventBody: routed.body).isEmpty, "\(contract.validate(eventBody: routed.body))")
+            let routedData = try #require(Self.event(routed)).payload(as: ReportRoutedData.self)
+            #expect(routedData.unit == "parks" && routedData.district == "05" && routedData.deadline == assigned.deadline)
+            #expect(routedData.reporterType == "parent" && routedData.channel == "web" && !routedData.triage)
+            #expect(Self.event(routed)?.correlationid == "journey-\(reportID)")
+
+            // The same classified event again routes nothing new.
+            try await publisher.publish(try event.message(exchange: Open137Topology.eventsExchange))
+
+            func changed(_ status: String) async throws -> ReportStatusChangedData {
+                let delivery = try await events.first("status \(status)") { d in
+                    let e = Self.event(d)
+                    return e?.type == EventType.reportStatusChanged && e?.subject == reportID && e?.data["status"]?.stringValue == status
+                }
+                #expect(contract.validate(eventBody: delivery.body).isEmpty, "\(contract.validate(eventBody: delivery.body))")
+                return try #require(Self.event(delivery)).payload(as: ReportStatusChangedData.self)
+            }
+            func deadLettered(_ id: String) async throws -> String? {
+                let delivery = try await dead.first("dead letter \(id)") { $0.messageID == id }
+                return delivery.headers[AMQPDelivery.reasonCodeHeader]?.stringValue
+            }
+
+            // acknowledged (bare JSON), then the same id again, then in_progress as a CloudEvent.
+            let ackID = UUID().uuidString
+            try await Self.update(publisher, UnitStatusUpdateData(reportID: reportID, unit: "parks", status: "acknowledged", note: "seen"), id: ackID)
+            let ack = try await changed("acknowledged")
+            #expect(ack.fromStatus == "assigned" && ack.unit == "parks" && ack.note == "seen" && ack.by == "parks")
+            try await Self.update(publisher, UnitStatusUpdateData(reportID: reportID, unit: "parks", status: "acknowledged", note: "seen"), id: ackID)
+            try await Self.update(publisher, UnitStatusUpdateData(reportID: reportID, unit: "parks", status: "in_progress"), asEvent: true)
+            let next = try await events.first("the status after the duplicate") { d in
+                Self.event(d)?.type == EventType.reportStatusChanged && Self.event(d)?.subject == reportID
+            }
+            #expect(Self.event(next)?.data["status"]?.stringValue == "in_progress", "the duplicate was applied twice")
+
+            // Another unit, a routing key that disagrees with the body, an illegal transition.
+            let wrongID = UUID().uuidString
+            try await Self.update(publisher, UnitStatusUpdateData(reportID: reportID, unit: "roads", status: "resolved"), id: wrongID)
+            #expect(try await deadLettered(wrongID) == "wrong-unit")
+            let spoofID = UUID().uuidString
+            try await Self.update(publisher, UnitStatusUpdateData(reportID: reportID, unit: "parks", status: "resolved"), routingKey: "roads.status", id: spoofID)
+            #expect(try await deadLettered(spoofID) == "wrong-unit")
+            let illegalID = UUID().uuidString
+            try await Self.update(publisher, UnitStatusUpdateData(reportID: reportID, unit: "parks", status: "acknowledged"), id: illegalID)
+            #expect(try await deadLettered(illegalID) == "illegal-transition")
+
+            // Referral chain: parks → social-affairs → traffic, each a new delivery with a new deadline.
+            try await Self.update(publisher, UnitStatusUpdateData(reportID: reportID, unit: "parks", status: "referred", note: "a kindergarten yard", referredTo: "social-affairs"))
+            let first = try await events.first("the first referral") { Self.event($0)?.type == EventType.reportReassigned && Self.event($0)?.subject == reportID }
+            #expect(contract.validate(eventBody: first.body).isEmpty, "\(contract.validate(eventBody: first.body))")
+            let firstData = try #require(Self.event(first)).payload(as: ReportReassignedData.self)
+            #expect(firstData.fromUnit == "parks" && firstData.unit == "social-affairs" && firstData.referralCount == 1 && firstData.note == "a kindergarten yard")
+            let toSocial = try await social.first("the delivery to social-affairs") { Self.event($0)?.subject == reportID }
+            #expect(toSocial.routingKey == "social-affairs.d05" && Self.event(toSocial)?.id == "\(reportID).a2")
+            #expect(Self.event(toSocial)?.data["deadline"]?.stringValue == firstData.deadline)
+            _ = try await council.first("the council's copy of the referral") { Self.event($0)?.id == "\(reportID).a2" }
+            // The old unit can no longer move it.
+            let staleID = UUID().uuidString
+            try await Self.update(publisher, UnitStatusUpdateData(reportID: reportID, unit: "parks", status: "resolved"), id: staleID)
+            #expect(try await deadLettered(staleID) == "wrong-unit")
+
+            try await Self.update(publisher, UnitStatusUpdateData(reportID: reportID, unit: "social-affairs", status: "referred", referredTo: "traffic"))
+            let second = try await events.first("the second referral") { Self.event($0)?.type == EventType.reportReassigned && Self.event($0)?.subject == reportID }
+            let secondData = try #require(Self.event(second)).payload(as: ReportReassignedData.self)
+            #expect(secondData.fromUnit == "social-affairs" && secondData.unit == "traffic" && secondData.referralCount == 2)
+            _ = try await traffic.first("the delivery to traffic") { Self.event($0)?.id == "\(reportID).a3" }
+
+            for status in ["acknowledged", "in_progress", "resolved"] {
+                try await Self.update(publisher, UnitStatusUpdateData(reportID: reportID, unit: "traffic", status: status))
+                #expect(try await changed(status).unit == "traffic")
+            }
+            // A unit cannot reopen; the council can, and the report goes back to traffic with a new delivery.
+            let unitReopenID = UUID().uuidString
+            try await Self.update(publisher, UnitStatusUpdateData(reportID: reportID, unit: "traffic", status: "reopened"), id: unitReopenID)
+            #expect(try await deadLettered(unitReopenID) == "wrong-unit")
+            try await Self.update(publisher, UnitStatusUpdateData(reportID: reportID, unit: "council", status: "reopened", note: "still broken"))
+            let reopened = try await changed("reopened")
+            #expect(reopened.fromStatus == "resolved" && reopened.unit == "traffic" && reopened.by == "council")
+            let again = try await traffic.first("the delivery after reopening") { Self.event($0)?.id == "\(reportID).a4" }
+            #expect(again.routingKey == "traffic.d05")
+            try await Self.update(publisher, UnitStatusUpdateData(reportID: reportID, unit: "traffic", status: "acknowledged"))
+            #expect(try await changed("acknowledged").fromStatus == "reopened")
+
+            // Out of order: the update comes before its report's assignment; it is retried, then applied.
+            let (late, lateID) = try Self.classified(code: "ROAD", location: ReportLocation(district: 14), contactAllowed: true)
+            try await Self.update(publisher, UnitStatusUpdateData(reportID: lateID, unit: "roads", status: "acknowledged"))
+            try await Task.sleep(for: .milliseconds(500))
+            try await publisher.publish(try late.message(exchange: Open137Topology.eventsExchange))
+            let lateAck = try await events.first("the early update, applied", timeout: .seconds(40)) { d in
+                Self.event(d)?.type == EventType.reportStatusChanged && Self.event(d)?.subject == lateID
+            }
+            #expect(Self.event(lateAck)?.data["status"]?.stringValue == "acknowledged")
+
+            // A report nobody routed: retried once, then dead-lettered as unknown.
+            let unknownID = UUID().uuidString
+            try await Self.update(publisher, UnitStatusUpdateData(reportID: UUID().uuidString.lowercased(), unit: "roads", status: "acknowledged"), id: unknownID)
+            let unknown = try await dead.first("the unknown report's update", timeout: .seconds(40)) { $0.messageID == unknownID }
+            #expect(unknown.headers[AMQPDelivery.reasonCodeHeader]?.stringValue == "unknown-report")
+
+            // The redelivered classified event produced no second routing.
+            #expect(await events.none(within: .seconds(1)) { Self.event($0)?.type == EventType.reportRouted && Self.event($0)?.subject == reportID })
+        }
+        for observer in [parks, district5, council, social, traffic, events, dead] { await observer.consumer.stop() }
+        await publisher.close()
+    }
+}
