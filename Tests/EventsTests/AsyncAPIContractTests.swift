@@ -176,48 +176,9 @@ struct AsyncAPIContractTests {
         CloudEvent(source: source.eventSource, type: type, subject: reportID, data: sampleData(type))
     }
 
-    /// Data of `type`: the real payload where the contract describes it in full, else the minimal object.
+    /// Data of `type`: the real payload of each event type (minimal for types the contract leaves open).
     private func sampleData(_ type: String) -> JSONValue {
-        let report = ReportReceivedData(
-            reportID: reportID, trackingCode: "4829150375", channel: "web", description: "تاب پارک شکسته", serviceCode: "GREEN",
-            attributes: ["park_name": "پارک لاله"], location: ReportLocation(lat: 35.7, long: 51.4, district: 6),
-            reporter: ReporterProfile(type: "parent", language: "fa"), contact: ReporterContact(phone: "+989121234567"),
-            contactAllowed: false, mediaURLs: [], receivedAt: "2026-01-01T08:00:00.000Z")
-        switch type {
-        case EventType.reportReceived:
-            return encoded(report)
-        case EventType.reportClassified:
-            let classification = ReportClassification(
-                serviceCode: "CFC-PLAY", channelServiceCode: "GREEN", childFriendly: true, priority: "P1", confidence: 0.97,
-                evidence: ["keyword «تاب» → CFC-PLAY"], triage: true, triageReason: "the channel chose GREEN, the model CFC-PLAY (0.97)",
-                modelVersion: "lr-ngram-1.9024e628")
-            return encoded(ReportClassifiedData(report: report, classification: classification))
-        case EventType.reportRouted:
-            return encoded(ReportRoutedData(
-                reportID: reportID, trackingCode: "4829150375", serviceCode: "CFC-PLAY", childFriendly: true, priority: "P1",
-                unit: "parks", district: "06", deadline: "2026-01-04T08:00:00.000Z", channel: "web", reporterType: "parent",
-                receivedAt: "2026-01-01T08:00:00.000Z", triage: false))
-        case EventType.reportAssigned:
-            return encoded(ReportAssignedData(
-                reportID: reportID, trackingCode: "4829150375", serviceCode: "CFC-PLAY", childFriendly: true, priority: "P1",
-                unit: "parks", deadline: "2026-01-04T08:00:00.000Z", district: "06", location: report.location,
-                description: report.description, attributes: report.attributes, mediaURLs: [], reporter: report.reporter,
-                contact: nil, assignment: 1, receivedAt: report.receivedAt))
-        case EventType.reportStatusChanged:
-            return encoded(ReportStatusChangedData(
-                reportID: reportID, unit: "parks", fromStatus: "acknowledged", status: "rejected", note: nil,
-                reason: "not a playground of the municipality", at: "2026-01-02T08:00:00.000Z", by: "parks"))
-        case EventType.reportReassigned:
-            return encoded(ReportReassignedData(
-                reportID: reportID, fromUnit: "parks", unit: "social-affairs", deadline: "2026-01-05T08:00:00.000Z",
-                note: "a kindergarten's yard", referralCount: 1, district: "06", at: "2026-01-02T08:00:00.000Z"))
-        default:
-            return .object(["report_id": .string(reportID)])
-        }
-    }
-
-    private func encoded(_ payload: some Encodable) -> JSONValue {
-        (try? JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(payload))) ?? .null
+        SampleEventData.data(for: type, reportID: reportID)
     }
 
     /// The encoded event as an object, to break it on purpose.
@@ -317,12 +278,12 @@ struct AsyncAPIContractTests {
 
     @Test("a unit status update validates against its message by name, as an event or bare; a wrong status or type fails")
     func unitStatusUpdate() throws {
-        let data = encoded(UnitStatusUpdateData(reportID: reportID, unit: "parks", status: "referred", note: "a kindergarten yard", referredTo: "social-affairs"))
+        let data = SampleEventData.encoded(UnitStatusUpdateData(reportID: reportID, unit: "parks", status: "referred", note: "a kindergarten yard", referredTo: "social-affairs"))
         let update = CloudEvent(source: "/units/parks", type: UnitStatusUpdateData.eventType, subject: reportID, data: data)
         #expect(contract.validate(eventBody: try update.encoded(), messageName: "UnitStatusUpdate").isEmpty)
         #expect(contract.validate(eventBody: Array(try JSONEncoder().encode(data)), messageName: "UnitStatusUpdate").isEmpty)
         let wrongStatus = CloudEvent(source: "/units/parks", type: UnitStatusUpdateData.eventType, subject: reportID,
-                                     data: encoded(UnitStatusUpdateData(reportID: reportID, unit: "parks", status: "done")))
+                                     data: SampleEventData.encoded(UnitStatusUpdateData(reportID: reportID, unit: "parks", status: "done")))
         #expect(!contract.validate(eventBody: try wrongStatus.encoded(), messageName: "UnitStatusUpdate").isEmpty)
         let wrongType = CloudEvent(source: "/units/parks", type: "unit.status", subject: reportID, data: data)
         #expect(!contract.validate(eventBody: try wrongType.encoded(), messageName: "UnitStatusUpdate").isEmpty)

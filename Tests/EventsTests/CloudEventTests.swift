@@ -97,9 +97,10 @@ struct CloudEventTests {
 
     @Test("a typed payload decodes from data")
     func typedPayload() throws {
-        struct Payload: Codable, Equatable { var report_id: String }
-        let typed = try CloudEvent(source: ServiceName.router.eventSource, type: EventType.reportRouted, subject: reportID, payload: Payload(report_id: reportID))
-        #expect(try typed.payload(as: Payload.self) == Payload(report_id: reportID))
+        let escalation = ReportEscalatedData(
+            reportID: reportID, level: 1, unit: "parks", deadline: "2026-01-04T08:00:00.000Z", overdueHours: 0.5, escalatedAt: "2026-01-04T08:30:00.000Z")
+        let typed = try CloudEvent(source: ServiceName.councilAudit.eventSource, type: EventType.reportEscalated, subject: reportID, payload: escalation)
+        #expect(try typed.payload(as: ReportEscalatedData.self) == escalation)
         #expect(try AsyncAPIDocument.loadContract().validate(eventBody: try typed.encoded()).isEmpty)
     }
 }

@@ -90,7 +90,7 @@ struct OutboxRelayBrokerTests {
             source: ServiceName.intake.eventSource,
             type: EventType.reportReceived,
             subject: reportID,
-            data: .object(["report_id": .string(reportID)]),
+            data: SampleEventData.data(for: EventType.reportReceived, reportID: reportID),
             correlationID: reportID
         )
     }

@@ -43,7 +43,8 @@ struct OutboxRelayTests {
                     #expect(unsent)
                     #expect(attempts == 1)
                     #expect(lastError?.contains("unroutable") == true)
-                    #expect(dueIn > 0.5 && dueIn <= 1.0, "first retry after the base delay")
+                    // The base delay (1 s) less the time since the failure — generous for a loaded machine.
+                    #expect(dueIn > 0.2 && dueIn <= 1.0, "first retry after the base delay")
                 }
                 // Inside the back-off nothing is claimed.
                 #expect(try await relay.relayBatch().claimed == 0)
