@@ -71,6 +71,8 @@ let package = Package(
             path: "Shared/Taxonomy",
             resources: [.copy("Resources/taxonomy.yaml")]
         ),
+        // The Solar Hijri (Jalali) calendar: council-audit's quarters and the notifier's dates.
+        .target(name: "JalaliCalendar", path: "Shared/Calendar"),
         .target(
             name: "ServiceSupport",
             dependencies: [
@@ -121,7 +123,7 @@ let package = Package(
         .target(
             name: "CouncilAuditService",
             dependencies: [
-                "ServiceSupport", "Messaging", "Events", "Persistence", "Taxonomy",
+                "ServiceSupport", "Messaging", "Events", "Persistence", "Taxonomy", "JalaliCalendar",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -166,6 +168,7 @@ let package = Package(
             path: "Tests/PersistenceTests"
         ),
         .testTarget(name: "ServiceSupportTests", dependencies: ["ServiceSupport", "TestSupport"], path: "Tests/ServiceSupportTests"),
+        .testTarget(name: "CalendarTests", dependencies: ["JalaliCalendar"], path: "Tests/CalendarTests"),
         .testTarget(name: "TaxonomyTests", dependencies: ["Taxonomy"], path: "Tests/TaxonomyTests"),
         .testTarget(name: "ClassificationTests", dependencies: ["Classification", "Taxonomy"], path: "Tests/ClassificationTests"),
         .testTarget(
@@ -183,7 +186,7 @@ let package = Package(
         .testTarget(
             name: "CouncilAuditTests",
             dependencies: [
-                "CouncilAuditService", "Events", "Messaging", "Persistence", "Taxonomy", "TestSupport", "ServiceSupport",
+                "CouncilAuditService", "Events", "Messaging", "Persistence", "Taxonomy", "TestSupport", "ServiceSupport", "JalaliCalendar",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),

@@ -1,4 +1,5 @@
 import Foundation
+import JalaliCalendar
 
 /// A period of the Jalali calendar — a year (`1404`), a quarter (`1404-Q3`) or a month (`1404-07`) — and
 /// the instants it spans in Tehran's time (start inclusive, end exclusive).

@@ -1,5 +1,6 @@
 import Events
 import Foundation
+import JalaliCalendar
 import Logging
 import PostgresNIO
 import Taxonomy

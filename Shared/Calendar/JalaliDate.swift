@@ -79,14 +79,14 @@ public struct JalaliDate: Sendable, Hashable, Comparable, CustomStringConvertibl
     }
 
     /// The Julian day number of a Gregorian date.
-    static func dayNumber(gregorianYear gy: Int, month gm: Int, day gd: Int) -> Int {
+    public static func dayNumber(gregorianYear gy: Int, month gm: Int, day gd: Int) -> Int {
         var d = ((gy + (gm - 8) / 6 + 100_100) * 1461) / 4 + (153 * ((gm + 9) % 12) + 2) / 5 + gd - 34_840_408
         d = d - (((gy + 100_100 + (gm - 8) / 6) / 100) * 3) / 4 + 752
         return d
     }
 
     /// The Gregorian date of a Julian day number.
-    static func gregorian(dayNumber jdn: Int) -> (year: Int, month: Int, day: Int) {
+    public static func gregorian(dayNumber jdn: Int) -> (year: Int, month: Int, day: Int) {
         var j = 4 * jdn + 139_361_631
         j = j + (((4 * jdn + 183_187_720) / 146_097) * 3) / 4 * 4 - 3908
         let i = ((j % 1461) / 4) * 5 + 308
@@ -97,7 +97,7 @@ public struct JalaliDate: Sendable, Hashable, Comparable, CustomStringConvertibl
     }
 
     /// The Jalali date of a Julian day number.
-    static func fromDayNumber(_ jdn: Int) -> JalaliDate {
+    public static func fromDayNumber(_ jdn: Int) -> JalaliDate {
         let gy = gregorian(dayNumber: jdn).year
         var jy = gy - 621
         let cal = calendar(jy)
