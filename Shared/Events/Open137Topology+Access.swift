@@ -17,7 +17,8 @@ extension Open137Topology {
             topicPermissions: [TopicPermission(exchange: unitUpdatesExchange, write: "^\(escaped(unit))\\.status$", read: "^$")])
     }
 
-    /// Every unit's user and the council's.
+    /// Every unit's user and the council's. The reporter's reopenings (`reporter.status`) come from intake's
+    /// own service account; no user here may publish that routing key.
     public static var brokerUsers: [BrokerUser] {
         unitCodes.map(unitUser) + [BrokerUser(
             name: councilUser, configure: "^$", write: "^\(escaped(unitUpdatesExchange))$", read: "^\(escaped(councilQueue))$",

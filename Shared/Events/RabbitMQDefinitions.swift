@@ -4,7 +4,11 @@ import Messaging
 /// `load_definitions` in `rabbitmq.conf` or `rabbitmqctl import_definitions` — so the broker objects of
 /// `infra/rabbitmq/definitions.json` come from the same code the services declare on (re)connect.
 ///
-/// Only the vhost, exchanges, queues and bindings are written (no users, permissions or policies). The
+/// The vhost, exchanges, queues and bindings are written and, when given, the units' and the council's
+/// users with their permissions and topic permissions — without passwords: a user is written with an
+/// empty `password_hash`, so it cannot log in until `open137 units provision` gives it a password on the
+/// live broker (none is ever kept in the repository). Note that RabbitMQ applies an empty hash on every
+/// import, so importing the file again takes the passwords away; provision again after it. The
 /// vhost entry matters when the file is loaded at boot: RabbitMQ then seeds neither the default vhost nor
 /// the default user, and silently skips objects of a vhost that does not exist. The output is
 /// deterministic: objects have sorted keys, exchanges and queues are sorted by name, bindings by
@@ -12,7 +16,7 @@ import Messaging
 /// a final newline.
 public enum RabbitMQDefinitions {
     /// The definitions-file JSON of `topology`, every object placed in `vhost`.
-    public static func render(_ topology: Topology, vhost: String = "/") -> String {
+    public static func render(_ topology: Topology, users: [BrokerUser] = [], vhost: String = "/") -> String {
         let exchanges = topology.exchanges
             .sorted { $0.name < $1.name }
             .map { exchange -> Node in
@@ -49,12 +53,40 @@ public enum RabbitMQDefinitions {
                     "arguments": .object([:]),
                 ])
             }
-        let root = Node.object([
+        var members: [String: Node] = [
             "vhosts": .array([.object(["name": .string(vhost)])]),
             "exchanges": .array(exchanges),
             "queues": .array(queues),
             "bindings": .array(bindings),
-        ])
+        ]
+        if !users.isEmpty {
+            let sorted = users.sorted { $0.name < $1.name }
+            members["users"] = .array(sorted.map { user in
+                .object([
+                    "name": .string(user.name),
+                    // No password in the repository: an empty hash matches no password (provisioned later).
+                    "password_hash": .string(""),
+                    "hashing_algorithm": .string("rabbit_password_hashing_sha256"),
+                    "tags": .array([]),
+                    "limits": .object([:]),
+                ])
+            })
+            members["permissions"] = .array(sorted.map { user in
+                .object([
+                    "user": .string(user.name), "vhost": .string(vhost),
+                    "configure": .string(user.configure), "write": .string(user.write), "read": .string(user.read),
+                ])
+            })
+            members["topic_permissions"] = .array(sorted.flatMap { user in
+                user.topicPermissions.sorted { $0.exchange < $1.exchange }.map { topic in
+                    Node.object([
+                        "user": .string(user.name), "vhost": .string(vhost),
+                        "exchange": .string(topic.exchange), "write": .string(topic.write), "read": .string(topic.read),
+                    ])
+                }
+            })
+        }
+        let root = Node.object(members)
         var output = ""
         root.write(to: &output, indent: 0)
         output += "\n"

@@ -5,7 +5,7 @@ import Testing
 import TestSupport
 
 /// `RabbitMQDefinitions.render` and the committed `infra/rabbitmq/definitions.json`, which must be exactly
-/// the rendering of `Open137Topology.all`. Regenerate it with
+/// the rendering of `Open137Topology.all` with `Open137Topology.brokerUsers`. Regenerate it with
 /// `OPEN137_WRITE_DEFINITIONS=1 swift test --filter RabbitMQDefinitionsTests` (or `open137 topology export`).
 @Suite("RabbitMQ definitions file")
 struct RabbitMQDefinitionsTests {
@@ -16,10 +16,10 @@ struct RabbitMQDefinitionsTests {
         try JSONDocuments.parse(json: Array(text.utf8))
     }
 
-    @Test("the committed definitions file is the rendering of Open137Topology.all")
+    @Test("the committed definitions file is the rendering of Open137Topology.all and its users")
     func committedFileMatches() throws {
         let path = try RepositoryFiles.path(Self.definitionsPath)
-        let rendered = RabbitMQDefinitions.render(Open137Topology.all)
+        let rendered = RabbitMQDefinitions.render(Open137Topology.all, users: Open137Topology.brokerUsers)
         if ProcessInfo.processInfo.environment["OPEN137_WRITE_DEFINITIONS"] == "1" {
             try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path, withIntermediateDirectories: true)
             try Data(rendered.utf8).write(to: URL(fileURLWithPath: path))
@@ -74,6 +74,27 @@ struct RabbitMQDefinitionsTests {
         #expect(bindings.allSatisfy { $0["destination_type"] == .string("queue") && $0["arguments"] == .object([:]) })
         let triples = Set(bindings.map { "\($0["source"]?.stringValue ?? "")|\($0["destination"]?.stringValue ?? "")|\($0["routing_key"]?.stringValue ?? "")" })
         #expect(triples == Set(topology.bindings.map { "\($0.exchange)|\($0.queue)|\($0.routingKey)" }))
+    }
+
+    @Test("the unit and council users are written with their permissions and topic permissions, never a password")
+    func users() throws {
+        let text = RabbitMQDefinitions.render(Open137Topology.all, users: Open137Topology.brokerUsers)
+        let root = try parse(text)
+        #expect(Set(root.objectValue?.keys.map { $0 } ?? []) == ["vhosts", "exchanges", "queues", "bindings", "users", "permissions", "topic_permissions"])
+        let users = try #require(root["users"]?.arrayValue)
+        #expect(users.compactMap { $0["name"]?.stringValue } == Open137Topology.brokerUsers.map(\.name).sorted())
+        #expect(users.allSatisfy { $0["password_hash"] == .string("") && $0["tags"] == .array([]) && $0["password"] == nil })
+        let parks = try #require(root["permissions"]?.arrayValue?.first { $0["user"] == .string("unit-parks") })
+        #expect(parks["read"] == .string(#"^unit\.parks$"#) && parks["write"] == .string(#"^open137\.unit-updates$"#) && parks["configure"] == .string("^$"))
+        #expect(parks["vhost"] == .string("/"))
+        let topics = try #require(root["topic_permissions"]?.arrayValue)
+        #expect(topics.count == Open137Topology.brokerUsers.count)
+        let parksTopic = try #require(topics.first { $0["user"] == .string("unit-parks") })
+        #expect(parksTopic["exchange"] == .string("open137.unit-updates") && parksTopic["write"] == .string(#"^parks\.status$"#))
+        // No unit may publish the reporter's reopenings.
+        #expect(!topics.contains { $0["write"]?.stringValue?.contains("reporter") == true })
+        // Without users, none of the three keys is written.
+        #expect(try parse(RabbitMQDefinitions.render(Open137Topology.all))["users"] == nil)
     }
 
     @Test("the rendering does not depend on declaration order and is pretty-printed with sorted keys")

@@ -193,12 +193,26 @@ struct RouterRulesTests {
         #expect(rejection { () throws(DeliveryRejection) in try decide(.assigned, "referred", unit: "roads", to: "waste") } == "wrong-unit")
     }
 
-    @Test("only the council reopens, and only a resolved report")
+    @Test("only the council or the reporter reopens, and only a resolved report; the reporter may do nothing else")
     func reopen() throws {
         #expect(try decide(.resolved, "reopened", unit: "council") == .reopen)
+        #expect(try decide(.resolved, "reopened", unit: "reporter") == .reopen)
         #expect(rejection { () throws(DeliveryRejection) in try decide(.resolved, "reopened", unit: "parks") } == "wrong-unit")
         for status in [ReportStatus.assigned, .acknowledged, .inProgress, .rejected, .reopened] {
             #expect(rejection { () throws(DeliveryRejection) in try decide(status, "reopened", unit: "council") } == "illegal-transition")
+            #expect(rejection { () throws(DeliveryRejection) in try decide(status, "reopened", unit: "reporter") } == "illegal-transition")
+        }
+        for update in ["acknowledged", "in_progress", "resolved", "referred"] {
+            #expect(rejection { () throws(DeliveryRejection) in try decide(.assigned, update, unit: "reporter", current: "reporter", to: "roads") } == "wrong-unit")
+        }
+        #expect(rejection { () throws(DeliveryRejection) in try decide(.resolved, "rejected", unit: "reporter", reason: "no") } == "wrong-unit")
+    }
+
+    @Test("a units file may not name a unit council or reporter")
+    func reservedUnitCodes() throws {
+        for reserved in ["council", "reporter"] {
+            let units = router.units.units + [RouterUnit(code: reserved, name: router.units.units[0].name, contact: "x", serviceCodes: [])]
+            #expect(throws: RouterError.self) { try UnitDirectory(units: units, taxonomy: router.taxonomy) }
         }
     }
 }

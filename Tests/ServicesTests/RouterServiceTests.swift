@@ -224,6 +224,26 @@ struct RouterServiceTests {
             try await Self.update(publisher, UnitStatusUpdateData(reportID: reportID, unit: "traffic", status: "acknowledged"))
             #expect(try await changed("acknowledged").fromStatus == "reopened")
 
+            // The reporter (intake publishes for them on reporter.status) reopens a resolved report too, and may do nothing else.
+            let reporterAckID = UUID().uuidString
+            try await Self.update(publisher, UnitStatusUpdateData(reportID: reportID, unit: "reporter", status: "resolved"), id: reporterAckID)
+            #expect(try await deadLettered(reporterAckID) == "wrong-unit")
+            for status in ["in_progress", "resolved"] {
+                try await Self.update(publisher, UnitStatusUpdateData(reportID: reportID, unit: "traffic", status: status))
+                _ = try await changed(status)
+            }
+            let reporterReopenID = UUID().uuidString
+            try await Self.update(publisher, UnitStatusUpdateData(reportID: reportID, unit: "reporter", status: "reopened", note: "هنوز خراب است"),
+                                  id: reporterReopenID, asEvent: true)
+            let byReporter = try await changed("reopened")
+            #expect(byReporter.fromStatus == "resolved" && byReporter.unit == "traffic" && byReporter.by == "reporter" && byReporter.note == "هنوز خراب است")
+            _ = try await traffic.first("the delivery after the reporter's reopening") { Self.event($0)?.id == "\(reportID).a5" }
+            // The same reopen request again is applied once; a second one on a reopened report is illegal.
+            try await Self.update(publisher, UnitStatusUpdateData(reportID: reportID, unit: "reporter", status: "reopened"), id: reporterReopenID, asEvent: true)
+            let secondReopenID = UUID().uuidString
+            try await Self.update(publisher, UnitStatusUpdateData(reportID: reportID, unit: "reporter", status: "reopened"), id: secondReopenID)
+            #expect(try await deadLettered(secondReopenID) == "illegal-transition")
+
             // Out of order: the update comes before its report's assignment; it is retried, then applied.
             let (late, lateID) = try Self.classified(code: "ROAD", location: ReportLocation(district: 14), contactAllowed: true)
             try await Self.update(publisher, UnitStatusUpdateData(reportID: lateID, unit: "roads", status: "acknowledged"))

@@ -1,3 +1,4 @@
+import AdminCommands
 import Events
 import Foundation
 import Messaging
@@ -9,7 +10,8 @@ import FoundationNetworking
 #endif
 
 /// The units' RabbitMQ users, provisioned on the test broker from `Open137Topology`'s permissions
-/// through the management API: a unit reads its own queue and is refused (`ACCESS_REFUSED`) on another's.
+/// through the management API (by hand and by `open137 units provision`): a unit reads its own queue and
+/// is refused (`ACCESS_REFUSED`) on another's.
 @Suite("Unit access", .serialized, .timeLimit(.minutes(2)))
 struct UnitAccessTests {
     /// PUTs `body` to the management API path, as the test broker's administrator.
@@ -82,5 +84,79 @@ struct UnitAccessTests {
         let error = try #require(refused, "unit-parks could consume unit.roads")
         #expect(error.replyCode == 403, "\(error)")
         #expect(error.message.contains("ACCESS_REFUSED"), "\(error)")
+    }
+
+    /// The test broker's administrator and management URL, as `open137 units provision` reads them.
+    private func environment() throws -> [String: String] {
+        let environment = ProcessInfo.processInfo.environment
+        let management = try #require(environment["RABBITMQ_MANAGEMENT_URL"], "RABBITMQ_MANAGEMENT_URL is not set (start the test stack)")
+        return ["RABBITMQ_MANAGEMENT_URL": management, "AMQP_URL": try TestEnvironment.amqpURL()]
+    }
+
+    /// Whether `user` with `password` may consume `queue`; the broker's refusal code otherwise.
+    private func consumes(_ user: String, _ password: String, _ queue: String) async throws -> Int? {
+        let consumer = try consumer(user, password, queue: queue)
+        do {
+            try await consumer.waitUntilConnected(timeout: .seconds(5))
+            await consumer.stop()
+            return nil
+        } catch {
+            await consumer.abort()
+            return Int(error.replyCode ?? 0)
+        }
+    }
+
+    @Test("the provisioner creates a unit's user with a fresh password once, keeps it on a second run, rotates on request; the user is refused another unit's queue")
+    func provisionerIsIdempotent() async throws {
+        let provisioner = try UnitsCommand.Provision.provisioner(environment: try environment())
+        // A user of its own with the parks permissions, so that earlier runs and the other tests do not matter.
+        var parks = Open137Topology.unitUser("parks")
+        parks.name = "unit-parks-test-\(UUID().uuidString.prefix(8))"
+
+        let first = try await provisioner.provision([parks])
+        let password = try #require(first.first?.password)
+        #expect(first.map { $0.name } == [parks.name] && password.count == 43 && !password.contains("/"))
+        #expect(try await consumes(parks.name, password, "unit.parks") == nil)
+        #expect(try await consumes(parks.name, password, "unit.roads") == 403)
+
+        // Again: nothing new, the password still works.
+        #expect(try await provisioner.provision([parks]) == [ProvisionedUser(name: parks.name, password: nil)])
+        #expect(try await consumes(parks.name, password, "unit.parks") == nil)
+
+        // Rotated: a new password works, the old one no longer logs in.
+        let rotated = try #require(try await provisioner.provision([parks], rotate: true).first?.password)
+        #expect(rotated != password)
+        #expect(try await consumes(parks.name, rotated, "unit.parks") == nil)
+        #expect(try await consumes(parks.name, password, "unit.parks") != nil)
+    }
+
+    @Test("open137 units provision --rotate --output writes every unit's and the council's password to a 0600 file; refuses an existing file, an unknown unit, a wrong administrator")
+    func provisionCommand() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("units-\(UUID().uuidString).txt").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        var command = try UnitsCommand.Provision.parse(["--rotate", "--output", file])
+        try await command.run()
+        let lines = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n").map { $0.split(separator: " ") }
+        #expect(lines.map { String($0[0]) } == Open137Topology.brokerUsers.map(\.name))
+        let attributes = try FileManager.default.attributesOfItem(atPath: file)
+        #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+        let parks = try #require(lines.first { $0[0] == "unit-parks" })
+        #expect(try await consumes("unit-parks", String(parks[1]), "unit.parks") == nil)
+        #expect(try await consumes("unit-parks", String(parks[1]), "unit.traffic") == 403)
+        let council = try #require(lines.first { $0[0] == "council" })
+        #expect(try await consumes("council", String(council[1]), Open137Topology.councilQueue) == nil)
+        #expect(try await consumes("council", String(council[1]), "unit.parks") == 403)
+
+        // The file exists now: refused before anything is changed.
+        command = try UnitsCommand.Provision.parse(["--output", file])
+        await #expect(throws: (any Error).self) { try await command.run() }
+        #expect(throws: (any Error).self) { try UnitsCommand.Provision.parse(["--unit", "nobody"]) }
+
+        var wrong = try environment()
+        wrong["AMQP_URL"] = "amqp://guest:not-the-password@127.0.0.1:1/"
+        let refused = try UnitsCommand.Provision.provisioner(environment: wrong)
+        let error = await #expect(throws: ProvisioningError.self) { () async throws in try await refused.provision([Open137Topology.unitUser("parks")]) }
+        #expect(error?.code == .unauthorized)
+        #expect(throws: ProvisioningError.self) { try UnitsCommand.Provision.provisioner(environment: [:]) }
     }
 }

@@ -33,13 +33,13 @@ public struct TopologyCommand: AsyncParsableCommand {
 
     /// `open137 topology export`: prints (or writes) the definitions file a stand-alone RabbitMQ imports.
     public struct Export: ParsableCommand {
-        public static let configuration = CommandConfiguration(abstract: "Print the RabbitMQ definitions JSON (infra/rabbitmq/definitions.json).")
+        public static let configuration = CommandConfiguration(abstract: "Print the RabbitMQ definitions JSON (infra/rabbitmq/definitions.json), the unit users without passwords.")
         @Option(name: .shortAndLong, help: "Write to this file instead of standard output.")
         var output: String?
         public init() {}
 
         public func run() throws {
-            let json = RabbitMQDefinitions.render(Open137Topology.all)
+            let json = RabbitMQDefinitions.render(Open137Topology.all, users: Open137Topology.brokerUsers)
             if let output {
                 try json.write(toFile: output, atomically: true, encoding: .utf8)
             } else {

@@ -9,19 +9,30 @@ import ServiceSupport
 /// Routes each `report.classified`: stores the assignment in `router.reports` and, in the same transaction
 /// (outbox), the `report.assigned` delivery to `open137.units` with routing key `<unit>.d<NN>`, for child
 /// reports a copy with routing key `council.child-friendly`, and `report.routed` on the events exchange —
-/// once per event (inbox) and once per report (primary key). A message that is not a valid
-/// `report.classified` is rejected (dead-lettered with the reason); a database failure is retried.
+/// once per event (inbox) and once per report (primary key). Reports are stored in groups by a
+/// ``RoutingBatchWriter`` (one statement per batch); the handler returns, and the worker acks, only after its
+/// report's batch committed. A message that is not a valid `report.classified` is rejected (dead-lettered
+/// with the reason); a database failure is retried.
 struct ReportRoutingHandler: Sendable {
     let router: ReportRouter
-    let inbox: Inbox
-    let outbox: Outbox
-    let client: PostgresClient
+    let writer: RoutingBatchWriter
     let logger: Logger
 
     /// The inbox's consumer name.
     static let consumer = "router.reports"
 
     func handle(_ delivery: AMQPDelivery) async throws {
+        let item = try Self.prepare(delivery, router: router)
+        let outcome = try await writer.store(item)
+        logger.info("report routed", metadata: [
+            "report_id": "\(item.reportID)", "event_id": "\(item.eventID)", "unit": "\(item.decision.unit)",
+            "district": "\(item.decision.district)", "child_friendly": "\(item.childFriendly)", "outcome": "\(outcome)",
+        ])
+    }
+
+    /// The decision and messages of one delivery, before any database work; a delivery that can never be
+    /// routed throws a ``DeliveryRejection`` with the reason.
+    static func prepare(_ delivery: AMQPDelivery, router: ReportRouter, now: Date = Date()) throws -> RoutingBatchItem {
         let event: CloudEvent
         do {
             event = try CloudEvent.decode(delivery.body)
@@ -31,45 +42,19 @@ struct ReportRoutingHandler: Sendable {
         guard event.type == EventType.reportClassified else {
             throw DeliveryRejection(code: "unexpected-type", reason: "event \(event.id) has type \(event.type), not \(EventType.reportClassified)")
         }
-        let data: ReportClassifiedData
-        do {
-            data = try event.payload(as: ReportClassifiedData.self)
-        } catch {
+        // Straight from the parsed envelope: `event.payload(as:)` would encode and decode the data again.
+        guard let data = ReportClassifiedData(json: event.data) else {
             throw DeliveryRejection(code: EventDecodingError.Code.invalidPayload.rawValue, reason: "event \(event.id): data is not a report.classified report")
         }
         guard let reportID = UUID(uuidString: data.report.reportID) else {
             throw DeliveryRejection(code: EventDecodingError.Code.invalidPayload.rawValue, reason: "event \(event.id): report_id is not a UUID")
         }
-        let decision = router.route(data)
-        let plan = try RoutingMessages(data: data, decision: decision, correlationID: event.correlationid ?? event.id)
-        let delivered = Self.encodeJSON(plan.delivery)
-
-        var inserted = false
-        let outcome = try await inbox.handleOnce(client: client, eventID: event.id, consumer: Self.consumer, logger: logger) { connection in
-            let c = data.classification
-            let rows = try await connection.query(
-                """
-                INSERT INTO reports (report_id, event_id, tracking_code, service_code, child_friendly, priority, district, unit,
-                                     status, deadline, assignment, delivery)
-                VALUES (\(reportID), \(event.id), \(data.report.trackingCode), \(c.serviceCode), \(c.childFriendly), \(c.priority),
-                        \(decision.district), \(decision.unit), 'assigned', \(decision.deadline), 1, \(delivered)::jsonb)
-                ON CONFLICT (report_id) DO NOTHING
-                RETURNING 1
-                """,
-                logger: logger
-            )
-            for try await _ in rows { inserted = true }
-            // A second classification of a routed report (a re-run upstream) changes nothing here.
-            guard inserted else { return }
-            for message in plan.messages {
-                try await outbox.enqueue(message, on: connection, logger: logger)
-            }
-        }
-        logger.info("report routed", metadata: [
-            "report_id": "\(data.report.reportID)", "event_id": "\(event.id)", "unit": "\(decision.unit)",
-            "district": "\(decision.district)", "child_friendly": "\(data.classification.childFriendly)",
-            "outcome": "\(outcome == .processed && !inserted ? "already-routed" : "\(outcome)")",
-        ])
+        let decision = router.route(data, now: now)
+        let plan = try RoutingMessages(data: data, decision: decision, correlationID: event.correlationid ?? event.id, now: now)
+        let c = data.classification
+        return RoutingBatchItem(
+            eventID: event.id, reportID: reportID, trackingCode: data.report.trackingCode, serviceCode: c.serviceCode,
+            childFriendly: c.childFriendly, priority: c.priority, decision: decision, messages: plan.messages)
     }
 
     /// The JSON text of a payload, for a `jsonb` bind.

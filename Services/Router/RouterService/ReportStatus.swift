@@ -1,7 +1,7 @@
 /// A report's status in the router's state machine.
 ///
 /// ```
-/// assigned ─▶ acknowledged ─▶ in_progress ─▶ resolved ─(council)─▶ reopened ─▶ acknowledged …
+/// assigned ─▶ acknowledged ─▶ in_progress ─▶ resolved ─(council or reporter)─▶ reopened ─▶ acknowledged …
 ///    │              │               │
 ///    └──────────────┴───────────────┴──▶ rejected (with a reason)
 /// any open status ─(referred)─▶ assigned to the new unit (report.reassigned)
@@ -17,7 +17,7 @@ public enum ReportStatus: String, Sendable, Hashable, CaseIterable {
     case resolved
     /// The unit will not handle it (with a reason).
     case rejected
-    /// The council reopened a resolved report; back with its unit.
+    /// The council or the reporter reopened a resolved report; back with its unit.
     case reopened
 
     /// Whether a unit still has work on it (it may be referred).

@@ -11,7 +11,7 @@ import UnixSignals
 /// It loads the taxonomy, the units file and the district boundaries (a broken file stops it, naming
 /// the file), migrates its schema `router`, declares its queues and the units' (`unit.<unit>`,
 /// `council.child-friendly`), consumes `router.reports` (`report.classified` → the assignment and its
-/// deliveries through the outbox) and `router.unit-updates` (the state machine) with a `DeliveryWorker`
+/// deliveries through the outbox, stored in groups by a `RoutingBatchWriter`) and `router.unit-updates` (the state machine) with a `DeliveryWorker`
 /// each, relays its outbox, and serves `/health`, `/ready` and `/metrics`.
 public enum RouterService {
     /// The executable's name, also its logger label and its CloudEvents source.
@@ -48,7 +48,9 @@ public enum RouterService {
         logger.info("router rules loaded", metadata: [
             "units": "\(router.units.units.count)", "district_areas": "\(router.districts.areaCount)",
         ])
-        let routing = ReportRoutingHandler(router: router, inbox: runtime.inbox, outbox: runtime.outbox, client: runtime.postgres, logger: logger)
+        let writer = RoutingBatchWriter(
+            client: runtime.postgres, consumer: ReportRoutingHandler.consumer, notificationChannel: runtime.outbox.notificationChannel, logger: logger)
+        let routing = ReportRoutingHandler(router: router, writer: writer, logger: logger)
         let updates = UnitUpdateHandler(
             router: router, inbox: runtime.inbox, outbox: runtime.outbox, client: runtime.postgres,
             unknownReportRetries: setup.settings.unknownReportRetries, logger: logger)
@@ -64,7 +66,10 @@ public enum RouterService {
                 queue: unitUpdatesQueue, prefetch: 32, topology: topology, logger: logger),
             publisher: runtime.publisher, concurrency: 8, logger: logger, handler: updates.handle)
         return runtime.makeGroup(
-            stageServices: [AfterMigrations(runtime.migrations, reportsWorker), AfterMigrations(runtime.migrations, updatesWorker)],
+            stageServices: [
+                AfterMigrations(runtime.migrations, writer), AfterMigrations(runtime.migrations, reportsWorker),
+                AfterMigrations(runtime.migrations, updatesWorker),
+            ],
             gracefulShutdownSignals: gracefulShutdownSignals
         )
     }

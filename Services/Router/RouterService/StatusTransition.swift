@@ -8,7 +8,7 @@ public enum StatusTransition: Sendable, Equatable {
     case change(from: ReportStatus, to: ReportStatus)
     /// The report is referred to `unit` (new delivery, new deadline, status `assigned`).
     case refer(from: ReportStatus, to: String)
-    /// The council reopened a resolved report (new delivery to the same unit, new deadline).
+    /// The council or the reporter reopened a resolved report (new delivery to the same unit, new deadline).
     case reopen
 
     /// Decides the transition of `update` for a report now with `currentUnit` in `status`; an update that
@@ -19,13 +19,17 @@ public enum StatusTransition: Sendable, Equatable {
     ) throws(DeliveryRejection) -> StatusTransition {
         let report = update.reportID
         if update.status == ReportStatus.reopened.rawValue {
-            guard update.unit == UnitDirectory.councilUnit else {
-                throw DeliveryRejection(code: "wrong-unit", reason: "report \(report): only the council reopens a report, not \(update.unit)")
+            guard UnitDirectory.reopeners.contains(update.unit) else {
+                throw DeliveryRejection(code: "wrong-unit", reason: "report \(report): only the council or the reporter reopens a report, not \(update.unit)")
             }
             guard status == .resolved else {
                 throw DeliveryRejection(code: "illegal-transition", reason: "report \(report): \(status.rawValue) → reopened (only a resolved report is reopened)")
             }
             return .reopen
+        }
+        guard update.unit != UnitDirectory.reporterParty else {
+            // Intake speaks for the reporter only to reopen; anything else from it is a mistake, not a unit's word.
+            throw DeliveryRejection(code: "wrong-unit", reason: "report \(report): the reporter may only reopen, not send \(update.status)")
         }
         guard update.unit == currentUnit else {
             throw DeliveryRejection(code: "wrong-unit", reason: "report \(report) is assigned to \(currentUnit), not \(update.unit)")

@@ -15,6 +15,10 @@ public struct UnitDirectory: Sendable, Equatable {
     public static let triageUnit = "triage"
     /// Who may reopen a resolved report (its status updates come with routing key `council.status`).
     public static let councilUnit = "council"
+    /// The reporter, as intake speaks for them (routing key `reporter.status`): may only reopen a resolved report.
+    public static let reporterParty = "reporter"
+    /// Who may reopen a resolved report; neither is a unit, so no units file may use these codes.
+    public static let reopeners: Set<String> = [councilUnit, reporterParty]
 
     /// Builds a directory, checking that unit codes are unique and plain, that `triage` exists, and that every
     /// taxonomy code is handled by exactly one unit.
@@ -22,7 +26,7 @@ public struct UnitDirectory: Sendable, Equatable {
         var unitByCode: [String: String] = [:]
         var known: Set<String> = []
         for unit in units {
-            guard unit.code.range(of: "^[a-z][a-z0-9-]*$", options: .regularExpression) != nil, unit.code != Self.councilUnit else {
+            guard unit.code.range(of: "^[a-z][a-z0-9-]*$", options: .regularExpression) != nil, !Self.reopeners.contains(unit.code) else {
                 throw RouterError(code: .inconsistentUnits, message: "unit code \(unit.code) is not a plain lower-case code (or is reserved)")
             }
             guard known.insert(unit.code).inserted else {

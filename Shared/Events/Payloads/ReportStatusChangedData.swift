@@ -1,4 +1,4 @@
-/// The data of `report.status-changed`: a unit's update (or the council's reopening) moved the report
+/// The data of `report.status-changed`: a unit's update (or a reopening by the council or the reporter) moved the report
 /// through the router's state machine.
 public struct ReportStatusChangedData: Sendable, Hashable, Codable {
     /// The report's id (also the event's `subject`).
@@ -15,7 +15,7 @@ public struct ReportStatusChangedData: Sendable, Hashable, Codable {
     public var reason: String?
     /// When the change was applied (RFC 3339).
     public var at: String
-    /// Who asked for the change: the unit's code, or `council` for a reopening.
+    /// Who asked for the change: the unit's code, or `council` / `reporter` for a reopening.
     public var by: String
 
     /// Creates the data of one status change.

@@ -7,9 +7,10 @@ public struct UnitStatusUpdateData: Sendable, Hashable, Codable {
 
     /// The report's id.
     public var reportID: String
-    /// The unit sending the update (must be the report's current unit; `council` may reopen).
+    /// The unit sending the update (must be the report's current unit); `council` or `reporter` (published by
+    /// intake for the reporter, routing key `reporter.status`) may only reopen.
     public var unit: String
-    /// `acknowledged`, `in_progress`, `resolved`, `rejected`, `referred` or (the council) `reopened`.
+    /// `acknowledged`, `in_progress`, `resolved`, `rejected`, `referred` or (the council or the reporter) `reopened`.
     public var status: String
     /// What the unit wants the reporter and the committee to read.
     public var note: String?

@@ -1,0 +1,53 @@
+import Events
+import Foundation
+import Messaging
+
+/// One classified report ready to be stored: its decision and the messages its assignment sends.
+struct RoutingBatchItem: Sendable {
+    /// The `report.classified` event's id (the inbox key).
+    var eventID: String
+    /// The report's id.
+    var reportID: UUID
+    /// The report's tracking code.
+    var trackingCode: String
+    /// The classification's service code.
+    var serviceCode: String
+    /// Whether it is a child-friendly report.
+    var childFriendly: Bool
+    /// P0–P2.
+    var priority: String
+    /// Where it goes and by when.
+    var decision: RouteDecision
+    /// The unit's delivery first (its data is stored as the assignment), then the rest.
+    var messages: [OutgoingMessage]
+
+    /// Appends this item as one `jsonb_to_recordset` object of ``InsertRoutingBatch``.
+    func write(to json: inout JSONText) {
+        json.raw("{")
+        json.member("event_id", eventID, first: true)
+        json.member("report_id", reportID.uuidString.lowercased())
+        json.member("tracking_code", trackingCode)
+        json.member("service_code", serviceCode)
+        json.raw(",\"child_friendly\":\(childFriendly)")
+        json.member("priority", priority)
+        json.member("district", decision.district)
+        json.member("unit", decision.unit)
+        json.member("deadline", CloudEvent.formatTime(decision.deadline))
+        json.raw(",\"messages\":[")
+        for (index, message) in messages.enumerated() {
+            if index > 0 { json.raw(",") }
+            json.raw("{")
+            json.member("id", message.messageID, first: true)
+            json.member("exchange", message.exchange)
+            json.member("routing_key", message.routingKey)
+            json.member("content_type", message.contentType)
+            json.member("correlation_id", message.correlationID)
+            json.member("type", message.type)
+            // The body is the event's JSON, spliced in as it is (PostgreSQL stores its text as the message body).
+            json.raw(",\"body\":")
+            json.raw(bytes: message.body)
+            json.raw("}")
+        }
+        json.raw("]}")
+    }
+}
