@@ -1,4 +1,5 @@
 import ArgumentParser
+import Events
 import Foundation
 import IntakeService
 import Persistence
@@ -21,14 +22,19 @@ public struct KeysCommand: AsyncParsableCommand {
             abstract: "Create an API key for a channel and print it (it is not shown again)."
         )
 
-        @Option(help: "The channel the key submits for: \(SubmissionValidator.channels.sorted().joined(separator: ", ")).")
+        @Option(help: "The channel the key submits for (\(SubmissionValidator.channels.sorted().joined(separator: ", "))), or unit:<unit> / council for status updates.")
         var channel: String
 
         public init() {}
 
+        /// Report channels, `unit:<unit>` for a unit's status updates, or `council`.
+        static var allowed: [String] {
+            SubmissionValidator.channels.sorted() + Open137Topology.unitCodes.map { "unit:\($0)" } + ["council"]
+        }
+
         public func validate() throws {
-            guard SubmissionValidator.channels.contains(channel) else {
-                throw ValidationError("unknown channel \(channel); one of \(SubmissionValidator.channels.sorted().joined(separator: ", "))")
+            guard Self.allowed.contains(channel) else {
+                throw ValidationError("unknown channel \(channel); one of \(Self.allowed.joined(separator: ", "))")
             }
         }
 

@@ -51,6 +51,7 @@ public struct IntakeAPI: Sendable {
         let router = Router(context: IntakeRequestContext.self)
         router.add(middleware: ErrorMiddleware())
         addNativeRoutes(to: router)
+        addStatusRoutes(to: router)
         addOpen311Routes(to: router)
         return router
     }

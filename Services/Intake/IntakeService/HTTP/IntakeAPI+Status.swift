@@ -1,0 +1,124 @@
+import Events
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+extension IntakeAPI {
+    /// The statuses a unit may post; `reopened` only the council.
+    static let unitStatuses: Set<String> = ["acknowledged", "in_progress", "resolved", "rejected", "referred", "reopened"]
+
+    /// `POST /api/v1/reports/{id}/status` — a unit's status update with the unit's key (`open137 keys create
+    /// --channel unit:<unit>`, or `--channel council`): checked here, queued for the router through the
+    /// outbox, answered `202` (the router applies it; what it refuses it dead-letters with the reason).
+    func addStatusRoutes(to router: Router<IntakeRequestContext>) {
+        router.post("/api/v1/reports/{report_id}/status") { request, context in
+            try await postStatus(request, context: context)
+        }
+    }
+
+    private func postStatus(_ request: Request, context: IntakeRequestContext) async throws -> Response {
+        try limitAddress(context)
+        let identity = try await authenticate(key: Self.bearerKey(request))
+        let keyUnit: String?
+        if identity.channel == "*" {
+            keyUnit = nil
+        } else if identity.channel == "council" {
+            keyUnit = "council"
+        } else if identity.channel.hasPrefix("unit:") {
+            keyUnit = String(identity.channel.dropFirst("unit:".count))
+        } else {
+            throw APIError(.forbidden, code: "not-a-unit-key", message: "status updates need a unit's key (or the council's)")
+        }
+        guard let reportID = context.parameters.get("report_id").flatMap(UUID.init(uuidString:)) else {
+            throw APIError(.badRequest, code: "invalid-report-id", message: "the report id is a UUID")
+        }
+        if let contentType = request.headers[.contentType], !contentType.lowercased().hasPrefix("application/json") {
+            throw APIError(.unsupportedMediaType, code: "unsupported-media-type", message: "send the update as application/json")
+        }
+        let body = try await collectBody(request)
+        guard let json = try? JSONValue.parse(Array(buffer: body)), case .object(let fields) = json else {
+            throw APIError(.badRequest, code: "malformed-json", message: "the body is not a JSON object")
+        }
+        let update = try Self.statusUpdate(fields, reportID: reportID, keyUnit: keyUnit)
+        guard try await store.reportExists(reportID) else {
+            throw APIError(.notFound, code: "not-found", message: "no report has this id")
+        }
+        let eventID = request.headers[.idempotencyKey].map { Self.statusEventID(identity.keyID, $0) } ?? UUID().uuidString.lowercased()
+        let queued = try await store.enqueueStatusUpdate(update, eventID: eventID)
+        context.logger.info("status update queued", metadata: [
+            "report_id": "\(update.reportID)", "unit": "\(update.unit)", "status": "\(update.status)", "replayed": "\(!queued)",
+        ])
+        return try Self.json(StatusReceipt(updateID: eventID, reportID: update.reportID, unit: update.unit, status: update.status), status: .accepted)
+    }
+
+    private static func statusEventID(_ keyID: String, _ idempotencyKey: String) -> String {
+        ReportStore.statusEventID(keyID: keyID, idempotencyKey: idempotencyKey)
+    }
+
+    /// The update a body describes, every field checked; the unit is the key's (a unit speaks for itself only).
+    static func statusUpdate(_ fields: [String: JSONValue], reportID: UUID, keyUnit: String?) throws(APIError) -> UnitStatusUpdateData {
+        var problems: [FieldProblem] = []
+        let known: Set<String> = ["report_id", "unit", "status", "note", "reason", "referred_to"]
+        for key in fields.keys.sorted() where !known.contains(key) {
+            problems.append(FieldProblem(field: key, code: "unknown-field", message: "no such field"))
+        }
+        func text(_ key: String, max: Int) -> String? {
+            switch fields[key] {
+            case nil, .null?: return nil
+            case .string(let value)?:
+                if value.count > max || SubmissionValidator.containsMarkup(value) {
+                    problems.append(FieldProblem(field: key, code: "invalid-value", message: "at most \(max) characters of plain text"))
+                    return nil
+                }
+                return value
+            case _?:
+                problems.append(FieldProblem(field: key, code: "wrong-type", message: "\(key) must be a string"))
+                return nil
+            }
+        }
+        let bodyReport = text("report_id", max: 64)
+        if let bodyReport, UUID(uuidString: bodyReport) != reportID {
+            problems.append(FieldProblem(field: "report_id", code: "invalid-value", message: "differs from the report id in the path"))
+        }
+        let unit = text("unit", max: 64) ?? keyUnit
+        let status = text("status", max: 32)
+        let note = text("note", max: 2_000)
+        let reason = text("reason", max: 2_000)
+        let referredTo = text("referred_to", max: 64)
+        if unit == nil { problems.append(FieldProblem(field: "unit", code: "required", message: "which unit sends the update")) }
+        if let unit, unit != "council", !Open137Topology.unitCodes.contains(unit) {
+            problems.append(FieldProblem(field: "unit", code: "invalid-value", message: "no such unit"))
+        }
+        if let status {
+            if !unitStatuses.contains(status) {
+                problems.append(FieldProblem(field: "status", code: "invalid-value", message: "one of \(unitStatuses.sorted().joined(separator: ", "))"))
+            }
+            if status == "rejected", reason == nil {
+                problems.append(FieldProblem(field: "reason", code: "required", message: "a rejection needs its reason"))
+            }
+            if status == "referred" {
+                if let referredTo {
+                    if !Open137Topology.unitCodes.contains(referredTo) || referredTo == unit {
+                        problems.append(FieldProblem(field: "referred_to", code: "invalid-value", message: "another unit's code"))
+                    }
+                } else {
+                    problems.append(FieldProblem(field: "referred_to", code: "required", message: "a referral names the unit"))
+                }
+            }
+        } else {
+            problems.append(FieldProblem(field: "status", code: "required", message: "status is required"))
+        }
+        guard problems.isEmpty, let unit, let status else {
+            throw APIError(.badRequest, code: "invalid-request", message: "the update has invalid fields", fields: problems)
+        }
+        if let keyUnit, keyUnit != unit {
+            throw APIError(.forbidden, code: "unit-not-allowed", message: "this key speaks for \(keyUnit) only")
+        }
+        if status == "reopened", unit != "council" {
+            throw APIError(.forbidden, code: "reopen-not-allowed", message: "only the council reopens a report")
+        }
+        return UnitStatusUpdateData(
+            reportID: reportID.uuidString.lowercased(), unit: unit, status: status, note: note, reason: reason, referredTo: referredTo
+        )
+    }
+}

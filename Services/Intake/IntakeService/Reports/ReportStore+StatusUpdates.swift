@@ -1,0 +1,49 @@
+import Crypto
+import Events
+import Foundation
+import PostgresNIO
+
+extension ReportStore {
+    /// Queues a unit's status update for the router: a `unit.status-update` event on the unit-updates
+    /// exchange (routing key `<unit>.status`) written to intake's outbox, so it survives a broker outage and
+    /// is published once. The router applies it through its state machine (and dead-letters what it refuses).
+    ///
+    /// - Returns: false when an update with this event id was already queued (a repeated request).
+    func enqueueStatusUpdate(_ update: UnitStatusUpdateData, eventID: String) async throws(IntakeStoreError) -> Bool {
+        let event: CloudEvent
+        do {
+            event = try CloudEvent(
+                source: ServiceName.intake.eventSource, type: UnitStatusUpdateData.eventType, subject: update.reportID, payload: update,
+                correlationID: update.reportID
+            )
+        } catch {
+            throw IntakeStoreError(.unavailable, "encoding a status update")
+        }
+        var identifiedEvent = event
+        identifiedEvent.id = eventID
+        let identified = identifiedEvent
+        return try await bounded("queueing a status update") { [client, logger, outbox] in
+            try await client.withTransaction(logger: logger) { connection in
+                try await outbox.enqueue(
+                    identified, exchange: Open137Topology.unitUpdatesExchange, routingKey: "\(update.unit).status", on: connection, logger: logger
+                )
+            }
+        }
+    }
+
+    /// Whether intake knows the report.
+    func reportExists(_ reportID: UUID) async throws(IntakeStoreError) -> Bool {
+        try await bounded("reading a report") { [client, logger] in
+            let rows = try await client.query("SELECT 1 FROM reports WHERE report_id = \(reportID)", logger: logger)
+            for try await _ in rows { return true }
+            return false
+        }
+    }
+
+    /// A deterministic event id for a repeated request (same key, same request → same event, which the
+    /// outbox and the router's inbox keep once).
+    static func statusEventID(keyID: String, idempotencyKey: String) -> String {
+        let digest = SHA256.hash(data: Data("\(keyID)\u{0}\(idempotencyKey)".utf8))
+        return "status-" + digest.prefix(16).map { String(format: "%02x", $0) }.joined()
+    }
+}

@@ -1,0 +1,97 @@
+import Events
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import IntakeService
+import Testing
+import TestSupport
+
+/// `POST /api/v1/reports/{id}/status`: a unit's update, checked and queued for the router through the
+/// outbox (unit-updates exchange, `<unit>.status`); everything else refused with the reason.
+@Suite("Unit status updates through intake") struct StatusUpdateTests {
+    /// Creates a report and returns its id.
+    private func report(_ http: any TestClientProtocol) async throws -> String {
+        let created = try await http.execute(uri: "/api/v1/reports", method: .post, headers: IntakeFixture.headers(), body: IntakeFixture.bytes(IntakeFixture.report()))
+        return try #require(try IntakeFixture.json(created)["report_id"]?.stringValue)
+    }
+
+    private func post(_ http: any TestClientProtocol, _ reportID: String, key: String?, _ body: JSONValue, idempotencyKey: String? = nil) async throws -> TestResponse {
+        try await http.execute(
+            uri: "/api/v1/reports/\(reportID)/status", method: .post,
+            headers: IntakeFixture.headers(key: key, idempotencyKey: idempotencyKey), body: IntakeFixture.bytes(body)
+        )
+    }
+
+    @Test("a unit's update is 202 and queued once on open137.unit-updates as <unit>.status, valid against the contract")
+    func queuesTheUpdate() async throws {
+        try await IntakeFixture.withAPI { fixture, http in
+            let parks = try await fixture.api.keys.create(channel: "unit:parks")
+            let reportID = try await report(http)
+            let body: JSONValue = ["status": "acknowledged", "note": "تیم فنی فردا می‌رود"]
+            let first = try await post(http, reportID, key: parks, body, idempotencyKey: "parks-ack-1")
+            #expect(first.status == .accepted)
+            #expect(try IntakeFixture.json(first)["unit"]?.stringValue == "parks")
+            let document = try JSONSchemaValidator.load(from: RepositoryFiles.path(OpenAPIContractTests.documentPath))
+            #expect(document.validate(try IntakeFixture.json(first), at: "/components/schemas/StatusReceipt").isEmpty)
+            #expect(document.validate(body, at: "/components/schemas/StatusUpdate").isEmpty)
+            let again = try await post(http, reportID, key: parks, body, idempotencyKey: "parks-ack-1")
+            #expect(again.status == .accepted)
+            #expect(try IntakeFixture.json(again)["update_id"] == IntakeFixture.json(first)["update_id"])
+            #expect(try await fixture.scalar("SELECT count(*) FROM outbox WHERE exchange = 'open137.unit-updates' AND routing_key = 'parks.status'") == 1)
+
+            let stored = try #require(try await fixture.text("SELECT convert_from(body, 'UTF8') FROM outbox WHERE routing_key = 'parks.status'"))
+            let contract = try AsyncAPIDocument.loadContract()
+            #expect(contract.validate(eventBody: Array(stored.utf8), messageName: "UnitStatusUpdate").isEmpty)
+            let update = try CloudEvent.decode(Array(stored.utf8)).payload(as: UnitStatusUpdateData.self)
+            #expect(update.reportID == reportID && update.unit == "parks" && update.status == "acknowledged")
+        }
+    }
+
+    @Test("a unit speaks for itself only; report channels' keys and no key are refused")
+    func keysAreChecked() async throws {
+        try await IntakeFixture.withAPI { fixture, http in
+            let parks = try await fixture.api.keys.create(channel: "unit:parks")
+            let sms = try await fixture.api.keys.create(channel: "sms")
+            let reportID = try await report(http)
+            let other = try await post(http, reportID, key: parks, ["unit": "roads", "status": "acknowledged"])
+            #expect(other.status == .forbidden)
+            #expect(try IntakeFixture.json(other)["error"]?["code"]?.stringValue == "unit-not-allowed")
+            let channel = try await post(http, reportID, key: sms, ["status": "acknowledged"])
+            #expect(try IntakeFixture.json(channel)["error"]?["code"]?.stringValue == "not-a-unit-key")
+            #expect(try await post(http, reportID, key: nil, ["status": "acknowledged"]).status == .forbidden)
+            let reopen = try await post(http, reportID, key: parks, ["status": "reopened"])
+            #expect(try IntakeFixture.json(reopen)["error"]?["code"]?.stringValue == "reopen-not-allowed")
+            let council = try await fixture.api.keys.create(channel: "council")
+            #expect(try await post(http, reportID, key: council, ["status": "reopened", "note": "the swing is broken again"]).status == .accepted)
+            #expect(try await fixture.scalar("SELECT count(*) FROM outbox WHERE routing_key = 'council.status'") == 1)
+            #expect(try await fixture.scalar("SELECT count(*) FROM outbox WHERE routing_key = 'parks.status'") == 0)
+        }
+    }
+
+    @Test("bad updates are 400s naming the field; an unknown report is 404; nothing is queued", arguments: [
+        (["status": JSONValue.string("rejected")], "reason"),
+        (["status": "referred"], "referred_to"),
+        (["status": "referred", "referred_to": "nowhere"], "referred_to"),
+        (["status": "referred", "referred_to": "parks"], "referred_to"),
+        (["status": "done"], "status"),
+        (["note": "no status"], "status"),
+        (["status": "acknowledged", "note": "<b>bold</b>"], "note"),
+        (["status": "acknowledged", "colour": "red"], "colour"),
+    ] as [(JSONValue, String)])
+    func refusesBadUpdates(body: JSONValue, field: String) async throws {
+        try await IntakeFixture.withAPI { fixture, http in
+            let parks = try await fixture.api.keys.create(channel: "unit:parks")
+            let reportID = try await report(http)
+            let response = try await post(http, reportID, key: parks, body)
+            #expect(response.status == .badRequest)
+            let fields = try IntakeFixture.json(response)["error"]?["fields"]?.arrayValue?.compactMap { $0["field"]?.stringValue } ?? []
+            #expect(fields.contains(field), "got \(fields)")
+            let unknown = try await post(http, UUID().uuidString.lowercased(), key: parks, ["status": "acknowledged"])
+            #expect(unknown.status == .notFound)
+            let notUUID = try await post(http, "12345", key: parks, ["status": "acknowledged"])
+            #expect(notUUID.status == .badRequest)
+            #expect(try await fixture.scalar("SELECT count(*) FROM outbox WHERE exchange = 'open137.unit-updates'") == 0)
+        }
+    }
+}
