@@ -25,7 +25,7 @@ import TestSupport
     func servesTheDocument() async throws {
         let onDisk = try String(contentsOfFile: RepositoryFiles.path(Self.documentPath), encoding: .utf8)
         let document = try JSONDocuments.parse(yaml: onDisk)
-        #expect(Set(document["paths"]?.objectValue?.keys.map { $0 } ?? []) == ["/api/v1/reports", "/api/v1/track/{tracking_code}", "/api/v1/reports/{report_id}/status", "/openapi.yaml"])
+        #expect(Set(document["paths"]?.objectValue?.keys.map { $0 } ?? []) == ["/api/v1/reports", "/api/v1/track/{tracking_code}", "/api/v1/reports/{report_id}/status", "/api/v1/track/{tracking_code}/reopen", "/openapi.yaml"])
         try await IntakeFixture.withAPI { _, http in
             let response = try await http.execute(uri: "/openapi.yaml", method: .get)
             #expect(response.status == .ok)

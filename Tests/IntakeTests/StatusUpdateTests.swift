@@ -3,7 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import IntakeService
+@testable import IntakeService
 import Testing
 import TestSupport
 
@@ -92,6 +92,45 @@ import TestSupport
             let notUUID = try await post(http, "12345", key: parks, ["status": "acknowledged"])
             #expect(notUUID.status == .badRequest)
             #expect(try await fixture.scalar("SELECT count(*) FROM outbox WHERE exchange = 'open137.unit-updates'") == 0)
+        }
+    }
+}
+
+/// `POST /api/v1/track/{code}/reopen`: the reporter reopens a resolved report with its tracking code.
+@Suite("Reporter reopens through intake") struct ReporterReopenTests {
+    @Test("only a resolved report is reopened — queued once as reporter.status; otherwise 409, unknown 404, mistyped 400")
+    func reopen() async throws {
+        try await IntakeFixture.withAPI { fixture, http in
+            let created = try await http.execute(uri: "/api/v1/reports", method: .post, headers: IntakeFixture.headers(), body: IntakeFixture.bytes(IntakeFixture.report()))
+            let receipt = try IntakeFixture.json(created)
+            let reportID = try #require(receipt["report_id"]?.stringValue)
+            let code = try #require(receipt["tracking_code"]?.stringValue)
+            let early = try await http.execute(uri: "/api/v1/track/\(code)/reopen", method: .post)
+            #expect(early.status == .conflict)
+            #expect(try IntakeFixture.json(early)["error"]?["code"]?.stringValue == "not-resolved")
+
+            // The unit resolves it (as the read model hears from the router).
+            try await fixture.client.withTransaction(logger: TestEnvironment.logger("reopen")) { connection in
+                let resolved = CloudEvent(source: "/open137/router", type: EventType.reportStatusChanged, subject: reportID,
+                                          data: ["report_id": .string(reportID), "unit": "parks", "status": "resolved", "note": "تعمیر شد"])
+                _ = try await fixture.api.store.applyToReadModel(resolved, on: connection)
+            }
+            let body = IntakeFixture.bytes(["note": "تاب دوباره شکسته است"])
+            let first = try await http.execute(uri: "/api/v1/track/\(code)/reopen", method: .post, headers: [.contentType: "application/json"], body: body)
+            let second = try await http.execute(uri: "/api/v1/track/\(code)/reopen", method: .post, headers: [.contentType: "application/json"], body: body)
+            #expect(first.status == .accepted && second.status == .accepted)
+            #expect(try await fixture.scalar("SELECT count(*) FROM outbox WHERE exchange = 'open137.unit-updates' AND routing_key = 'reporter.status'") == 1)
+            let stored = try #require(try await fixture.text("SELECT convert_from(body, 'UTF8') FROM outbox WHERE routing_key = 'reporter.status'"))
+            #expect(try AsyncAPIDocument.loadContract().validate(eventBody: Array(stored.utf8), messageName: "UnitStatusUpdate").isEmpty)
+            let update = try CloudEvent.decode(Array(stored.utf8)).payload(as: UnitStatusUpdateData.self)
+            #expect(update.unit == "reporter" && update.status == "reopened" && update.note == "تاب دوباره شکسته است")
+
+            var unknown = TrackingCode.random()
+            while unknown.digits == code { unknown = TrackingCode.random() }
+            #expect(try await http.execute(uri: "/api/v1/track/\(unknown.digits)/reopen", method: .post).status == .notFound)
+            #expect(try await http.execute(uri: "/api/v1/track/123/reopen", method: .post).status == .badRequest)
+            let html = try await http.execute(uri: "/api/v1/track/\(code)/reopen", method: .post, body: IntakeFixture.bytes(["note": "<script>x</script>"]))
+            #expect(html.status == .badRequest)
         }
     }
 }

@@ -14,6 +14,46 @@ extension IntakeAPI {
         router.post("/api/v1/reports/{report_id}/status") { request, context in
             try await postStatus(request, context: context)
         }
+        router.post("/api/v1/track/{tracking_code}/reopen") { request, context in
+            try await reopen(request, context: context)
+        }
+    }
+
+    /// `POST /api/v1/track/{tracking_code}/reopen` — the reporter says a resolved report is not resolved
+    /// (optional `{"note": "…"}`). Public like tracking: the tracking code is what the reporter holds; rate
+    /// limited per address. Queued for the router as `reporter.status`; `202`, or `409` if not resolved.
+    private func reopen(_ request: Request, context: IntakeRequestContext) async throws -> Response {
+        try limitAddress(context)
+        let text = context.parameters.get("tracking_code") ?? ""
+        guard let code = TrackingCode(parsing: text.removingPercentEncoding ?? text) else {
+            throw APIError(.badRequest, code: "invalid-tracking-code", message: "a tracking code has 10 digits; check it and try again")
+        }
+        let body = try await collectBody(request)
+        var note: String?
+        if body.readableBytes > 0 {
+            guard let json = try? JSONValue.parse(Array(buffer: body)), case .object(let fields) = json else {
+                throw APIError(.badRequest, code: "malformed-json", message: "the body is not a JSON object")
+            }
+            for key in fields.keys where key != "note" {
+                throw APIError(.badRequest, code: "invalid-request", message: "unknown field", fields: [FieldProblem(field: key, code: "unknown-field", message: "no such field")])
+            }
+            switch fields["note"] {
+            case nil, .null?: break
+            case .string(let value)? where value.count <= 2_000 && !SubmissionValidator.containsMarkup(value): note = value
+            case _?:
+                throw APIError(.badRequest, code: "invalid-request", message: "note is at most 2000 characters of plain text",
+                               fields: [FieldProblem(field: "note", code: "invalid-value", message: "at most 2000 characters of plain text")])
+            }
+        }
+        switch try await store.reopenByReporter(code, note: note) {
+        case .unknown:
+            throw APIError(.notFound, code: "not-found", message: "no report has this tracking code")
+        case .notResolved(let status):
+            throw APIError(.conflict, code: "not-resolved", message: "only a resolved report can be reopened; this one is \(status)")
+        case .queued(let reportID):
+            context.logger.info("reopening by the reporter queued", metadata: ["report_id": "\(reportID)"])
+            return try Self.json(StatusReceipt(updateID: "reopen", reportID: reportID, unit: "reporter", status: "reopened"), status: .accepted)
+        }
     }
 
     private func postStatus(_ request: Request, context: IntakeRequestContext) async throws -> Response {

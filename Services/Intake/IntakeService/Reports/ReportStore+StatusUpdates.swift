@@ -47,3 +47,40 @@ extension ReportStore {
         return "status-" + digest.prefix(16).map { String(format: "%02x", $0) }.joined()
     }
 }
+
+extension ReportStore {
+    /// What happened to a reporter's request to reopen.
+    enum ReopenOutcome: Sendable, Equatable {
+        /// Queued for the router (or already queued for this resolution).
+        case queued(reportID: String)
+        /// No report has this tracking code.
+        case unknown
+        /// The report is not resolved (only a resolved report can be reopened); its status.
+        case notResolved(status: String)
+    }
+
+    /// Queues the reporter's reopening of a resolved report (`reporter.status`, `unit: reporter`). The event
+    /// id is derived from the resolution it reopens, so asking twice queues it once.
+    func reopenByReporter(_ trackingCode: TrackingCode, note: String?) async throws(IntakeStoreError) -> ReopenOutcome {
+        try await bounded("reopening a report") { [client, logger, outbox] in
+            try await client.withTransaction(logger: logger) { connection in
+                let rows = try await connection.query(
+                    "SELECT report_id, status, status_at FROM reports WHERE tracking_code = \(trackingCode.digits) FOR UPDATE",
+                    logger: logger
+                )
+                var found: (UUID, String, Date?)?
+                for try await row in rows.decode((UUID, String, Date?).self) { found = row }
+                guard let (reportID, status, statusAt) = found else { return ReopenOutcome.unknown }
+                guard status == "resolved" else { return ReopenOutcome.notResolved(status: status) }
+                let id = reportID.uuidString.lowercased()
+                var event = try CloudEvent(
+                    source: ServiceName.intake.eventSource, type: UnitStatusUpdateData.eventType, subject: id,
+                    payload: UnitStatusUpdateData(reportID: id, unit: "reporter", status: "reopened", note: note), correlationID: id
+                )
+                event.id = "reopen-\(id)-\(Int64(((statusAt ?? Date(timeIntervalSince1970: 0)).timeIntervalSince1970 * 1_000).rounded()))"
+                try await outbox.enqueue(event, exchange: Open137Topology.unitUpdatesExchange, routingKey: "reporter.status", on: connection, logger: logger)
+                return ReopenOutcome.queued(reportID: id)
+            }
+        }
+    }
+}
