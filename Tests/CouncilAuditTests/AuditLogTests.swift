@@ -56,6 +56,29 @@ struct AuditLogTests {
         }
     }
 
+    @Test("verifying while appends commit never mistakes the new entries for a cut-off chain")
+    func verifyDuringAppends() async throws {
+        try await AuditFixture.with { fixture in
+            try await fixture.append((0..<200).map { _ in self.received(UUID().uuidString.lowercased()) })
+            let results = try await withThrowingTaskGroup(of: [ChainVerification].self) { group in
+                group.addTask {
+                    for _ in 0..<40 { try await fixture.append((0..<25).map { _ in self.received(UUID().uuidString.lowercased()) }) }
+                    return []
+                }
+                group.addTask {
+                    var results: [ChainVerification] = []
+                    // Small pages: many queries per walk, so appends land between them.
+                    for _ in 0..<15 { results.append(try await fixture.log.verify(pageSize: 20)) }
+                    return results
+                }
+                return try await group.reduce(into: []) { $0 += $1 }
+            }
+            #expect(results.count == 15)
+            #expect(results.allSatisfy { $0.isValid }, "\(results.compactMap(\.firstBroken))")
+            #expect(try await fixture.log.verify().entries == 1_200)
+        }
+    }
+
     @Test("a row altered through a superuser connection is named as the first broken entry")
     func tamperingIsNamed() async throws {
         try await AuditFixture.with { fixture in
