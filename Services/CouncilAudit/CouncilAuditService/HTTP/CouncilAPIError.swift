@@ -1,6 +1,7 @@
 import Hummingbird
 
-/// An error answered by the committee's API: `{"error": {"code", "message"}}` with its status.
+/// An error answered by the committee's API: `{"error": {"code", "message"}}` (and `"parameter"` for a bad
+/// filter) with its status.
 public struct CouncilAPIError: Error, Sendable, Hashable {
     /// The HTTP status.
     public var status: HTTPResponse.Status
@@ -8,12 +9,15 @@ public struct CouncilAPIError: Error, Sendable, Hashable {
     public var code: String
     /// What is wrong, in English.
     public var message: String
+    /// The query parameter at fault, for a bad filter (answered as `error.parameter`).
+    public var parameter: String?
 
     /// Creates an error.
-    public init(_ status: HTTPResponse.Status, code: String, message: String) {
+    public init(_ status: HTTPResponse.Status, code: String, message: String, parameter: String? = nil) {
         self.status = status
         self.code = code
         self.message = message
+        self.parameter = parameter
     }
 
     /// No `Authorization: Bearer KEY`.

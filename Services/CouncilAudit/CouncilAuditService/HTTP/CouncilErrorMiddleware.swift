@@ -14,7 +14,7 @@ struct CouncilErrorMiddleware: RouterMiddleware {
             let apiError: CouncilAPIError
             switch error {
             case let error as CouncilAPIError: apiError = error
-            case let error as FilterError: apiError = CouncilAPIError(.badRequest, code: "invalid-filter", message: error.message)
+            case let error as FilterError: apiError = CouncilAPIError(.badRequest, code: "invalid-filter", message: error.message, parameter: error.parameter)
             case let error as HTTPError:
                 apiError = CouncilAPIError(error.status, code: error.status == .notFound ? "not-found" : "bad-request", message: error.status.reasonPhrase)
             default:
@@ -23,7 +23,9 @@ struct CouncilErrorMiddleware: RouterMiddleware {
             }
             var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
             if apiError.status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
-            let body = try JSONEncoder().encode(["error": ["code": apiError.code, "message": apiError.message]])
+            var fields = ["code": apiError.code, "message": apiError.message]
+            if let parameter = apiError.parameter { fields["parameter"] = parameter }
+            let body = try JSONEncoder().encode(["error": fields])
             return Response(status: apiError.status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
         }
     }

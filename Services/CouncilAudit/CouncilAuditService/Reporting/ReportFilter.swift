@@ -25,9 +25,22 @@ public struct ReportFilter: Sendable, Hashable {
     /// No filter.
     public init() {}
 
+    /// The query parameters the committee's API reads; any other is a 400 (a misspelt filter would
+    /// otherwise silently show every report).
+    public static let parameterNames: Set<String> = [
+        "child_friendly", "service_code", "unit", "district", "status", "overdue", "period", "from", "to", "page", "page_size",
+    ]
+    /// The statuses a report can have in the committee's view.
+    public static let statuses: Set<String> = [
+        "received", "classified", "routed", "assigned", "acknowledged", "in_progress", "resolved", "rejected", "reopened",
+    ]
+
     /// The filter of a query string's parameters; the error names the bad parameter.
     public init(parameters: [String: String], now: Date = Date()) throws(FilterError) {
         self.now = now
+        if let unknown = parameters.keys.filter({ !Self.parameterNames.contains($0) }).sorted().first {
+            throw FilterError(parameter: unknown, message: "\(unknown) is not a filter; use \(Self.parameterNames.sorted().joined(separator: ", "))")
+        }
         func flag(_ name: String) throws(FilterError) -> Bool? {
             guard let value = parameters[name] else { return nil }
             switch value.lowercased() {
@@ -46,8 +59,11 @@ public struct ReportFilter: Sendable, Hashable {
         serviceCode = try text("service_code")
         unit = try text("unit")
         status = try text("status")
+        if let status, !Self.statuses.contains(status) {
+            throw FilterError(parameter: "status", message: "status must be one of \(Self.statuses.sorted().joined(separator: ", "))")
+        }
         if let district = try text("district") {
-            guard let number = Int(district), (1...99).contains(number) else {
+            guard let number = Int(district), (1...22).contains(number) else {
                 throw FilterError(parameter: "district", message: "district must be a number from 1 to 22")
             }
             self.district = number < 10 ? "0\(number)" : String(number)
