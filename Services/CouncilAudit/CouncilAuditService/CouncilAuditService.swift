@@ -52,7 +52,7 @@ public enum CouncilAuditService {
             apiKey: setup.settings.apiKey)
         let http = Application(
             router: api.makeRouter(),
-            configuration: .init(address: .hostname(setup.configuration.opsHost, port: setup.settings.port), serverName: "open137-council"),
+            configuration: .init(address: .hostname(setup.settings.host, port: setup.settings.port), serverName: "open137-council"),
             logger: logger
         )
         return runtime.makeGroup(

@@ -1,19 +1,25 @@
 import ServiceSupport
 
-/// The council-audit service's own configuration: the committee's HTTP API port and its read key.
+/// The council-audit service's own configuration: the committee's HTTP API address and port, and its read key.
 public struct CouncilAuditSettings: ServiceSettings {
     /// The key of the committee API's port, default 8138.
     public static let portKey = "COUNCIL_PORT"
+    /// The key of the address the committee API listens on, default 127.0.0.1 (0.0.0.0 in containers).
+    /// Its own key, not `OPS_HOST`: the ops endpoints and the committee's API are usually exposed differently.
+    public static let hostKey = "COUNCIL_HOST"
     /// The key of the committee's read-only API key.
     public static let apiKeyKey = "OPEN137_COUNCIL_KEY"
 
     /// The committee API's port.
     public var port: Int
+    /// The committee API's address.
+    public var host: String
     /// The committee's API key; never logged.
     public var apiKey: String
 
     public init(reading environment: inout EnvironmentConfig) {
         port = environment.port(Self.portKey, default: 8138)
+        host = environment.optional(Self.hostKey, default: "127.0.0.1")
         apiKey = environment.apiKey(Self.apiKeyKey)
     }
 }
