@@ -45,13 +45,16 @@ public struct AuditLog: Sendable {
         let ids = records.map(\.eventID)
         do {
             return try await client.withTransaction(logger: logger) { connection in
-                try await connection.query(
-                    "SELECT set_config('role', \(Self.writerRole), true) WHERE pg_has_role(current_user, \(Self.writerRole), 'MEMBER')",
-                    logger: logger)
+                // The head's lock, and the writer role for the rest of the transaction (when this login may
+                // take it), in one round trip.
                 var head: (seq: Int64, hash: [UInt8]) = (0, Self.genesisHash)
-                for try await (seq, hash) in try await connection.query(
-                    "SELECT seq, hash FROM chain_head WHERE id FOR UPDATE", logger: logger
-                ).decode((Int64, ByteBuffer).self) {
+                for try await (seq, hash, _) in try await connection.query(
+                    """
+                    SELECT seq, hash, CASE WHEN pg_has_role(current_user, \(Self.writerRole), 'MEMBER')
+                                           THEN set_config('role', \(Self.writerRole), true) END
+                    FROM chain_head WHERE id FOR UPDATE
+                    """, logger: logger
+                ).decode((Int64, ByteBuffer, String?).self) {
                     head = (seq, Array(buffer: hash))
                 }
                 // Read after the lock: a replica that appended the same event committed before we got it.
@@ -63,7 +66,8 @@ public struct AuditLog: Sendable {
                 }
                 var outcomes: [AppendOutcome] = []
                 outcomes.reserveCapacity(records.count)
-                var rows: [EntryRow] = []
+                var rows = EntryColumns()
+                rows.reserve(records.count)
                 var patches: [ReportPatch] = []
                 for record in records {
                     guard present.insert(record.eventID).inserted else {
@@ -72,12 +76,7 @@ public struct AuditLog: Sendable {
                     }
                     let seq = head.seq + 1
                     let hash = Self.hash(previous: head.hash, body: record.body)
-                    rows.append(EntryRow(
-                        seq: seq, eventID: record.eventID, eventType: record.eventType,
-                        reportID: record.reportID?.uuidString.lowercased(),
-                        eventTime: record.eventTime.map(Timestamp.format), body: record.body.hexString,
-                        originalSHA256: record.originalSHA256.hexString, redacted: record.redacted,
-                        prevHash: head.hash.hexString, hash: hash.hexString))
+                    rows.append(record, seq: seq, previous: head.hash, hash: hash)
                     if var patch = record.patch {
                         patch.seq = seq
                         patches.append(patch)
@@ -85,21 +84,23 @@ public struct AuditLog: Sendable {
                     head = (seq, hash)
                     outcomes.append(.appended(seq: seq))
                 }
-                guard !rows.isEmpty else { return outcomes }
-                let encoder = JSONEncoder()
-                let entries = String(decoding: try encoder.encode(rows), as: UTF8.self)
+                guard !rows.seq.isEmpty else { return outcomes }
+                // One statement for the entries and the head: columns as binary arrays (no JSON to encode or
+                // parse, bytes as bytea), the head moved by the same statement.
                 try await connection.query(
                     """
-                    INSERT INTO audit_log (seq, event_id, event_type, report_id, event_time, body, original_sha256, redacted, prev_hash, hash)
-                    SELECT e.seq, e.event_id, e.event_type, e.report_id, e.event_time, decode(e.body, 'hex'),
-                           decode(e.original_sha256, 'hex'), e.redacted, decode(e.prev_hash, 'hex'), decode(e.hash, 'hex')
-                    FROM jsonb_to_recordset(\(entries)::jsonb) AS e(
-                        seq bigint, event_id text, event_type text, report_id uuid, event_time timestamptz, body text,
-                        original_sha256 text, redacted boolean, prev_hash text, hash text)
+                    WITH appended AS (
+                        INSERT INTO audit_log (seq, event_id, event_type, report_id, event_time, body, original_sha256, redacted, prev_hash, hash)
+                        SELECT e.seq, e.event_id, e.event_type, NULLIF(e.report_id, '')::uuid, NULLIF(e.event_time, '')::timestamptz,
+                               e.body, e.original_sha256, e.redacted, e.prev_hash, e.hash
+                        FROM unnest(\(rows.seq)::bigint[], \(rows.eventID)::text[], \(rows.eventType)::text[], \(rows.reportID)::text[],
+                                    \(rows.eventTime)::text[], \(rows.body)::bytea[], \(rows.originalSHA256)::bytea[],
+                                    \(rows.redacted)::boolean[], \(rows.prevHash)::bytea[], \(rows.hash)::bytea[])
+                             AS e(seq, event_id, event_type, report_id, event_time, body, original_sha256, redacted, prev_hash, hash)
+                        RETURNING 1
+                    )
+                    UPDATE chain_head SET seq = \(head.seq), hash = \(ByteBuffer(bytes: head.hash)) WHERE id
                     """,
-                    logger: logger)
-                try await connection.query(
-                    "UPDATE chain_head SET seq = \(head.seq), hash = \(ByteBuffer(bytes: head.hash)) WHERE id",
                     logger: logger)
                 try await ReportProjection.apply(patches, on: connection, logger: logger)
                 return outcomes
@@ -109,23 +110,36 @@ public struct AuditLog: Sendable {
         }
     }
 
-    /// One row of the insert, as `jsonb_to_recordset` reads it (bytes as hex).
-    private struct EntryRow: Encodable {
-        var seq: Int64
-        var eventID: String
-        var eventType: String
-        var reportID: String?
-        var eventTime: String?
-        var body: String
-        var originalSHA256: String
-        var redacted: Bool
-        var prevHash: String
-        var hash: String
+    /// The insert's rows as one array per column (`unnest` reads them; an empty string is NULL).
+    private struct EntryColumns {
+        var seq: [Int64] = []
+        var eventID: [String] = []
+        var eventType: [String] = []
+        var reportID: [String] = []
+        var eventTime: [String] = []
+        var body: [ByteBuffer] = []
+        var originalSHA256: [ByteBuffer] = []
+        var redacted: [Bool] = []
+        var prevHash: [ByteBuffer] = []
+        var hash: [ByteBuffer] = []
 
-        enum CodingKeys: String, CodingKey {
-            case seq, body, redacted, hash
-            case eventID = "event_id", eventType = "event_type", reportID = "report_id", eventTime = "event_time"
-            case originalSHA256 = "original_sha256", prevHash = "prev_hash"
+        mutating func reserve(_ count: Int) {
+            seq.reserveCapacity(count)
+            eventID.reserveCapacity(count)
+            body.reserveCapacity(count)
+        }
+
+        mutating func append(_ record: AuditRecord, seq: Int64, previous: [UInt8], hash: [UInt8]) {
+            self.seq.append(seq)
+            eventID.append(record.eventID)
+            eventType.append(record.eventType)
+            reportID.append(record.reportID?.uuidString.lowercased() ?? "")
+            eventTime.append(record.eventTime.map(Timestamp.format) ?? "")
+            body.append(ByteBuffer(bytes: record.body))
+            originalSHA256.append(ByteBuffer(bytes: record.originalSHA256))
+            redacted.append(record.redacted)
+            prevHash.append(ByteBuffer(bytes: previous))
+            self.hash.append(ByteBuffer(bytes: hash))
         }
     }
 }
