@@ -21,9 +21,8 @@ enum ReportProjection {
             if round == rounds.count { rounds.append([]) }
             rounds[round].append(patch)
         }
-        let encoder = JSONEncoder()
         for round in rounds {
-            let json = String(decoding: try encoder.encode(round), as: UTF8.self)
+            let json = ReportPatch.jsonArray(round)
             try await connection.query(
                 """
                 WITH p AS (
