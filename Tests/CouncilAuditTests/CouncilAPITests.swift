@@ -11,6 +11,7 @@ import TestSupport
 /// the key, every filter, paging, bad filters, the timeline with its chain hashes, JSON and CSV.
 @Suite("Council API", .serialized, .timeLimit(.minutes(3)))
 struct CouncilAPITests {
+    /// The committee's key in these tests.
     static let key = "council-test-key-0123456789"
 
     /// Runs `body` against the API over a fresh schema loaded with ``SummaryFixture``.

@@ -16,6 +16,7 @@ import FoundationNetworking
 /// reason, the committee's API on `COUNCIL_PORT`, the chain's gauge on `/metrics`.
 @Suite("Council audit service end to end", .serialized, .timeLimit(.minutes(3)))
 struct CouncilAuditServiceTests {
+    /// The committee's key of the service under test.
     static let councilKey = "council-service-test-key-0123456789"
 
     /// Runs the service on free ports until `body` returns.

@@ -123,12 +123,14 @@ public struct AuditLog: Sendable {
         var prevHash: [ByteBuffer] = []
         var hash: [ByteBuffer] = []
 
+        /// Room for `count` rows in the largest columns.
         mutating func reserve(_ count: Int) {
             seq.reserveCapacity(count)
             eventID.reserveCapacity(count)
             body.reserveCapacity(count)
         }
 
+        /// One entry: `record` at `seq`, chained after `previous` with its `hash`.
         mutating func append(_ record: AuditRecord, seq: Int64, previous: [UInt8], hash: [UInt8]) {
             self.seq.append(seq)
             eventID.append(record.eventID)
