@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.4.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.36.0"),
     ],
     targets: [
         // MARK: Shared — split by concern
@@ -118,7 +119,24 @@ let package = Package(
         .executableTarget(name: "ClassifierMain", dependencies: ["ClassifierService"], path: "Services/Classifier/ClassifierMain"),
         .target(name: "RouterService", dependencies: ["ServiceSupport", "Messaging", "Events", "Persistence", "Taxonomy", .product(name: "Yams", package: "Yams"), .product(name: "UnixSignals", package: "swift-service-lifecycle")], path: "Services/Router/RouterService", resources: [.copy("Migrations"), .copy("Units")]),
         .executableTarget(name: "RouterMain", dependencies: ["RouterService"], path: "Services/Router/RouterMain"),
-        .target(name: "NotifierService", dependencies: ["ServiceSupport", "Messaging", "Events", "Persistence", .product(name: "UnixSignals", package: "swift-service-lifecycle")], path: "Services/Notifier/NotifierService", resources: [.copy("Migrations")]),
+        .target(
+            name: "NotifierService",
+            dependencies: [
+                "ServiceSupport", "Messaging", "Events", "Persistence", "Taxonomy", "JalaliCalendar",
+                // Unit names come from the router's units file through its loader (one file, one decoder).
+                "RouterService",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            path: "Services/Notifier/NotifierService",
+            resources: [.copy("Migrations"), .copy("Resources/templates.yaml")]
+        ),
         .executableTarget(name: "NotifierMain", dependencies: ["NotifierService"], path: "Services/Notifier/NotifierMain"),
         .target(
             name: "CouncilAuditService",
@@ -192,6 +210,15 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             path: "Tests/CouncilAuditTests"
+        ),
+        .testTarget(
+            name: "NotifierTests",
+            dependencies: [
+                "NotifierService", "Events", "Messaging", "Persistence", "TestSupport", "ServiceSupport", "JalaliCalendar",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            path: "Tests/NotifierTests"
         ),
         .testTarget(
             name: "ServicesTests",

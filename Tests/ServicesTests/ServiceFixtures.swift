@@ -26,7 +26,7 @@ struct ServiceUnderTest: Sendable, CustomStringConvertible {
         make(IntakeService.name, IntakeService.schema, IntakeService.topology.queues.map(\.name), IntakeSettings.self) { try IntakeService.build($0, gracefulShutdownSignals: []) },
         make(ClassifierService.name, ClassifierService.schema, ClassifierService.topology.queues.map(\.name), NoServiceSettings.self) { try ClassifierService.build($0, gracefulShutdownSignals: []) },
         make(RouterService.name, RouterService.schema, RouterService.topology.queues.map(\.name), RouterSettings.self) { try RouterService.build($0, gracefulShutdownSignals: []) },
-        make(NotifierService.name, NotifierService.schema, NotifierService.topology.queues.map(\.name), NoServiceSettings.self) { try NotifierService.build($0, gracefulShutdownSignals: []) },
+        make(NotifierService.name, NotifierService.schema, NotifierService.topology.queues.map(\.name), NotifierSettings.self) { try NotifierService.build($0, gracefulShutdownSignals: []) },
         make(CouncilAuditService.name, CouncilAuditService.schema, CouncilAuditService.topology.queues.map(\.name), CouncilAuditSettings.self) { try CouncilAuditService.build($0, gracefulShutdownSignals: []) },
     ]
 

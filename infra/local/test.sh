@@ -63,6 +63,9 @@ if [[ -d "$STACK" ]]; then
 fi
 mkdir -p "$STACK"
 
+# The notifier tests talk to a real SMTP server: aiosmtpd from PyPI.
+python3 -c "import aiosmtpd" 2>/dev/null || python3 -m pip install --quiet aiosmtpd
+
 # The stack starts (about 10 s) while the tests build; its output goes to a log shown on failure.
 STACK_STARTED=1
 started=$SECONDS

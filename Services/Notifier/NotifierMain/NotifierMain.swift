@@ -5,7 +5,7 @@ import ServiceSupport
 @main
 struct NotifierMain {
     static func main() async {
-        await ServiceHost.main(name: NotifierService.name, defaultOpsPort: NotifierService.defaultOpsPort, settings: NoServiceSettings.self) { setup in
+        await ServiceHost.main(name: NotifierService.name, defaultOpsPort: NotifierService.defaultOpsPort, settings: NotifierSettings.self) { setup in
             try NotifierService.build(setup)
         }
     }

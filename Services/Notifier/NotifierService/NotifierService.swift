@@ -1,15 +1,20 @@
+import AsyncHTTPClient
 import Events
 import Foundation
 import Messaging
+import RouterService
 import ServiceLifecycle
-import UnixSignals
 import ServiceSupport
+import Taxonomy
+import UnixSignals
 
-/// The `notifier` service: tells reporters what happened to their reports, in Persian or English, once.
+/// The `notifier` service: tells reporters what happened to their reports (SMS, e-mail) in Persian or
+/// English, and subscribed systems every report event (signed webhooks), once.
 ///
-/// At this stage of the project it starts, migrates its schema `notifier`, connects to the broker, declares
-/// what it owns (its work queues with their dead-letter and retry queues, and the exchanges it publishes
-/// to), relays its outbox, and serves `/health`, `/ready` and `/metrics`; it consumes nothing yet.
+/// It loads its templates, the taxonomy and the units file, migrates its schema `notifier`, consumes
+/// `notifier.events` (every `report.*` event) with a `DeliveryWorker` that writes each event's
+/// notifications as pending rows (inbox, once per event), and runs one sender per channel that sends them
+/// after the commit with retries; failed ones go to `notifier.events.dlq` through the outbox.
 public enum NotifierService {
     /// The executable's name, also its logger label and its CloudEvents source.
     public static let name = ServiceName.notifier.rawValue
@@ -19,15 +24,67 @@ public enum NotifierService {
     public static let schema = "notifier"
     /// The bundle holding this service's SQL migrations (its `Migrations` folder).
     public static var migrationsBundle: Bundle { .module }
+    /// The work queue of report events.
+    public static let eventsQueue = "notifier.events"
     /// The broker objects this service declares on every (re)connect.
     public static let topology = Open137Topology.topology(for: .notifier)
 
+    /// The planner from the bundled templates, taxonomy and units file.
+    public static func makePlanner(reporterChannels: Set<NotificationChannel>) throws -> NotificationPlanner {
+        let taxonomy = try Taxonomy.bundled()
+        return NotificationPlanner(
+            templates: try MessageTemplates.bundled(), taxonomy: taxonomy, units: try UnitDirectory.bundled(taxonomy: taxonomy),
+            reporterChannels: reporterChannels)
+    }
+
     /// Builds the service's group; `@main` runs it, tests run it too (with `gracefulShutdownSignals: []`).
     public static func build(
-        _ setup: ServiceSetup<NoServiceSettings>,
+        _ setup: ServiceSetup<NotifierSettings>,
         gracefulShutdownSignals: [UnixSignal] = ServiceHost.defaultGracefulShutdownSignals
     ) throws -> ServiceGroup {
+        let settings = setup.settings
+        var reporterChannels: Set<NotificationChannel> = []
+        if settings.sms != nil { reporterChannels.insert(.sms) }
+        if settings.smtp != nil { reporterChannels.insert(.email) }
+        let planner = try makePlanner(reporterChannels: reporterChannels)
         let runtime = try StageRuntime(setup: setup, schema: schema, migrationsBundle: migrationsBundle, topology: topology)
-        return runtime.makeGroup(gracefulShutdownSignals: gracefulShutdownSignals)
+        let logger = setup.logger
+        let store = NotificationStore(
+            client: runtime.postgres, outbox: runtime.outbox, ratePerRecipientPerHour: settings.ratePerRecipientPerHour, logger: logger)
+        let handler = NotificationEventHandler(planner: planner, store: store, inbox: runtime.inbox, logger: logger)
+        let worker = DeliveryWorker(
+            consumer: AMQPConsumer(
+                configuration: try AMQPConfiguration(url: setup.configuration.amqpURL, connectionName: "\(name)-events"),
+                queue: eventsQueue, prefetch: 256, topology: topology, logger: logger),
+            publisher: runtime.publisher, concurrency: 32, logger: logger, handler: handler.handle)
+
+        var httpConfiguration = HTTPClient.Configuration()
+        httpConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
+        httpConfiguration.redirectConfiguration = .disallow
+        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
+        let policy = RetryPolicy(maxAttempts: settings.maxAttempts, base: settings.retryBase)
+        var senders: [any Service] = [
+            ChannelSender(channel: .webhook, store: store, transport: WebhookTransport(client: http, timeout: settings.sendTimeout),
+                          policy: policy, batchSize: 256, logger: logger),
+        ]
+        if let sms = settings.sms {
+            senders.append(ChannelSender(
+                channel: .sms, store: store, transport: SMSGatewayTransport(client: http, configuration: sms, timeout: settings.sendTimeout),
+                policy: policy, logger: logger))
+        }
+        if let smtp = settings.smtp {
+            senders.append(ChannelSender(
+                channel: .email, store: store, transport: EmailTransport(client: SMTPClient(configuration: smtp, timeout: settings.sendTimeout)),
+                policy: policy, batchSize: 16, logger: logger))
+        }
+        logger.info("notifier channels", metadata: [
+            "sms": "\(settings.sms != nil)", "email": "\(settings.smtp != nil)", "webhooks_from_environment": "\(settings.webhooks.count)",
+        ])
+        let seededWorker = WebhookSeeding(store: store, requests: settings.webhooks, then: worker, logger: logger)
+        return runtime.makeGroup(
+            stageServices: [HTTPClientService(client: http)] + senders.map { AfterMigrations(runtime.migrations, $0) }
+                + [AfterMigrations(runtime.migrations, seededWorker)],
+            gracefulShutdownSignals: gracefulShutdownSignals
+        )
     }
 }

@@ -1,0 +1,198 @@
+import Events
+import Foundation
+import Logging
+import Messaging
+import Persistence
+import PostgresNIO
+
+/// The notifier's tables: reporters, webhook subscriptions and notifications with their state. Sends
+/// happen only after a notification's pending row is committed; every outcome is recorded here.
+public struct NotificationStore: Sendable {
+    /// The notifier's database client (search_path = its schema).
+    public let client: PostgresClient
+    /// The notifier's outbox (failed notifications are dead-lettered through it).
+    public let outbox: Outbox
+    /// How long a claim holds a notification before another sender may take it.
+    public let lease: Duration
+    /// Messages per recipient per hour.
+    public let ratePerRecipientPerHour: Int
+    private let logger: Logger
+
+    /// Creates a store.
+    public init(client: PostgresClient, outbox: Outbox, lease: Duration = .seconds(60), ratePerRecipientPerHour: Int = 20, logger: Logger) {
+        self.client = client
+        self.outbox = outbox
+        self.lease = lease
+        self.ratePerRecipientPerHour = ratePerRecipientPerHour
+        self.logger = logger
+    }
+
+    // MARK: Reporters and subscriptions
+
+    /// Stores the reporter of a received report (a second `report.received` for it changes nothing).
+    public func storeReporter(_ reporter: ReporterRecord, on connection: PostgresConnection) async throws {
+        try await connection.query(
+            """
+            INSERT INTO reporters (report_id, tracking_code, language, phone, email, notify)
+            VALUES (\(reporter.reportID)::uuid, \(reporter.trackingCode), \(reporter.language), \(reporter.phone), \(reporter.email), \(reporter.notify))
+            ON CONFLICT (report_id) DO NOTHING
+            """, logger: logger)
+    }
+
+    /// The stored reporter of `reportID`, nil when its `report.received` has not been handled (yet).
+    public func reporter(_ reportID: String, on connection: PostgresConnection) async throws -> ReporterRecord? {
+        guard UUID(uuidString: reportID) != nil else { return nil }
+        let rows = try await connection.query(
+            "SELECT tracking_code, language, phone, email, notify FROM reporters WHERE report_id = \(reportID.lowercased())::uuid",
+            logger: logger)
+        for try await (code, language, phone, email, notify) in rows.decode((String, String, String?, String?, Bool).self) {
+            return ReporterRecord(reportID: reportID.lowercased(), trackingCode: code, language: language, phone: phone, email: email, notify: notify)
+        }
+        return nil
+    }
+
+    /// Every webhook subscription.
+    public func subscriptions(on connection: PostgresConnection) async throws -> [WebhookSubscription] {
+        let rows = try await connection.query("SELECT id, url, events, secret FROM webhook_subscriptions ORDER BY id", logger: logger)
+        var result: [WebhookSubscription] = []
+        for try await (id, url, events, secret) in rows.decode((Int64, String, [String], String).self) {
+            result.append(WebhookSubscription(id: id, url: url, events: events, secret: secret))
+        }
+        return result
+    }
+
+    /// Adds a subscription (the same URL and patterns again replace the secret); returns its id.
+    @discardableResult
+    public func addSubscription(_ request: WebhookSubscriptionRequest) async throws -> Int64 {
+        let rows = try await client.query(
+            """
+            INSERT INTO webhook_subscriptions (url, events, secret) VALUES (\(request.url), \(request.events), \(request.secret))
+            ON CONFLICT (url, events) DO UPDATE SET secret = EXCLUDED.secret
+            RETURNING id
+            """, logger: logger)
+        for try await id in rows.decode(Int64.self) { return id }
+        throw NotifierError(code: .database, message: "no id returned for the subscription")
+    }
+
+    // MARK: Writing notifications
+
+    /// Writes `plans` as pending (a key already there is skipped: the event was handled before). SMS and
+    /// e-mail beyond the rate limit of their recipient are written as suppressed, so they are never sent.
+    /// Returns how many were written as pending.
+    @discardableResult
+    public func insert(_ plans: [NotificationPlan], event: CloudEvent, on connection: PostgresConnection) async throws -> Int {
+        var pending = 0
+        let reportID = event.subject.flatMap { UUID(uuidString: $0) }
+        for plan in plans {
+            var status = "pending"
+            var error: String?
+            if plan.channel != .webhook {
+                let recent = try await connection.query(
+                    """
+                    SELECT count(*) FROM notifications
+                    WHERE recipient = \(plan.recipient) AND channel <> 'webhook' AND status <> 'suppressed'
+                      AND created_at > now() - interval '1 hour'
+                    """, logger: logger)
+                var count = 0
+                for try await value in recent.decode(Int.self) { count = value }
+                if count >= ratePerRecipientPerHour {
+                    status = "suppressed"
+                    error = "rate-limited: \(ratePerRecipientPerHour) messages per recipient per hour"
+                }
+            }
+            let rows = try await connection.query(
+                """
+                INSERT INTO notifications (idempotency_key, event_id, event_type, report_id, channel, recipient, subscription_id,
+                                           subject, body, status, last_error)
+                VALUES (\(plan.idempotencyKey), \(event.id), \(event.type), \(reportID), \(plan.channel.rawValue), \(plan.recipient),
+                        \(plan.subscriptionID), \(plan.subject), \(plan.body), \(status), \(error))
+                ON CONFLICT (idempotency_key) DO NOTHING
+                RETURNING status
+                """, logger: logger)
+            for try await inserted in rows.decode(String.self) where inserted == "pending" { pending += 1 }
+        }
+        return pending
+    }
+
+    // MARK: Sending
+
+    /// Takes up to `limit` due notifications of `channel`, moving each a lease ahead and counting the attempt.
+    public func claim(_ channel: NotificationChannel, limit: Int) async throws -> [ClaimedNotification] {
+        let leaseMilliseconds = Int(lease.components.seconds * 1000)
+        let rows = try await client.query(
+            """
+            WITH due AS (
+                SELECT id FROM notifications
+                WHERE status = 'pending' AND channel = \(channel.rawValue) AND next_attempt_at <= now()
+                ORDER BY next_attempt_at
+                LIMIT \(limit)
+                FOR UPDATE SKIP LOCKED
+            ), claimed AS (
+                UPDATE notifications n
+                SET attempts = n.attempts + 1, next_attempt_at = now() + \(leaseMilliseconds) * interval '1 millisecond'
+                FROM due WHERE n.id = due.id
+                RETURNING n.id, n.idempotency_key, n.event_id, n.event_type, n.report_id, n.recipient, n.subject, n.body,
+                          n.attempts, n.subscription_id
+            )
+            SELECT c.id, c.idempotency_key, c.event_id, c.event_type, c.report_id, c.recipient, c.subject, c.body, c.attempts, s.secret
+            FROM claimed c LEFT JOIN webhook_subscriptions s ON s.id = c.subscription_id
+            """, logger: logger)
+        var result: [ClaimedNotification] = []
+        for try await (id, key, eventID, type, reportID, recipient, subject, body, attempts, secret)
+            in rows.decode((Int64, String, String, String, UUID?, String, String?, String, Int32, String?).self) {
+            result.append(ClaimedNotification(
+                id: id, idempotencyKey: key, eventID: eventID, eventType: type, reportID: reportID?.uuidString.lowercased(),
+                channel: channel, recipient: recipient, subject: subject, body: body, attempt: Int(attempts), secret: secret))
+        }
+        return result
+    }
+
+    /// Marks notifications sent, with the gateways' ids (one statement for a batch).
+    public func markSent(_ sent: [(id: Int64, gatewayID: String?)]) async throws {
+        guard !sent.isEmpty else { return }
+        let ids = sent.map(\.id)
+        let gatewayIDs = sent.map { $0.gatewayID ?? "" }
+        try await client.query(
+            """
+            UPDATE notifications n
+            SET status = 'sent', sent_at = now(), gateway_id = NULLIF(u.gateway_id, ''), last_error = NULL
+            FROM unnest(\(ids)::bigint[], \(gatewayIDs)::text[]) AS u(id, gateway_id)
+            WHERE n.id = u.id AND n.status = 'pending'
+            """, logger: logger)
+    }
+
+    /// Schedules another attempt after `delay`, keeping the reason.
+    public func markRetry(_ id: Int64, after delay: Duration, reason: String) async throws {
+        let milliseconds = Int(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)
+        try await client.query(
+            """
+            UPDATE notifications SET next_attempt_at = now() + \(milliseconds) * interval '1 millisecond', last_error = \(reason)
+            WHERE id = \(id) AND status = 'pending'
+            """, logger: logger)
+    }
+
+    /// Marks a notification failed with its reason and, in the same transaction, puts a notice (no personal
+    /// data) on `notifier.events.dlq` through the outbox, where operators look for what could not be done.
+    public func markFailed(_ notification: ClaimedNotification, code: String, reason: String) async throws {
+        let notice: JSONValue = .object([
+            "notification_id": .string(String(notification.id)), "event_id": .string(notification.eventID),
+            "event_type": .string(notification.eventType), "report_id": notification.reportID.map(JSONValue.string) ?? .null,
+            "channel": .string(notification.channel.rawValue), "attempts": .number(Double(notification.attempt)),
+            "reason_code": .string(code), "reason": .string(reason),
+        ])
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let message = OutgoingMessage(
+            exchange: Open137Topology.deadLetterExchange, routingKey: NotifierService.eventsQueue,
+            body: Array(try encoder.encode(notice)), messageID: "notification-failed-\(notification.id)",
+            contentType: "application/json",
+            headers: ["x-open137-reason-code": .string(code), "x-open137-reason": .string(reason),
+                      "x-open137-notification-id": .string(String(notification.id))])
+        try await client.withTransaction(logger: logger) { connection in
+            try await connection.query(
+                "UPDATE notifications SET status = 'failed', last_error = \(code + ": " + reason) WHERE id = \(notification.id) AND status = 'pending'",
+                logger: logger)
+            _ = try await outbox.enqueue(message, on: connection, logger: logger)
+        }
+    }
+}

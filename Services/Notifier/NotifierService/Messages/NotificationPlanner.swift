@@ -1,0 +1,107 @@
+import Events
+import Foundation
+import RouterService
+import Taxonomy
+
+/// Decides what an event sends: the reporter's SMS and e-mail for the events a reporter cares about, in
+/// their language, and a copy of every event to each webhook subscription that wants its type. Pure: the
+/// handler gives it the stored reporter and the subscriptions and writes what it returns.
+public struct NotificationPlanner: Sendable {
+    /// The message texts.
+    public let templates: MessageTemplates
+    /// Service names.
+    public let taxonomy: Taxonomy
+    /// Unit names (the router's units file, through its loader).
+    public let units: UnitDirectory
+    /// The reporter channels configured (SMS without a gateway, or e-mail without a server, plan nothing).
+    public let reporterChannels: Set<NotificationChannel>
+
+    /// Creates a planner.
+    public init(templates: MessageTemplates, taxonomy: Taxonomy, units: UnitDirectory, reporterChannels: Set<NotificationChannel>) {
+        self.templates = templates
+        self.taxonomy = taxonomy
+        self.units = units
+        self.reporterChannels = reporterChannels
+    }
+
+    /// The reporter's record from a `report.received` payload. `reporter.notify: false` (optional in the
+    /// payload) opts out; `contact_allowed` is about the unit contacting the reporter, not these messages.
+    public static func reporter(from report: ReportReceivedData, data: JSONValue) -> ReporterRecord {
+        var notify = true
+        if case .object(let members) = data, case .object(let reporter)? = members["reporter"], case .bool(let flag)? = reporter["notify"] {
+            notify = flag
+        }
+        return ReporterRecord(
+            reportID: report.reportID.lowercased(), trackingCode: report.trackingCode,
+            language: report.reporter.language == "en" ? "en" : "fa",
+            phone: report.contact?.phone.flatMap { $0.isEmpty ? nil : $0 },
+            email: report.contact?.email.flatMap { $0.isEmpty ? nil : $0 }, notify: notify)
+    }
+
+    /// Whether an event of `type` may produce a message to the reporter (and so needs the stored reporter).
+    public static func concernsReporter(_ type: String) -> Bool {
+        [EventType.reportReceived, EventType.reportRouted, EventType.reportReassigned, EventType.reportStatusChanged].contains(type)
+    }
+
+    /// The template kind and its values for `event`, or nil when the reporter is not told about it.
+    public func message(for event: CloudEvent, reporter: ReporterRecord) throws -> (kind: String, values: [String: String])? {
+        let language = reporter.language
+        var values = ["tracking_code": reporter.trackingCode]
+        func unitName(_ code: String) -> String {
+            guard let unit = units.unit(named: code) else { return code }
+            return language == "en" ? unit.name.en : unit.name.fa
+        }
+        switch event.type {
+        case EventType.reportReceived:
+            let data = try event.payload(as: ReportReceivedData.self)
+            values["received_at"] = MessageDates.format(rfc3339: data.receivedAt, language: language)
+            return ("received", values)
+        case EventType.reportRouted:
+            let data = try event.payload(as: ReportRoutedData.self)
+            values["unit"] = unitName(data.unit)
+            values["deadline"] = MessageDates.format(rfc3339: data.deadline, language: language)
+            let service = taxonomy.service(data.serviceCode)
+            values["service"] = service.map { language == "en" ? $0.name.en : $0.name.fa } ?? data.serviceCode
+            return ("routed", values)
+        case EventType.reportReassigned:
+            let data = try event.payload(as: ReportReassignedData.self)
+            values["unit"] = unitName(data.unit)
+            values["deadline"] = MessageDates.format(rfc3339: data.deadline, language: language)
+            return ("reassigned", values)
+        case EventType.reportStatusChanged:
+            let data = try event.payload(as: ReportStatusChangedData.self)
+            values["unit"] = unitName(data.unit)
+            values["note"] = data.note ?? "—"
+            values["reason"] = data.reason ?? data.note ?? "—"
+            switch data.status {
+            case "resolved": return ("resolved", values)
+            case "rejected": return ("rejected", values)
+            default: return nil
+            }
+        default:
+            return nil
+        }
+    }
+
+    /// Everything `event` sends. `body` is the event as received (webhooks get it byte for byte).
+    public func plans(event: CloudEvent, body: String, reporter: ReporterRecord?, subscriptions: [WebhookSubscription]) throws -> [NotificationPlan] {
+        var plans: [NotificationPlan] = []
+        if let reporter, reporter.reachable, let (kind, values) = try message(for: event, reporter: reporter),
+           let template = templates.template(kind, language: reporter.language) {
+            let subject = MessageTemplates.fill(template.subject, values)
+            let text = MessageTemplates.fill(template.text, values)
+            if let phone = reporter.phone, reporterChannels.contains(.sms) {
+                plans.append(NotificationPlan(eventID: event.id, channel: .sms, recipient: phone, subject: nil, body: text))
+            }
+            if let email = reporter.email, reporterChannels.contains(.email) {
+                plans.append(NotificationPlan(eventID: event.id, channel: .email, recipient: email, subject: subject, body: text))
+            }
+        }
+        for subscription in subscriptions where subscription.wants(event.type) {
+            plans.append(NotificationPlan(
+                eventID: event.id, channel: .webhook, recipient: subscription.url, subscriptionID: subscription.id,
+                subject: nil, body: body))
+        }
+        return plans
+    }
+}

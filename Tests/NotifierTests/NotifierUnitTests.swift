@@ -1,0 +1,85 @@
+import Foundation
+import JalaliCalendar
+import NotifierService
+import Testing
+
+/// The notifier's pieces without servers: dates, templates, signatures, SMTP formatting, topic patterns.
+@Suite("Notifier pieces")
+struct NotifierUnitTests {
+    @Test("Persian dates are Solar Hijri in Persian digits and Tehran time; English Gregorian")
+    func dates() throws {
+        let nowruz = try #require(MessageDates.parse("2025-03-21T08:30:00Z"))
+        #expect(MessageDates.format(nowruz, language: "fa") == "۱۴۰۴/۰۱/۰۱ ساعت ۱۲:۰۰")
+        #expect(MessageDates.format(nowruz, language: "en") == "21 March 2025, 12:00 (Tehran time)")
+        // 21:00 UTC on 20 March is already 1404/01/01 in Tehran (00:30).
+        #expect(MessageDates.format(rfc3339: "2025-03-20T21:00:00.000Z", language: "fa") == "۱۴۰۴/۰۱/۰۱ ساعت ۰۰:۳۰")
+        #expect(MessageDates.format(rfc3339: "2025-09-23T06:00:00Z", language: "fa") == "۱۴۰۴/۰۷/۰۱ ساعت ۰۹:۳۰")
+    }
+
+    @Test("the shipped templates have every kind in both languages; placeholders fill")
+    func templates() throws {
+        let templates = try MessageTemplates.bundled()
+        for kind in MessageTemplates.kinds {
+            #expect(templates.template(kind, language: "fa") != nil)
+            #expect(templates.template(kind, language: "en")?.text.isEmpty == false)
+        }
+        #expect(MessageTemplates.fill("code {tracking_code} at {x}", ["tracking_code": "42"]) == "code 42 at {x}")
+        #expect(throws: NotifierError.self) { try MessageTemplates.parse(yaml: "version: 1\ntemplates: {received: {fa: {subject: a, text: b}}}") }
+    }
+
+    @Test("webhook signature: t and v1 as Stripe signs; a changed body, secret or old time fails")
+    func signature() {
+        let body = Array(#"{"id":"e1"}"#.utf8)
+        let header = WebhookSignature.header(secret: "s3cret", timestamp: 1_700_000_000, body: body)
+        #expect(header.hasPrefix("t=1700000000,v1="))
+        #expect(header.count == "t=1700000000,v1=".count + 64)
+        #expect(WebhookSignature.verify(header: header, secret: "s3cret", body: body, now: 1_700_000_010))
+        #expect(!WebhookSignature.verify(header: header, secret: "other", body: body, now: 1_700_000_010))
+        #expect(!WebhookSignature.verify(header: header, secret: "s3cret", body: body + [32], now: 1_700_000_010))
+        #expect(!WebhookSignature.verify(header: header, secret: "s3cret", body: body, now: 1_700_001_000))
+    }
+
+    @Test("SMTP data: CRLF, dot-stuffing, RFC 2047 subject, UTF-8 plain text")
+    func smtpData() {
+        let data = String(decoding: SMTPMessage.data(
+            from: "n@open137.example", to: "r@example.org", subject: "گزارش شما ثبت شد", body: "line one\n.hidden\n..two", messageID: "k1"), as: UTF8.self)
+        #expect(data.contains("\r\n..hidden\r\n...two\r\n"))
+        #expect(data.contains("Content-Type: text/plain; charset=utf-8\r\n"))
+        #expect(data.contains("Subject: =?UTF-8?B?"))
+        #expect(!data.contains("\n.hidden"))
+        #expect(SMTPMessage.encodedHeader("plain") == "plain")
+        let long = SMTPMessage.encodedHeader(String(repeating: "گزارش ", count: 20))
+        #expect(long.components(separatedBy: "\r\n ").allSatisfy { $0.count <= 75 })
+    }
+
+    @Test("topic patterns as the broker's: * one word, # any")
+    func patterns() {
+        #expect(WebhookSubscription.matches(pattern: "report.*", type: "report.received"))
+        #expect(WebhookSubscription.matches(pattern: "report.#", type: "report.status-changed"))
+        #expect(WebhookSubscription.matches(pattern: "#", type: "report.escalated"))
+        #expect(!WebhookSubscription.matches(pattern: "report.escalated", type: "report.routed"))
+        #expect(!WebhookSubscription.matches(pattern: "unit.*", type: "report.routed"))
+    }
+
+    @Test("retry delays grow exponentially with jitter and stop at the cap")
+    func backoff() {
+        let policy = RetryPolicy(maxAttempts: 8, base: .seconds(2), cap: .seconds(60))
+        for _ in 0..<20 {
+            let first = policy.delay(afterAttempt: 1)
+            #expect(first >= .seconds(1) && first <= .seconds(2))
+            let fourth = policy.delay(afterAttempt: 4)
+            #expect(fourth >= .seconds(8) && fourth <= .seconds(16))
+            #expect(policy.delay(afterAttempt: 30) <= .seconds(60))
+        }
+    }
+
+    @Test("NOTIFIER_WEBHOOKS parses a list and refuses bad entries")
+    func webhookList() {
+        let list = WebhookSubscriptionRequest.parseList(#"[{"url": "https://cc.example/hook", "events": ["report.*"], "secret": "x"}, {"url": "http://a.example/b", "events": "report.escalated", "secret": "y"}]"#)
+        #expect(list?.count == 2)
+        #expect(list?.last?.events == ["report.escalated"])
+        #expect(WebhookSubscriptionRequest.parseList(#"[{"url": "ftp://x", "events": ["a"], "secret": "s"}]"#) == nil)
+        #expect(WebhookSubscriptionRequest.parseList(#"[{"url": "https://x.example", "events": [], "secret": "s"}]"#) == nil)
+        #expect(WebhookSubscriptionRequest.parseList("not json") == nil)
+    }
+}
