@@ -9,6 +9,9 @@ import Testing
 /// line in its place and the command exits 1.
 @Suite("open137 classify", .timeLimit(.minutes(2)))
 struct ClassifyCommandTests {
+    /// Trained once for the suite: training is seconds of CPU in a debug build, and the whole test run shares two cores.
+    private static let classifier = Result { () throws -> ReportClassifier in try ReportClassifier.bundled() }
+
     /// Each output line as a JSON object.
     private func objects(_ lines: [String]) throws -> [[String: JSONValue]] {
         try lines.map { try #require(try JSONDocuments.parse(json: Array($0.utf8)).objectValue, "\($0)") }
@@ -16,7 +19,7 @@ struct ClassifyCommandTests {
 
     @Test("each input line gets one output line with id, service_code, child_friendly, priority and confidence; a bad line an error line")
     func lines() throws {
-        let classifier = try ReportClassifier.bundled()
+        let classifier = try Self.classifier.get()
         var output: [String] = []
         var diagnostics: [String] = []
         let bad = try ClassifyCommand.classify(
@@ -49,7 +52,7 @@ struct ClassifyCommandTests {
         var output: [String] = []
         _ = try ClassifyCommand.classify(
             lines: [#"{"id": 1, "description": "تاب زمین بازی پارک لاله شکسته", "channel_service_code": "ROAD"}"#],
-            with: try ReportClassifier.bundled(), explain: true, output: { output.append($0) }, diagnostic: { _ in })
+            with: try Self.classifier.get(), explain: true, output: { output.append($0) }, diagnostic: { _ in })
         let object = try #require(try objects(output).first)
         #expect(object["evidence"]?.arrayValue?.isEmpty == false)
         #expect(object["triage"] == .bool(true))

@@ -102,7 +102,8 @@ struct CouncilAuditServiceTests {
             try await withDatabase { client in
                 let reportID = UUID().uuidString.lowercased()
                 let received = try event(EventType.reportReceived, reportID)
-                for item in [received, try event(EventType.reportRouted, reportID), try event(EventType.reportStatusChanged, reportID)] {
+                let published = [received, try event(EventType.reportRouted, reportID), try event(EventType.reportStatusChanged, reportID)]
+                for item in published {
                     try await publish(publisher, item)
                 }
                 try await waitForEntries(3, of: reportID, client: client)
@@ -114,8 +115,11 @@ struct CouncilAuditServiceTests {
                 try await publish(publisher, try event(EventType.reportReceived, otherID))
                 try await waitForEntries(1, of: otherID, client: client)
                 try await Task.sleep(for: .milliseconds(500))
-                #expect(try await count(eventID: received.id, client: client) == 1)
-                #expect(try await count(reportID: reportID, client: client) == 3)
+                // Other services of a parallel test run may react to these events (a classifier classifies the
+                // report): count this test's own events, each exactly once.
+                for item in published {
+                    #expect(try await count(eventID: item.id, client: client) == 1, "\(item.type)")
+                }
 
                 // Not JSON: dead-lettered with the reason, body intact, never in the log.
                 let poisonID = UUID().uuidString.lowercased()
@@ -139,9 +143,8 @@ struct CouncilAuditServiceTests {
                 #expect((response as? HTTPURLResponse)?.statusCode == 200)
                 let timeline = try JSONValue.parse(Array(data))
                 // Deliveries are handled concurrently, so the log may hold them in another order than published.
-                #expect(Set(timeline["entries"]?.arrayValue?.compactMap { $0["type"]?.stringValue } ?? []) == [
-                    EventType.reportReceived, EventType.reportRouted, EventType.reportStatusChanged,
-                ])
+                let types = Set(timeline["entries"]?.arrayValue?.compactMap { $0["type"]?.stringValue } ?? [])
+                #expect(types.isSuperset(of: [EventType.reportReceived, EventType.reportRouted, EventType.reportStatusChanged]), "\(types)")
                 #expect(!String(decoding: data, as: UTF8.self).contains("989121234567"))
                 let unauthorized = try await httpGet("\(councilURL)/api/v1/council/reports")
                 #expect(unauthorized.status == 401)
