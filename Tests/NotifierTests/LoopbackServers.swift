@@ -107,9 +107,11 @@ struct SMTPSink {
         return names.compactMap { try? String(contentsOf: new.appendingPathComponent($0), encoding: .utf8) }
     }
 
+    /// Stops aiosmtpd (polling, not `waitUntilExit`, which can hang inside a test's async context on Linux).
     func stop() {
         process.terminate()
-        process.waitUntilExit()
+        for _ in 0..<40 where process.isRunning { usleep(50_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         try? FileManager.default.removeItem(at: folder)
     }
 }

@@ -229,7 +229,8 @@ struct NotifierServiceTests {
                 return hooks.contains(anonymous.id) && hooks.contains(optedOut.id) && hooks.filter { $0 == escalated.id }.count == 2
             }
             try await Task.sleep(for: .seconds(1))
-            #expect(try await notifications(anonymous.subject!).map(\.channel) == ["webhook"])
+            // received to report.*, escalated to report.* and to report.escalated: webhooks only.
+            #expect(try await notifications(anonymous.subject!).map(\.channel) == ["webhook", "webhook", "webhook"])
             #expect(try await notifications(optedOut.subject!).map(\.channel) == ["webhook"])
             #expect(await servers.recorder.requests(path: "/sms", containing: outPhone).isEmpty)
             #expect(smtp.messages().filter { $0.contains("out@example.org") }.isEmpty)
