@@ -64,7 +64,8 @@ fi
 mkdir -p "$STACK"
 
 # The notifier tests talk to a real SMTP server: aiosmtpd from PyPI.
-python3 -c "import aiosmtpd" 2>/dev/null || python3 -m pip install --quiet aiosmtpd
+python3 -c "import aiosmtpd" 2>/dev/null || python3 -m pip install --quiet aiosmtpd \
+    || python3 -m pip install --quiet --break-system-packages aiosmtpd
 
 # The stack starts (about 10 s) while the tests build; its output goes to a log shown on failure.
 STACK_STARTED=1
@@ -114,7 +115,13 @@ bounded() {
     (( rc == 124 || rc == 137 )) && log "error: swift test did not finish within ${TEST_TIMEOUT} s — a test hung"
     return "$rc"
 }
-bounded swift test "${build_args[@]}" --skip FaultTests "${test_args[@]}" || test_rc=$?
+bounded swift test "${build_args[@]}" --skip "FaultTests|NotifierServiceTests" "${test_args[@]}" || test_rc=$?
+# The notifier end to end runs alone: the service tests of phase 1 start notifiers of their own, which
+# would compete for notifier.events with the one under test.
+if (( test_rc == 0 )) && [[ -z "${SWIFT_TEST_ARGS:-}" ]]; then
+    log "swift test --filter NotifierServiceTests (alone: no other notifier consumes notifier.events)"
+    bounded swift test "${build_args[@]}" --filter NotifierServiceTests || test_rc=$?
+fi
 # Broker faults (restart, dropped sockets, memory alarm) run alone: other tests would see the broker vanish.
 if (( test_rc == 0 )) && [[ -z "${SWIFT_TEST_ARGS:-}" ]]; then
     log "swift test --filter FaultTests (serialized, restarts the test broker)"
