@@ -142,6 +142,17 @@ struct IntakeServiceTests {
             try await submit(Array("<<not json>>".utf8), id: garbageID, correlation: "garbage")
             let garbage = try await self.first(rejectedConsumer, "the garbage in intake.rejected") { $0.messageID == garbageID }
             #expect(garbage.headers[AMQPDelivery.reasonCodeHeader]?.stringValue == "malformed-json")
+
+            // A body naming another channel than its routing key: rejected, not filed under either.
+            let mismatchID = UUID().uuidString.lowercased()
+            try await submit(Array(#"{"channel":"web","description":"چاله","location":{"lat":35.7,"long":51.4}}"#.utf8), id: mismatchID, correlation: "mismatch")
+            let mismatch = try await self.first(rejectedConsumer, "the mismatched channel in intake.rejected") { $0.messageID == mismatchID }
+            #expect(mismatch.headers[AMQPDelivery.reasonCodeHeader]?.stringValue == "channel-mismatch")
+
+            // The first message's id again with another body: a conflict, not a second report.
+            try await submit(Array(#"{"description":"another report","location":{"lat":35.7,"long":51.4}}"#.utf8), id: messageID, correlation: "conflict")
+            let conflict = try await self.first(rejectedConsumer, "the conflicting resend in intake.rejected") { $0.messageID == messageID }
+            #expect(conflict.headers[AMQPDelivery.reasonCodeHeader]?.stringValue == "idempotency-conflict")
         }
         await replyConsumer.stop()
         await rejectedConsumer.stop()

@@ -14,6 +14,8 @@ set -euo pipefail
 OPEN137_LOG_TAG="bench-intake"
 # shellcheck source=infra/local/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=infra/local/bench-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
 cd "$OPEN137_ROOT"
 
 CONCURRENCY="${BENCH_CONCURRENCY:-64}"
@@ -23,81 +25,31 @@ SECONDS_RATE="${BENCH_RATE_SECONDS:-20}"
 INTAKE_BENCH_PORT="${INTAKE_BENCH_PORT:-18137}"
 OPS_BENCH_PORT="$((INTAKE_BENCH_PORT + 1))"
 
-export OPEN137_STACK_DIR="$OPEN137_ROOT/.local/bench"
-export OPEN137_AMQP_PORT="${OPEN137_BENCH_AMQP_PORT:-5702}"
-export OPEN137_PG_PORT="${OPEN137_BENCH_PG_PORT:-5462}"
-unset OPEN137_RABBITMQ_MGMT_PORT OPEN137_RABBITMQ_PROMETHEUS_PORT OPEN137_RABBITMQ_DIST_PORT OPEN137_EPMD_PORT
-check_port OPEN137_BENCH_AMQP_PORT "$OPEN137_AMQP_PORT"
-check_port OPEN137_BENCH_PG_PORT "$OPEN137_PG_PORT"
 require_free_port "$INTAKE_BENCH_PORT" INTAKE_BENCH_PORT "the benchmarked intake"
 require_free_port "$OPS_BENCH_PORT" INTAKE_BENCH_PORT "the benchmarked intake's ops port"
-
-INTAKE_PID=""
-# shellcheck disable=SC2317  # invoked by the EXIT trap
-cleanup() {
-    local rc=$?
-    trap - EXIT INT TERM
-    if [[ -n "$INTAKE_PID" ]] && pid_alive "$INTAKE_PID"; then
-        kill -TERM "$INTAKE_PID" 2>/dev/null || true
-        wait "$INTAKE_PID" 2>/dev/null || true
-    fi
-    "$OPEN137_LOCAL_DIR/stack.sh" stop >/dev/null 2>&1 || true
-    exit "$rc"
-}
-trap cleanup EXIT INT TERM
 
 log "swift build -c release --product intake --product open137"
 swift build -c release --product intake
 swift build -c release --product open137
 BIN="${OPEN137_BIN_DIR:-$OPEN137_ROOT/.build/release}"
 
-rm -rf "$OPEN137_STACK_DIR"
-"$OPEN137_LOCAL_DIR/stack.sh" start
-set -a
-# shellcheck source=/dev/null
-source "$OPEN137_STACK_DIR/stack.env"
-set +a
+bench_stack_start
 export OPEN137_API_KEY="bench-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-
-PSQL=(psql "$DATABASE_URL" -v ON_ERROR_STOP=1 -qAt)
 # Every queue exists, as in a running pipeline: report.received is routable (else the relay retries unroutable rows).
 "$BIN/open137" topology declare
 log "synchronous_commit = $("${PSQL[@]}" -c 'SHOW synchronous_commit'), fsync = $("${PSQL[@]}" -c 'SHOW fsync')"
 
-log "starting intake (release) on 127.0.0.1:$INTAKE_BENCH_PORT"
-INTAKE_PORT="$INTAKE_BENCH_PORT" OPS_PORT="$OPS_BENCH_PORT" LOG_LEVEL=warning \
-    INTAKE_RATE_PER_KEY=1000000 INTAKE_RATE_PER_ADDRESS=1000000 \
-    "$BIN/intake" >"$OPEN137_STACK_DIR/intake.log" 2>&1 &
-INTAKE_PID=$!
-for _ in $(seq 1 120); do
-    if curl -fsS "http://127.0.0.1:$OPS_BENCH_PORT/ready" >/dev/null 2>&1; then break; fi
-    pid_alive "$INTAKE_PID" || { tail -20 "$OPEN137_STACK_DIR/intake.log"; die "intake exited"; }
-    sleep 0.5
-done
-curl -fsS "http://127.0.0.1:$OPS_BENCH_PORT/ready" >/dev/null || die "intake did not become ready"
-
-# CPU seconds of a process tree (the process and its live children), from /proc.
-cpu_seconds() {
-    local root="$1" total=0 pid ticks
-    for pid in "$root" $(ps -o pid= --ppid "$root" 2>/dev/null); do
-        ticks="$(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null || echo 0)"
-        total=$((total + ticks))
-    done
-    awk -v t="$total" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", t / hz }'
-}
-PG_PID="$(head -1 "$OPEN137_STACK_DIR/postgres/data/postmaster.pid")"
-RMQ_PID="$(cat "$OPEN137_STACK_DIR/rabbitmq/rabbitmq.pid" 2>/dev/null || echo 0)"
-cpu_before=("$(cpu_seconds "$INTAKE_PID")" "$(cpu_seconds "$PG_PID")" "$(cpu_seconds "$RMQ_PID")")
+bench_start_service intake "$OPS_BENCH_PORT" INTAKE_PORT="$INTAKE_BENCH_PORT" \
+    INTAKE_RATE_PER_KEY=1000000 INTAKE_RATE_PER_ADDRESS=1000000
+cpu_before="$(bench_cpu_sample)"
 "$BIN/open137" bench intake --url "http://127.0.0.1:$INTAKE_BENCH_PORT" --concurrency "$CONCURRENCY" \
     --seconds "$SECONDS_CLOSED" --rate "$RATE" --rate-seconds "$SECONDS_RATE" | tee "$OPEN137_STACK_DIR/bench-intake.out"
 accepted="$(sed -n 's/.*RESULT accepted_per_s=\([0-9]*\).*/\1/p' "$OPEN137_STACK_DIR/bench-intake.out")"
-cpu_after=("$(cpu_seconds "$INTAKE_PID")" "$(cpu_seconds "$PG_PID")" "$(cpu_seconds "$RMQ_PID")")
+cpu_after="$(bench_cpu_sample)"
 total_reports="$("${PSQL[@]}" -c 'SELECT count(*) FROM intake.reports')"
-kill -TERM "$INTAKE_PID" && wait "$INTAKE_PID" 2>/dev/null || true
-INTAKE_PID=""
+bench_stop_service
 backlog="$("${PSQL[@]}" -c 'SELECT count(*) FROM intake.outbox WHERE sent_at IS NULL')"
-reports="$("${PSQL[@]}" -c 'SELECT count(*) FROM intake.reports')"
-log "stored $reports reports; outbox rows still unsent after shutdown: $backlog"
+log "stored $total_reports reports; outbox rows still unsent after shutdown: $backlog"
 
 # The ceiling: the same transaction intake commits per report, from pgbench at the same concurrency.
 "${PSQL[@]}" <<'SQL'
@@ -136,11 +88,7 @@ echo
 printf '%-58s %10s\n' "database ceiling (pgbench, same durable transaction)" "$(printf '%.0f' "$ceiling") tx/s"
 printf '%-58s %10s\n' "intake over HTTP ($CONCURRENCY clients)" "$accepted reports/s"
 awk -v a="$accepted" -v c="$ceiling" 'BEGIN { if (c > 0) printf "%-58s %10.0f %%\n", "intake / database ceiling", 100 * a / c }'
-for i in 0 1 2; do
-    name=("intake" "postgresql" "rabbitmq")
-    awk -v n="${name[$i]}" -v b="${cpu_before[$i]}" -v e="${cpu_after[$i]}" -v r="$total_reports" \
-        'BEGIN { printf "%-58s %10.0f µs\n", "CPU per stored report: " n " (whole run, incl. relaying)", 1e6 * (e - b) / r }'
-done
+bench_cpu_report intake "stored report (whole run, incl. relaying)" "$total_reports" "$cpu_before" "$cpu_after"
 awk -v a="$accepted" 'BEGIN { printf "goal >= 1500 accepted reports/s: %s\n", (a >= 1500 ? "met" : "NOT met") }'
 p99="$(sed -n 's/.*rate_p99_ms=\([0-9.]*\).*/\1/p' "$OPEN137_STACK_DIR/bench-intake.out")"
 awk -v p="$p99" -v r="$RATE" 'BEGIN { printf "goal p99 <= 50 ms at %d reports/s: %s (p99 %s ms)\n", r, (p + 0 <= 50 ? "met" : "NOT met"), p }'

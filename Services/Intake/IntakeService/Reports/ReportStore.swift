@@ -154,7 +154,8 @@ public struct ReportStore: Sendable {
 
     static func json(_ value: some Encodable) throws -> String {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // No sorted keys: the values land in jsonb columns, which keep their own key order.
+        encoder.outputFormatting = [.withoutEscapingSlashes]
         return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 

@@ -1,0 +1,62 @@
+/// A JSON document written by hand into UTF-8 bytes — for hot paths (group-commit batches, the audit
+/// log's canonical bytes) where values already held as JSON are spliced in as they are and Foundation's
+/// `JSONEncoder` would cost more than the work around it. One escaping for all of them: quote and
+/// backslash, `\n` `\r` `\t`, other control characters as `\u00XX`, everything else as UTF-8 (the audit
+/// chain's canonical form depends on it byte for byte).
+public struct JSONText: Sendable {
+    /// The bytes so far.
+    public private(set) var bytes: [UInt8] = []
+
+    /// An empty document.
+    public init() {}
+
+    /// The document as a string.
+    public var text: String { String(decoding: bytes, as: UTF8.self) }
+
+    /// Appends raw JSON punctuation or an already-encoded JSON value (must be valid JSON).
+    public mutating func raw(_ json: String) { bytes.append(contentsOf: json.utf8) }
+
+    /// Appends an already-encoded JSON value given as UTF-8 bytes (must be valid JSON).
+    public mutating func raw(bytes json: [UInt8]) { bytes.append(contentsOf: json) }
+
+    /// Appends `"key":` and a string value (or `null`), preceded by a comma unless `first`.
+    public mutating func member(_ key: String, _ value: String?, first: Bool = false) {
+        if !first { bytes.append(UInt8(ascii: ",")) }
+        string(key)
+        bytes.append(UInt8(ascii: ":"))
+        if let value { string(value) } else { raw("null") }
+    }
+
+    /// Appends `"key":` and a literal (`true`, `42`, an encoded value), preceded by a comma unless `first`.
+    public mutating func member(_ key: String, literal: String, first: Bool = false) {
+        if !first { bytes.append(UInt8(ascii: ",")) }
+        string(key)
+        bytes.append(UInt8(ascii: ":"))
+        raw(literal)
+    }
+
+    /// Appends a JSON string literal.
+    public mutating func string(_ value: String) {
+        Self.appendString(value, to: &bytes)
+    }
+
+    private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
+
+    /// Appends `value` as a JSON string literal to `out`.
+    public static func appendString(_ value: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
+            case UInt8(ascii: "\\"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+            case 0x0A: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+            case 0x0D: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+            case 0x09: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+            case 0..<0x20:
+                out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
+            default: out.append(byte)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+}
