@@ -4,6 +4,7 @@ import Messaging
 import ServiceLifecycle
 import ServiceSupport
 import Taxonomy
+import Units
 import UnixSignals
 
 /// The `router` service: sends each report to the unit responsible with a deadline and applies the units' status updates.
