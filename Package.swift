@@ -72,6 +72,14 @@ let package = Package(
             path: "Shared/Taxonomy",
             resources: [.copy("Resources/taxonomy.yaml")]
         ),
+        // The units (departments) and the service codes each handles: the router routes by them, the
+        // notifier names them. The file sits in Data/, not Resources/ (a root Resources folder confuses Bundle on Linux).
+        .target(
+            name: "Units",
+            dependencies: ["Taxonomy", .product(name: "Yams", package: "Yams")],
+            path: "Shared/Units",
+            resources: [.copy("Data/units.yaml")]
+        ),
         // The Solar Hijri (Jalali) calendar: council-audit's quarters and the notifier's dates.
         .target(name: "JalaliCalendar", path: "Shared/Calendar"),
         .target(
@@ -117,14 +125,14 @@ let package = Package(
         ),
         .target(name: "ClassifierService", dependencies: ["ServiceSupport", "Messaging", "Events", "Persistence", "Classification", "Taxonomy", .product(name: "UnixSignals", package: "swift-service-lifecycle")], path: "Services/Classifier/ClassifierService", resources: [.copy("Migrations")]),
         .executableTarget(name: "ClassifierMain", dependencies: ["ClassifierService"], path: "Services/Classifier/ClassifierMain"),
-        .target(name: "RouterService", dependencies: ["ServiceSupport", "Messaging", "Events", "Persistence", "Taxonomy", .product(name: "Yams", package: "Yams"), .product(name: "UnixSignals", package: "swift-service-lifecycle")], path: "Services/Router/RouterService", resources: [.copy("Migrations"), .copy("Units")]),
+        .target(name: "RouterService", dependencies: ["ServiceSupport", "Messaging", "Events", "Persistence", "Taxonomy", "Units", .product(name: "UnixSignals", package: "swift-service-lifecycle")], path: "Services/Router/RouterService", resources: [.copy("Migrations")]),
         .executableTarget(name: "RouterMain", dependencies: ["RouterService"], path: "Services/Router/RouterMain"),
         .target(
             name: "NotifierService",
             dependencies: [
                 "ServiceSupport", "Messaging", "Events", "Persistence", "Taxonomy", "JalaliCalendar",
-                // Unit names come from the router's units file through its loader (one file, one decoder).
-                "RouterService",
+                // Unit names in messages, from the shared units file (the router's routing table too).
+                "Units",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -224,7 +232,7 @@ let package = Package(
             name: "ServicesTests",
             dependencies: [
                 "IntakeService", "ClassifierService", "RouterService", "NotifierService", "CouncilAuditService",
-                "AdminCommands", "TestSupport", .product(name: "Yams", package: "Yams"),
+                "AdminCommands", "TestSupport", "Units", .product(name: "Yams", package: "Yams"),
             ],
             path: "Tests/ServicesTests"
         ),

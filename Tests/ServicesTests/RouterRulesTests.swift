@@ -4,6 +4,7 @@ import RouterService
 import ServiceSupport
 import Taxonomy
 import Testing
+import Units
 
 /// A made-up district map for tests (not real boundaries): district 5 a square with a hole that is
 /// district 7, district 12 a MultiPolygon of two squares.
@@ -89,9 +90,9 @@ struct RouterRulesTests {
         missing[0].serviceCodes.removeAll { $0 == "CFC-KG" }
         let noTriage = good.filter { $0.code != "triage" }
         for units in [twice, unknown, missing, noTriage] {
-            #expect(throws: RouterError.self) { try UnitDirectory(units: units, taxonomy: taxonomy) }
+            #expect(throws: UnitsError.self) { try UnitDirectory(units: units, taxonomy: taxonomy) }
         }
-        #expect(throws: RouterError.self) { try UnitDirectory.parse(yaml: "version: 1\nunits: 3", taxonomy: taxonomy) }
+        #expect(throws: UnitsError.self) { try UnitDirectory.parse(yaml: "version: 1\nunits: 3", taxonomy: taxonomy) }
     }
 
     @Test("district from the report's own field, else from its point, else 00")
@@ -212,7 +213,7 @@ struct RouterRulesTests {
     func reservedUnitCodes() throws {
         for reserved in ["council", "reporter"] {
             let units = router.units.units + [RouterUnit(code: reserved, name: router.units.units[0].name, contact: "x", serviceCodes: [])]
-            #expect(throws: RouterError.self) { try UnitDirectory(units: units, taxonomy: router.taxonomy) }
+            #expect(throws: UnitsError.self) { try UnitDirectory(units: units, taxonomy: router.taxonomy) }
         }
     }
 }

@@ -2,10 +2,10 @@ import AsyncHTTPClient
 import Events
 import Foundation
 import Messaging
-import RouterService
 import ServiceLifecycle
 import ServiceSupport
 import Taxonomy
+import Units
 import UnixSignals
 
 /// The `notifier` service: tells reporters what happened to their reports (SMS, e-mail) in Persian or

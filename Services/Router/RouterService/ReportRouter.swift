@@ -1,6 +1,7 @@
 import Events
 import Foundation
 import Taxonomy
+import Units
 
 /// The routing rules, without broker or database: the unit from the units file (or `triage` when the
 /// classifier flagged the report or its code is unknown), the district from the report or its point, and

@@ -1,4 +1,4 @@
-/// A router configuration file (units, district boundaries) that cannot be used, with what is wrong.
+/// A router configuration file (the district boundaries) that cannot be used, with what is wrong.
 public struct RouterError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What kind of problem.
     public enum Code: String, Sendable {
@@ -6,8 +6,6 @@ public struct RouterError: Error, Sendable, Equatable, CustomStringConvertible {
         case unreadable
         /// The file does not parse as what it should be.
         case malformed
-        /// The units file disagrees with itself or with the taxonomy.
-        case inconsistentUnits
     }
 
     /// The kind of problem.

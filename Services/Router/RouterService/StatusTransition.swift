@@ -1,5 +1,6 @@
 import Events
 import ServiceSupport
+import Units
 
 /// What a status update does to a report, decided from its current unit and status alone; the handler
 /// stores it and emits the events.

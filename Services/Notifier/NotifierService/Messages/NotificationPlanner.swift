@@ -1,7 +1,7 @@
 import Events
 import Foundation
-import RouterService
 import Taxonomy
+import Units
 
 /// Decides what an event sends: the reporter's SMS and e-mail for the events a reporter cares about, in
 /// their language, and a copy of every event to each webhook subscription that wants its type. Pure: the
@@ -11,7 +11,7 @@ public struct NotificationPlanner: Sendable {
     public let templates: MessageTemplates
     /// Service names.
     public let taxonomy: Taxonomy
-    /// Unit names (the router's units file, through its loader).
+    /// Unit names (the shared units file).
     public let units: UnitDirectory
     /// The reporter channels configured (SMS without a gateway, or e-mail without a server, plan nothing).
     public let reporterChannels: Set<NotificationChannel>

@@ -1,10 +1,10 @@
-import Events
 import Foundation
 import Taxonomy
 import Yams
 
-/// The units file (`Units/units.yaml`): every unit and the unit of every service code, checked against the
-/// taxonomy so that no code is left without a unit and no code has two.
+/// The units file (`Shared/Units/Data/units.yaml`): every unit and the unit of every service code, checked
+/// against the taxonomy so that no code is left without a unit and no code has two. The router routes by it;
+/// the notifier names units in messages with it.
 public struct UnitDirectory: Sendable, Equatable {
     /// The units, in the file's order.
     public let units: [RouterUnit]
@@ -22,30 +22,30 @@ public struct UnitDirectory: Sendable, Equatable {
 
     /// Builds a directory, checking that unit codes are unique and plain, that `triage` exists, and that every
     /// taxonomy code is handled by exactly one unit.
-    public init(units: [RouterUnit], taxonomy: Taxonomy) throws(RouterError) {
+    public init(units: [RouterUnit], taxonomy: Taxonomy) throws(UnitsError) {
         var unitByCode: [String: String] = [:]
         var known: Set<String> = []
         for unit in units {
             guard unit.code.range(of: "^[a-z][a-z0-9-]*$", options: .regularExpression) != nil, !Self.reopeners.contains(unit.code) else {
-                throw RouterError(code: .inconsistentUnits, message: "unit code \(unit.code) is not a plain lower-case code (or is reserved)")
+                throw UnitsError(code: .inconsistentUnits, message: "unit code \(unit.code) is not a plain lower-case code (or is reserved)")
             }
             guard known.insert(unit.code).inserted else {
-                throw RouterError(code: .inconsistentUnits, message: "unit \(unit.code) appears twice")
+                throw UnitsError(code: .inconsistentUnits, message: "unit \(unit.code) appears twice")
             }
             for code in unit.serviceCodes {
                 guard taxonomy.service(code) != nil else {
-                    throw RouterError(code: .inconsistentUnits, message: "unit \(unit.code) names unknown service code \(code)")
+                    throw UnitsError(code: .inconsistentUnits, message: "unit \(unit.code) names unknown service code \(code)")
                 }
                 if let other = unitByCode.updateValue(unit.code, forKey: code) {
-                    throw RouterError(code: .inconsistentUnits, message: "service code \(code) is handled by both \(other) and \(unit.code)")
+                    throw UnitsError(code: .inconsistentUnits, message: "service code \(code) is handled by both \(other) and \(unit.code)")
                 }
             }
         }
         guard known.contains(Self.triageUnit) else {
-            throw RouterError(code: .inconsistentUnits, message: "the units file has no \(Self.triageUnit) unit")
+            throw UnitsError(code: .inconsistentUnits, message: "the units file has no \(Self.triageUnit) unit")
         }
         if let missing = taxonomy.services.first(where: { unitByCode[$0.code] == nil }) {
-            throw RouterError(code: .inconsistentUnits, message: "service code \(missing.code) has no unit")
+            throw UnitsError(code: .inconsistentUnits, message: "service code \(missing.code) has no unit")
         }
         self.units = units
         self.unitByCode = unitByCode
@@ -65,22 +65,22 @@ public struct UnitDirectory: Sendable, Equatable {
 }
 
 extension UnitDirectory {
-    /// The units file shipped with the router, over the bundled taxonomy.
-    public static func bundled(taxonomy: Taxonomy) throws(RouterError) -> UnitDirectory {
-        guard let url = Bundle.module.url(forResource: "units", withExtension: "yaml", subdirectory: "Units") else {
-            throw RouterError(code: .unreadable, message: "Units/units.yaml is missing from the bundle")
+    /// The units file shipped with this target, over the bundled taxonomy.
+    public static func bundled(taxonomy: Taxonomy) throws(UnitsError) -> UnitDirectory {
+        guard let url = Bundle.module.url(forResource: "units", withExtension: "yaml") else {
+            throw UnitsError(code: .unreadable, message: "units.yaml is missing from the Units bundle")
         }
         let text: String
         do {
             text = try String(contentsOf: url, encoding: .utf8)
         } catch {
-            throw RouterError(code: .unreadable, message: "cannot read units.yaml")
+            throw UnitsError(code: .unreadable, message: "cannot read units.yaml")
         }
         return try parse(yaml: text, taxonomy: taxonomy)
     }
 
     /// Parses the YAML text of a units file.
-    public static func parse(yaml: String, taxonomy: Taxonomy) throws(RouterError) -> UnitDirectory {
+    public static func parse(yaml: String, taxonomy: Taxonomy) throws(UnitsError) -> UnitDirectory {
         struct File: Decodable {
             var version: Int
             var units: [RouterUnit]
@@ -89,7 +89,7 @@ extension UnitDirectory {
         do {
             file = try YAMLDecoder().decode(File.self, from: yaml)
         } catch {
-            throw RouterError(code: .malformed, message: "units file does not decode: \(error)")
+            throw UnitsError(code: .malformed, message: "units file does not decode: \(error)")
         }
         return try UnitDirectory(units: file.units, taxonomy: taxonomy)
     }
