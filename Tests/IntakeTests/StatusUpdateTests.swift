@@ -69,6 +69,28 @@ import TestSupport
         }
     }
 
+    @Test("once the read model shows the report at traffic, a parks key is refused (403 not-assigned) and traffic's is queued")
+    func onlyTheAssignedUnit() async throws {
+        try await IntakeFixture.withAPI { fixture, http in
+            let parks = try await fixture.api.keys.create(channel: "unit:parks")
+            let traffic = try await fixture.api.keys.create(channel: "unit:traffic")
+            let reportID = try await report(http)
+            // Before routing the router decides (its state machine dead-letters a wrong unit): queued.
+            #expect(try await post(http, reportID, key: parks, ["status": "acknowledged"], idempotencyKey: "early").status == .accepted)
+            try await fixture.client.withTransaction(logger: TestEnvironment.logger("assigned")) { connection in
+                let routed = CloudEvent(source: "/open137/router", type: EventType.reportRouted, subject: reportID,
+                                        data: ["report_id": .string(reportID), "unit": "traffic", "deadline": "2030-01-01T00:00:00Z"])
+                _ = try await fixture.api.store.applyToReadModel(routed, on: connection)
+            }
+            let refused = try await post(http, reportID, key: parks, ["status": "acknowledged"])
+            #expect(refused.status == .forbidden)
+            #expect(try IntakeFixture.json(refused)["error"]?["code"]?.stringValue == "not-assigned")
+            #expect(try await post(http, reportID, key: traffic, ["status": "acknowledged"]).status == .accepted)
+            #expect(try await fixture.scalar("SELECT count(*) FROM outbox WHERE routing_key = 'parks.status'") == 1)
+            #expect(try await fixture.scalar("SELECT count(*) FROM outbox WHERE routing_key = 'traffic.status'") == 1)
+        }
+    }
+
     @Test("bad updates are 400s naming the field; an unknown report is 404; nothing is queued", arguments: [
         (["status": JSONValue.string("rejected")], "reason"),
         (["status": "referred"], "referred_to"),

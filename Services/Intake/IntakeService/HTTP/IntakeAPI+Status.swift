@@ -80,8 +80,14 @@ extension IntakeAPI {
             throw APIError(.badRequest, code: "malformed-json", message: "the body is not a JSON object")
         }
         let update = try Self.statusUpdate(fields, reportID: reportID, keyUnit: keyUnit)
-        guard try await store.reportExists(reportID) else {
+        guard let assigned = try await store.assignedUnit(reportID) else {
             throw APIError(.notFound, code: "not-found", message: "no report has this id")
+        }
+        // A unit speaks only for reports routed to it. The read model may lag a referral by a moment; the
+        // router's state machine stays the authority (it dead-letters what slips through), but a unit's key
+        // is refused here for a report the read model already shows at another unit.
+        if let keyUnit, keyUnit != "council", let assigned, assigned != keyUnit {
+            throw APIError(.forbidden, code: "not-assigned", message: "this report is not assigned to \(keyUnit)")
         }
         let eventID = request.headers[.idempotencyKey].map { Self.statusEventID(identity.keyID, $0) } ?? UUID().uuidString.lowercased()
         let queued = try await store.enqueueStatusUpdate(update, eventID: eventID)

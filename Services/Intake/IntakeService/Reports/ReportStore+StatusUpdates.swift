@@ -31,12 +31,13 @@ extension ReportStore {
         }
     }
 
-    /// Whether intake knows the report.
-    func reportExists(_ reportID: UUID) async throws(IntakeStoreError) -> Bool {
+    /// The unit the read model says a report is assigned to: `nil` when intake does not know the report,
+    /// `.some(nil)` while it is not routed yet.
+    func assignedUnit(_ reportID: UUID) async throws(IntakeStoreError) -> String?? {
         try await bounded("reading a report") { [client, logger] in
-            let rows = try await client.query("SELECT 1 FROM reports WHERE report_id = \(reportID)", logger: logger)
-            for try await _ in rows { return true }
-            return false
+            let rows = try await client.query("SELECT unit FROM reports WHERE report_id = \(reportID)", logger: logger)
+            for try await (unit) in rows.decode(String?.self) { return .some(unit) }
+            return nil
         }
     }
 
