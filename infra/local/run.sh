@@ -9,7 +9,13 @@
 #   INTAKE_PORT, COUNCIL_PORT  public HTTP ports of intake and council-audit (default 8137, 8138)
 #   OPEN137_OPS_BASE_PORT      ops ports are base+1..base+5 (default 9100), copy i adds 10*i
 #   OPEN137_STOP_TIMEOUT       seconds a service gets to stop after SIGTERM (default 20)
-#   OPEN137_BIN_DIR            where the release binaries are (default .build/release)
+#   OPEN137_BIN_DIR            binaries to run as they are, without building (default: swift build -c release,
+#                              then .build/release)
+#   OPEN137_RESTART=1          supervise: a service that exits (or is killed) is restarted with the same
+#                              environment after a short backoff (1 s, doubling while it keeps dying young,
+#                              at most 16 s), and the restart is logged; default: any exit stops everything
+#   OPEN137_CLIENT_ENV         where to write the clients' env file (default .local/stack.env; a second
+#                              pipeline, such as make chaos, writes its own so make run's stays true)
 #   OPEN137_STACK_DIR, OPEN137_AMQP_PORT, OPEN137_PG_PORT, ...  see stack.sh (default .local/run)
 # Files: .local/run/keys.env (development keys, made once), .local/run/logs/<service>.log,
 #        .local/stack.env (URLs and keys for clients), .local/run/pids/ (what `stop` stops).
@@ -25,8 +31,12 @@ RUN_PID_FILE="$STACK/run.pid"
 PID_DIR="$STACK/pids"
 LOG_DIR="$STACK/logs"
 KEYS_ENV="$STACK/keys.env"
-CLIENT_ENV="$OPEN137_ROOT/.local/stack.env"
+CLIENT_ENV="${OPEN137_CLIENT_ENV:-.local/stack.env}"
+[[ "$CLIENT_ENV" == /* ]] || CLIENT_ENV="$OPEN137_ROOT/$CLIENT_ENV"
 BIN="${OPEN137_BIN_DIR:-$OPEN137_ROOT/.build/release}"
+# Binaries named by the caller are theirs to build (make test and make chaos point at their own build).
+BUILD_RELEASE=""; [[ -n "${OPEN137_BIN_DIR:-}" ]] || BUILD_RELEASE=1
+RESTART=""; [[ "${OPEN137_RESTART:-0}" == 0 ]] || RESTART=1
 STOP_TIMEOUT="${OPEN137_STOP_TIMEOUT:-20}"
 
 SERVICES=(intake classifier router notifier council-audit)
@@ -182,7 +192,29 @@ start_service() {
         "${env[@]}" setsid "$BIN/$name" >> "$log_file" 2>&1 < /dev/null &
     local pid=$!
     echo "$pid" > "$PID_DIR/$instance.pid"
-    PIDS+=("$pid"); NAMES+=("$instance"); OPS_URLS+=("http://127.0.0.1:$ops")
+    if [[ -n "${3:-}" ]]; then   # a restart: the same slot
+        PIDS[$3]=$pid; STARTED_AT[$3]=$SECONDS
+    else
+        PIDS+=("$pid"); NAMES+=("$instance"); OPS_URLS+=("http://127.0.0.1:$ops")
+        SLOT_NAME+=("$name"); SLOT_COPY+=("$i"); STARTED_AT+=("$SECONDS"); BACKOFF+=(1)
+    fi
+}
+
+# restart_service INDEX STATUS — supervised mode: start the copy in slot INDEX again after a backoff
+# (1 s; doubled, up to 16 s, while copies keep dying within 10 s of their start; back to 1 s otherwise).
+restart_service() {
+    local i=$1 status=$2 delay
+    if (( SECONDS - STARTED_AT[i] < 10 )); then
+        delay=${BACKOFF[$i]}
+        BACKOFF[$i]=$(( BACKOFF[i] * 2 > 16 ? 16 : BACKOFF[i] * 2 ))
+    else
+        delay=1; BACKOFF[$i]=2
+    fi
+    log "${NAMES[$i]} (pid ${PIDS[$i]}) exited (status $status) after $((SECONDS - STARTED_AT[i])) s; restarting in $delay s"
+    # In the background, so Ctrl-C or make stop is handled at once, not after the backoff.
+    sleep "$delay" & wait $! || true
+    start_service "${SLOT_NAME[$i]}" "${SLOT_COPY[$i]}" "$i"
+    log "${NAMES[$i]} restarted (pid ${PIDS[$i]})"
 }
 
 # wait_healthy — poll every /health until it answers or the service dies (warn after 60 s).
@@ -191,7 +223,7 @@ wait_healthy() {
     while :; do
         pending=()
         for i in "${!PIDS[@]}"; do
-            pid_alive "${PIDS[$i]}" || fail_service "$i"
+            pid_alive "${PIDS[$i]}" || [[ -n "$RESTART" ]] || fail_service "$i"
             curl -fsS -m 2 -o /dev/null "${OPS_URLS[$i]}/health" 2>/dev/null || pending+=("${NAMES[$i]}")
         done
         (( ${#pending[@]} == 0 )) && return 0
@@ -272,8 +304,12 @@ cmd_start() {
     load_stack_env
     ensure_keys
 
-    log "swift build -c release"
-    run_fg swift build -c release || { log "error: swift build failed"; shutdown 1; }
+    if [[ -n "$BUILD_RELEASE" ]]; then
+        log "swift build -c release"
+        run_fg swift build -c release || { log "error: swift build failed"; shutdown 1; }
+    else
+        log "using the binaries in $BIN (OPEN137_BIN_DIR; not building)"
+    fi
     local name
     for name in open137 "${SERVICES[@]}"; do
         [[ -x "$BIN/$name" ]] || { log "error: $BIN/$name was not built"; shutdown 1; }
@@ -285,7 +321,7 @@ cmd_start() {
     log "open137 topology declare"
     run_fg "$BIN/open137" topology declare || { log "error: open137 topology declare failed"; shutdown 1; }
 
-    PIDS=(); NAMES=(); OPS_URLS=()
+    PIDS=(); NAMES=(); OPS_URLS=(); SLOT_NAME=(); SLOT_COPY=(); STARTED_AT=(); BACKOFF=()
     local i
     for name in "${SERVICES[@]}"; do
         for ((i = 0; i < $(copies_of "$name"); i++)); do
@@ -317,7 +353,7 @@ cmd_start() {
     wait_healthy
     {
         echo
-        echo "Open137 is running (WORKERS=$WORKERS). Ctrl-C stops everything."
+        echo "Open137 is running (WORKERS=$WORKERS${RESTART:+, supervised: exited services are restarted}). Ctrl-C stops everything."
         echo "  intake           $intake_url"
         echo "  council          $council_url"
         echo "  rabbitmq         $AMQP_URL"
@@ -326,19 +362,29 @@ cmd_start() {
         for i in "${!NAMES[@]}"; do
             printf '  %-16s %s/health /ready /metrics\n' "${NAMES[$i]}" "${OPS_URLS[$i]}"
         done
-        echo "  environment      .local/stack.env (URLs and development keys)"
+        echo "  environment      ${CLIENT_ENV#"$OPEN137_ROOT"/} (URLs and development keys)"
         echo "  logs             ${LOG_DIR#"$OPEN137_ROOT"/}/"
         echo
     } >&2
 
-    # Wait for Ctrl-C (the trap), or for a service to die (then stop everything and fail).
+    # Wait for Ctrl-C (the trap), or for a service to die (then stop everything and fail — or, supervised,
+    # start it again).
     local done_pid status
     while :; do
         done_pid=""; status=0
         wait -n -p done_pid "${PIDS[@]}" 2>/dev/null || status=$?
         for i in "${!PIDS[@]}"; do
-            if [[ "${PIDS[$i]}" == "$done_pid" ]]; then fail_service "$i" "$status"; fi
-            pid_alive "${PIDS[$i]}" || fail_service "$i"
+            if [[ "${PIDS[$i]}" == "$done_pid" ]]; then
+                if [[ -n "$RESTART" ]]; then restart_service "$i" "$status"; continue; fi
+                fail_service "$i" "$status"
+            fi
+            if ! pid_alive "${PIDS[$i]}"; then
+                if [[ -n "$RESTART" ]]; then
+                    status=0; wait "${PIDS[$i]}" 2>/dev/null || status=$?
+                    restart_service "$i" "$status"; continue
+                fi
+                fail_service "$i"
+            fi
         done
     done
 }
