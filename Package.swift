@@ -222,7 +222,7 @@ let package = Package(
         .testTarget(
             name: "NotifierTests",
             dependencies: [
-                "NotifierService", "Events", "Messaging", "Persistence", "TestSupport", "ServiceSupport", "JalaliCalendar",
+                "NotifierService", "IntakeService", "Events", "Messaging", "Persistence", "TestSupport", "ServiceSupport", "JalaliCalendar",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],

@@ -127,6 +127,7 @@ import TestSupport
         (["reporter": .object(["phone": .string("0212345678")])], "reporter.phone", "invalid-phone"),
         (["reporter": .object(["email": .string("not-an-email")])], "reporter.email", "invalid-email"),
         (["reporter": .object(["type": .string("robot")])], "reporter.type", "invalid-value"),
+        (["reporter": .object(["phone": .string("09121234567"), "notify": .string("no")])], "reporter.notify", "wrong-type"),
         (["attributes": .object(["equipment": .string("trampoline")])], "attributes.equipment", "invalid-value"),
         (["attributes": .object(["colour": .string("red")])], "attributes.colour", "unknown-attribute"),
         (["contact_allowed": .string("yes")], "contact_allowed", "wrong-type"),

@@ -34,7 +34,7 @@ actor LoopbackRecorder {
 }
 
 /// A Hummingbird server on loopback playing the SMS gateway (`POST /sms/messages`) and a webhook receiver
-/// (`POST /hooks`) that checks `Open137-Signature` with `webhookSecret` and answers 401 to a bad one.
+/// (`POST /hooks`, `POST /hooks/cli`) that checks `Open137-Signature` with `webhookSecret` and answers 401 to a bad one.
 ///
 /// The gateway answers by the number: `…500` → 500 the first time then 200, `…400` → 400, else 200 with an id.
 struct LoopbackServers {
@@ -64,14 +64,17 @@ struct LoopbackServers {
             let answer = status == 200 ? #"{"id": "gw-\#(UUID().uuidString.prefix(8))"}"# : #"{"error": "number not allowed"}"#
             return Response(status: .init(code: status), body: .init(byteBuffer: ByteBuffer(string: answer)))
         }
-        router.post("/hooks") { request, _ -> Response in
-            let body = Array(buffer: try await request.body.collect(upTo: 1 << 20))
-            var headers: [String: String] = [:]
-            for field in request.headers { headers[field.name.canonicalName] = field.value }
-            let valid = WebhookSignature.verify(
-                header: headers["open137-signature"] ?? "", secret: Self.webhookSecret, body: body, now: Int(Date().timeIntervalSince1970))
-            await recorder.record(.init(path: "/hooks", headers: headers, body: body, status: valid ? 204 : 401))
-            return Response(status: valid ? .noContent : .unauthorized)
+        // `/hooks` for the subscriptions of NOTIFIER_WEBHOOKS, `/hooks/cli` for those added with `open137 webhooks add`.
+        for path in ["/hooks", "/hooks/cli"] {
+            router.post(RouterPath(path)) { request, _ -> Response in
+                let body = Array(buffer: try await request.body.collect(upTo: 1 << 20))
+                var headers: [String: String] = [:]
+                for field in request.headers { headers[field.name.canonicalName] = field.value }
+                let valid = WebhookSignature.verify(
+                    header: headers["open137-signature"] ?? "", secret: Self.webhookSecret, body: body, now: Int(Date().timeIntervalSince1970))
+                await recorder.record(.init(path: path, headers: headers, body: body, status: valid ? 204 : 401))
+                return Response(status: valid ? .noContent : .unauthorized)
+            }
         }
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)), logger: TestEnvironment.logger("loopback"))
         try await app.runService(gracefulShutdownSignals: [])

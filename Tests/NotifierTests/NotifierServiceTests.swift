@@ -17,12 +17,15 @@ import Testing
 @Suite("Notifier service end to end", .serialized, .timeLimit(.minutes(5)))
 struct NotifierServiceTests {
     /// A mobile number no earlier run used (the per-recipient rate limit remembers an hour), ending in `suffix`.
-    private static func phone(_ suffix: String) -> String {
+    static func phone(_ suffix: String) -> String {
         "+98912\(Int.random(in: 1000...9999))\(suffix)"
     }
 
     /// Runs loopback servers, aiosmtpd and the notifier until `body` returns.
-    private func withNotifier(_ body: @Sendable (LoopbackServers, SMTPSink) async throws -> Void) async throws {
+    func withNotifier(
+        also extra: (_ servers: LoopbackServers) throws -> [String: String] = { _ in [:] },
+        _ body: @Sendable (LoopbackServers, SMTPSink) async throws -> Void
+    ) async throws {
         let servers = try LoopbackServers()
         let smtp = try SMTPSink.start()
         defer { smtp.stop() }
@@ -37,7 +40,7 @@ struct NotifierServiceTests {
             "NOTIFIER_SMTP_HOST": "127.0.0.1", "NOTIFIER_SMTP_PORT": String(smtp.port), "NOTIFIER_SMTP_FROM": "notify@open137.example",
             "NOTIFIER_WEBHOOKS": webhooks, "NOTIFIER_RETRY_BASE_MS": "200", "NOTIFIER_MAX_ATTEMPTS": "3",
         ]
-        var config = EnvironmentConfig(environment: environment)
+        var config = EnvironmentConfig(environment: environment.merging(try extra(servers)) { $1 })
         let common = ServiceConfiguration(reading: &config, defaultOpsPort: 1)
         let settings = NotifierSettings(reading: &config)
         try config.validate()
@@ -72,7 +75,8 @@ struct NotifierServiceTests {
         }
     }
 
-    private func withDatabase<T: Sendable>(_ body: @Sendable (PostgresClient, Logger) async throws -> T) async throws -> T {
+    /// Runs `body` with a client of the test database (no schema on the search path).
+    func withDatabase<T: Sendable>(_ body: @Sendable (PostgresClient, Logger) async throws -> T) async throws -> T {
         guard let url = DatabaseURL(try TestEnvironment.databaseURL()) else { throw TimedOut(what: "a usable DATABASE_URL") }
         let logger = TestEnvironment.logger("notifier-tests")
         let client = PostgresClient(configuration: url.clientConfiguration, backgroundLogger: logger)
@@ -84,7 +88,7 @@ struct NotifierServiceTests {
     }
 
     /// (channel, status, attempts, last_error) of the report's notifications.
-    private func notifications(_ reportID: String) async throws -> [(channel: String, status: String, attempts: Int, error: String?)] {
+    func notifications(_ reportID: String) async throws -> [(channel: String, status: String, attempts: Int, error: String?)] {
         try await withDatabase { client, logger in
             let rows = try await client.query(
                 "SELECT channel, status, attempts, last_error FROM notifier.notifications WHERE report_id = \(UUID(uuidString: reportID)!) ORDER BY id",
@@ -97,7 +101,8 @@ struct NotifierServiceTests {
         }
     }
 
-    private func publish(_ event: CloudEvent) async throws {
+    /// Publishes `event` to the events exchange with a confirm.
+    func publish(_ event: CloudEvent) async throws {
         let publisher = AMQPPublisher(configuration: try TestEnvironment.amqpConfiguration(name: "notifier-test"), topology: Topology(exchanges: Open137Topology.exchanges), logger: TestEnvironment.logger("publisher"))
         publisher.start()
         let message = try event.message(exchange: Open137Topology.eventsExchange)
@@ -106,7 +111,8 @@ struct NotifierServiceTests {
         try result[0].get()
     }
 
-    private func received(phone: String?, email: String?, language: String = "fa", notify: Bool? = nil) throws -> CloudEvent {
+    /// A `report.received` event with this contact (none when both are nil), optionally with `reporter.notify`.
+    func received(phone: String?, email: String?, language: String = "fa", notify: Bool? = nil) throws -> CloudEvent {
         let reportID = UUID().uuidString.lowercased()
         let report = ReportReceivedData(
             reportID: reportID, trackingCode: "1370000017", channel: "web", description: "تاب پارک شکسته است", serviceCode: "CFC-PLAY",
@@ -122,7 +128,8 @@ struct NotifierServiceTests {
         return event
     }
 
-    private func eventually(_ what: String, timeout: Duration = .seconds(30), _ condition: @escaping @Sendable () async throws -> Bool) async throws {
+    /// Waits until `condition` holds, polling every 100 ms.
+    func eventually(_ what: String, timeout: Duration = .seconds(30), _ condition: @escaping @Sendable () async throws -> Bool) async throws {
         try await withTimeout(timeout, what) {
             while try await !condition() { try await Task.sleep(for: .milliseconds(100)) }
         }

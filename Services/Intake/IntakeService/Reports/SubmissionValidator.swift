@@ -22,7 +22,7 @@ public struct SubmissionValidator: Sendable {
         "channel", "description", "service_code", "attributes", "location", "reporter", "contact_allowed", "media_urls",
     ]
     private static let locationFields: Set<String> = ["lat", "long", "address", "district"]
-    private static let reporterFields: Set<String> = ["name", "phone", "email", "language", "type", "age_band"]
+    private static let reporterFields: Set<String> = ["name", "phone", "email", "language", "type", "age_band", "notify"]
 
     /// The taxonomy service codes and attributes are checked against.
     public let taxonomy: Taxonomy
@@ -238,7 +238,10 @@ public struct SubmissionValidator: Sendable {
         let language = checkEnum(fields["language"], field: "reporter.language", allowed: Self.languages, &problems)
         let type = checkEnum(fields["type"], field: "reporter.type", allowed: Self.reporterTypes, &problems)
         let ageBand = checkEnum(fields["age_band"], field: "reporter.age_band", allowed: Self.ageBands, &problems)
-        return (ReporterProfile(type: type, language: language, ageBand: ageBand), contact.isEmpty ? nil : contact)
+        // Messages about the report (SMS, e-mail) are wanted unless the reporter says no; only a refusal travels.
+        let notify = checkBool(fields["notify"], field: "reporter.notify", &problems)
+        return (ReporterProfile(type: type, language: language, ageBand: ageBand, notify: notify == false ? false : nil),
+                contact.isEmpty ? nil : contact)
     }
 
     private func checkMediaURLs(_ value: JSONValue?, _ problems: inout [FieldProblem]) -> [String] {

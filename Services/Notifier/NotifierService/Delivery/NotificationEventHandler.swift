@@ -54,6 +54,9 @@ public struct NotificationEventHandler: Sendable {
         }
         let needsReporter = NotificationPlanner.concernsReporter(event.type)
         let body = String(decoding: delivery.body, as: UTF8.self)
+        // Read before the transaction, at most a second old: a subscription added while this runs counts
+        // from then on; one removed meanwhile is skipped by the insert.
+        let subscriptions = try await store.currentSubscriptions()
         var pending = 0
         let outcome = try await inbox.handleOnce(client: store.client, eventID: event.id, consumer: Self.consumer, logger: logger) { connection in
             var reporter = received
@@ -65,7 +68,6 @@ public struct NotificationEventHandler: Sendable {
                 }
                 reporter = stored
             }
-            let subscriptions = try await store.subscriptions(on: connection)
             let plans: [NotificationPlan]
             do {
                 plans = try planner.plans(event: event, body: body, reporter: reporter, subscriptions: subscriptions)

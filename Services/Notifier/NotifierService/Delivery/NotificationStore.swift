@@ -16,14 +16,19 @@ public struct NotificationStore: Sendable {
     public let lease: Duration
     /// Messages per recipient per hour.
     public let ratePerRecipientPerHour: Int
+    /// How old the subscriptions the event handler plans with may be (they are re-read after that).
+    public let subscriptionsRefresh: Duration
+    private let subscriptionCache = RefreshingValue<[WebhookSubscription]>()
     private let logger: Logger
 
     /// Creates a store.
-    public init(client: PostgresClient, outbox: Outbox, lease: Duration = .seconds(60), ratePerRecipientPerHour: Int = 20, logger: Logger) {
+    public init(client: PostgresClient, outbox: Outbox, lease: Duration = .seconds(60), ratePerRecipientPerHour: Int = 20,
+                subscriptionsRefresh: Duration = .seconds(1), logger: Logger) {
         self.client = client
         self.outbox = outbox
         self.lease = lease
         self.ratePerRecipientPerHour = ratePerRecipientPerHour
+        self.subscriptionsRefresh = subscriptionsRefresh
         self.logger = logger
     }
 
@@ -51,7 +56,7 @@ public struct NotificationStore: Sendable {
         return nil
     }
 
-    /// Every webhook subscription.
+    /// Every webhook subscription, read fresh on `connection`.
     public func subscriptions(on connection: PostgresConnection) async throws -> [WebhookSubscription] {
         let rows = try await connection.query("SELECT id, url, events, secret FROM webhook_subscriptions ORDER BY id", logger: logger)
         var result: [WebhookSubscription] = []
@@ -61,17 +66,66 @@ public struct NotificationStore: Sendable {
         return result
     }
 
+    /// Every webhook subscription as of at most `subscriptionsRefresh` ago: one read per refresh instead of
+    /// one per event, so a subscription added or removed while the notifier runs counts within that time.
+    public func currentSubscriptions() async throws -> [WebhookSubscription] {
+        try await subscriptionCache.value(maxAge: subscriptionsRefresh) {
+            try await client.withConnection { connection in try await subscriptions(on: connection) }
+        }
+    }
+
     /// Adds a subscription (the same URL and patterns again replace the secret); returns its id.
     @discardableResult
     public func addSubscription(_ request: WebhookSubscriptionRequest) async throws -> Int64 {
+        try await saveSubscription(request).id
+    }
+
+    /// Adds a subscription, or replaces the secret of the one with the same URL and patterns; returns its
+    /// id and whether it is new.
+    public func saveSubscription(_ request: WebhookSubscriptionRequest) async throws -> (id: Int64, created: Bool) {
         let rows = try await client.query(
             """
             INSERT INTO webhook_subscriptions (url, events, secret) VALUES (\(request.url), \(request.events), \(request.secret))
             ON CONFLICT (url, events) DO UPDATE SET secret = EXCLUDED.secret
-            RETURNING id
+            RETURNING id, (xmax = 0) AS created
             """, logger: logger)
-        for try await id in rows.decode(Int64.self) { return id }
+        for try await (id, created) in rows.decode((Int64, Bool).self) {
+            subscriptionCache.invalidate()
+            return (id, created)
+        }
         throw NotifierError(code: .database, message: "no id returned for the subscription")
+    }
+
+    /// The stored subscriptions without their secrets, oldest first.
+    public func listSubscriptions() async throws -> [StoredWebhookSubscription] {
+        let rows = try await client.query("SELECT id, url, events, created_at FROM webhook_subscriptions ORDER BY id", logger: logger)
+        var result: [StoredWebhookSubscription] = []
+        for try await (id, url, events, created) in rows.decode((Int64, String, [String], Date).self) {
+            result.append(StoredWebhookSubscription(id: id, url: url, events: events, createdAt: created))
+        }
+        return result
+    }
+
+    /// Removes the subscription with this id; returns it (nil when there is none). Its notifications go
+    /// with it (pending ones are no longer sent).
+    public func removeSubscription(id: Int64) async throws -> StoredWebhookSubscription? {
+        try await remove(client.query(
+            "DELETE FROM webhook_subscriptions WHERE id = \(id) RETURNING id, url, events, created_at", logger: logger)).first
+    }
+
+    /// Removes every subscription to `url` (one per pattern list); returns them.
+    public func removeSubscriptions(url: String) async throws -> [StoredWebhookSubscription] {
+        try await remove(client.query(
+            "DELETE FROM webhook_subscriptions WHERE url = \(url) RETURNING id, url, events, created_at", logger: logger))
+    }
+
+    private func remove(_ rows: PostgresRowSequence) async throws -> [StoredWebhookSubscription] {
+        var result: [StoredWebhookSubscription] = []
+        for try await (id, url, events, created) in rows.decode((Int64, String, [String], Date).self) {
+            result.append(StoredWebhookSubscription(id: id, url: url, events: events, createdAt: created))
+        }
+        subscriptionCache.invalidate()
+        return result.sorted { $0.id < $1.id }
     }
 
     // MARK: Writing notifications
@@ -104,8 +158,11 @@ public struct NotificationStore: Sendable {
                 """
                 INSERT INTO notifications (idempotency_key, event_id, event_type, report_id, channel, recipient, subscription_id,
                                            subject, body, status, last_error)
-                VALUES (\(plan.idempotencyKey), \(event.id), \(event.type), \(reportID), \(plan.channel.rawValue), \(plan.recipient),
-                        \(plan.subscriptionID), \(plan.subject), \(plan.body), \(status), \(error))
+                SELECT \(plan.idempotencyKey), \(event.id), \(event.type), \(reportID), \(plan.channel.rawValue), \(plan.recipient),
+                       s.id, \(plan.subject), \(plan.body), \(status), \(error)
+                FROM (SELECT \(plan.subscriptionID)::bigint AS id) s
+                -- a subscription removed since the handler's (cached) read gets nothing
+                WHERE s.id IS NULL OR EXISTS (SELECT 1 FROM webhook_subscriptions w WHERE w.id = s.id)
                 ON CONFLICT (idempotency_key) DO NOTHING
                 RETURNING status
                 """, logger: logger)
