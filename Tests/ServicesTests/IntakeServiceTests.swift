@@ -3,6 +3,7 @@ import Foundation
 import IntakeService
 import Messaging
 import ServiceLifecycle
+import ServiceSupport
 import TestSupport
 import Testing
 #if canImport(FoundationNetworking)
@@ -148,6 +149,18 @@ struct IntakeServiceTests {
             try await submit(Array(#"{"channel":"web","description":"چاله","location":{"lat":35.7,"long":51.4}}"#.utf8), id: mismatchID, correlation: "mismatch")
             let mismatch = try await self.first(rejectedConsumer, "the mismatched channel in intake.rejected") { $0.messageID == mismatchID }
             #expect(mismatch.headers[AMQPDelivery.reasonCodeHeader]?.stringValue == "channel-mismatch")
+
+            // A submission back from intake.submissions.retry (as DeliveryWorker sends it after a transient
+            // failure: default exchange, the queue's name as routing key, the channel's key in a header) is
+            // still the sms channel's — the chaos run found such retries rejected as channel "submissions".
+            let retriedID = UUID().uuidString.lowercased()
+            try await channel.publish(OutgoingMessage(
+                exchange: "", routingKey: "intake.submissions", body: valid, messageID: retriedID,
+                contentType: "application/json", correlationID: "retried", replyTo: replies.queue,
+                headers: [DeliveryWorker.routingKeyHeader: .string("intake.sms"), DeliveryWorker.attemptsHeader: .int(1)]
+            ))
+            let retried = try await self.first(replyConsumer, "the reply to the retried submission") { $0.correlationID == "retried" }
+            #expect(try JSONDecoder().decode(JSONValue.self, from: Data(retried.body))["status"]?.stringValue == "accepted")
 
             // The first message's id again with another body: a conflict, not a second report.
             try await submit(Array(#"{"description":"another report","location":{"lat":35.7,"long":51.4}}"#.utf8), id: messageID, correlation: "conflict")

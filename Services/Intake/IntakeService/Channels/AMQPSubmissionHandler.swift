@@ -19,7 +19,14 @@ struct AMQPSubmissionHandler: Sendable {
     let logger: Logger
 
     func handle(_ delivery: AMQPDelivery) async throws {
-        let channel = String(delivery.routingKey.split(separator: ".", maxSplits: 1).last ?? "")
+        // A submission retried after a transient failure (the database down) comes back from its retry queue
+        // through the default exchange with the queue's name as routing key; the channel's routing key then
+        // travels in DeliveryWorker's header — trusted only off the intake exchange, where a channel could set it.
+        var routingKey = delivery.routingKey
+        if delivery.exchange != Open137Topology.intakeExchange, let original = delivery.headers[DeliveryWorker.routingKeyHeader]?.stringValue {
+            routingKey = original
+        }
+        let channel = String(routingKey.split(separator: ".", maxSplits: 1).last ?? "")
         let (submission, envelopeID) = try parse(delivery.body, delivery: delivery)
         var fields = submission
         switch fields["channel"] {
