@@ -9,6 +9,7 @@
 #   make bench-intake     intake over HTTP (release, private stack): reports/s, p50/p99, vs. the database's ceiling.
 #   make bench-classifier classifier benchmark: classifications/s on one core, training time, memory.
 #   make bench-router     router (release, private stack): routed reports/s, the broker's ceiling, CPU per report.
+#   make bench-notifier   notifier (release, private stack): notifications/s to a local webhook receiver, CPU per notification.
 #   make bench-audit      council audit: appended events/s with the hash chain, verification entries/s (test stack's database).
 #   make stop             stop a running `make run` and the .local/run stack.
 #   make build            debug build of everything.
@@ -17,7 +18,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help run test bench-messaging bench-intake bench-classifier bench-router bench-audit stop build clean-local
+.PHONY: help run test bench-messaging bench-intake bench-classifier bench-router bench-notifier bench-audit stop build clean-local
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
@@ -39,6 +40,9 @@ bench-classifier:
 
 bench-router:
 	@infra/local/bench-router.sh
+
+bench-notifier:
+	@infra/local/bench-notifier.sh
 
 bench-audit:
 	@infra/local/bench-audit.sh

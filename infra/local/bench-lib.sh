@@ -3,10 +3,11 @@
 # wiped on every run, one release service started and awaited, CPU accounting per process from /proc, and
 # cleanup on exit. Source after lib.sh.
 
-# bench_stack_start — exports the bench stack's dir and ports, wipes it, starts it, loads its stack.env,
-# sets PSQL, and installs the EXIT trap that stops BENCH_SERVICE_PID and the stack.
+# bench_stack_start — exports the bench stack's dir (.local/$OPEN137_BENCH_STACK, default .local/bench) and
+# ports, wipes it, starts it, loads its stack.env, sets PSQL, and installs the EXIT trap that stops
+# BENCH_SERVICE_PID and the stack.
 bench_stack_start() {
-    export OPEN137_STACK_DIR="$OPEN137_ROOT/.local/bench"
+    export OPEN137_STACK_DIR="$OPEN137_ROOT/.local/${OPEN137_BENCH_STACK:-bench}"
     export OPEN137_AMQP_PORT="${OPEN137_BENCH_AMQP_PORT:-5702}"
     export OPEN137_PG_PORT="${OPEN137_BENCH_PG_PORT:-5462}"
     unset OPEN137_RABBITMQ_MGMT_PORT OPEN137_RABBITMQ_PROMETHEUS_PORT OPEN137_RABBITMQ_DIST_PORT OPEN137_EPMD_PORT

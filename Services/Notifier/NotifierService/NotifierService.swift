@@ -51,7 +51,8 @@ public enum NotifierService {
         let logger = setup.logger
         let store = NotificationStore(
             client: runtime.postgres, outbox: runtime.outbox, ratePerRecipientPerHour: settings.ratePerRecipientPerHour, logger: logger)
-        let handler = NotificationEventHandler(planner: planner, store: store, inbox: runtime.inbox, logger: logger)
+        let writer = NotificationBatchWriter(store: store, planner: planner, consumer: NotificationEventHandler.consumer, logger: logger)
+        let handler = NotificationEventHandler(writer: writer, logger: logger)
         let worker = DeliveryWorker(
             consumer: AMQPConsumer(
                 configuration: try AMQPConfiguration(url: setup.configuration.amqpURL, connectionName: "\(name)-events"),
@@ -82,8 +83,9 @@ public enum NotifierService {
         ])
         let seededWorker = WebhookSeeding(store: store, requests: settings.webhooks, then: worker, logger: logger)
         return runtime.makeGroup(
+            // The writer comes before the worker, so it stops after it (the worker's last batch still commits).
             stageServices: [HTTPClientService(client: http)] + senders.map { AfterMigrations(runtime.migrations, $0) }
-                + [AfterMigrations(runtime.migrations, seededWorker)],
+                + [AfterMigrations(runtime.migrations, writer), AfterMigrations(runtime.migrations, seededWorker)],
             gracefulShutdownSignals: gracefulShutdownSignals
         )
     }

@@ -6,28 +6,23 @@ import Persistence
 import PostgresNIO
 import ServiceSupport
 
-/// Handles each report event from `notifier.events`: in one transaction, once per event (inbox), stores
-/// the reporter of a `report.received` and writes the event's notifications as pending rows; the channel
-/// senders send them after the commit. A later event whose `report.received` was not stored yet is
-/// retried (thrown: the worker's delayed retry), not dropped; a message that is not a report event, or
-/// whose data does not match its type, is rejected (dead-lettered with the reason).
+/// Handles each report event from `notifier.events`: decodes and checks it, then hands it to the
+/// ``NotificationBatchWriter``, which in one transaction with the other events waiting — once per event
+/// (inbox) — stores the reporter of a `report.received` and writes the event's notifications as pending
+/// rows; the channel senders send them after the commit. A later event whose `report.received` was not
+/// stored yet is retried (thrown: the worker's delayed retry), not dropped; a message that is not a report
+/// event, or whose data does not match its type, is rejected (dead-lettered with the reason).
 public struct NotificationEventHandler: Sendable {
-    /// What each event sends.
-    public let planner: NotificationPlanner
-    /// The tables.
-    public let store: NotificationStore
-    /// The inbox of the notifier's schema.
-    public let inbox: Inbox
+    /// Writes events' notifications in batches.
+    public let writer: NotificationBatchWriter
     private let logger: Logger
 
     /// The inbox's consumer name.
     public static let consumer = "notifier.events"
 
     /// Creates a handler.
-    public init(planner: NotificationPlanner, store: NotificationStore, inbox: Inbox, logger: Logger) {
-        self.planner = planner
-        self.store = store
-        self.inbox = inbox
+    public init(writer: NotificationBatchWriter, logger: Logger) {
+        self.writer = writer
         self.logger = logger
     }
 
@@ -52,33 +47,18 @@ public struct NotificationEventHandler: Sendable {
                 throw DeliveryRejection(code: EventDecodingError.Code.invalidPayload.rawValue, reason: "event \(event.id): data is not a report.received report")
             }
         }
-        let needsReporter = NotificationPlanner.concernsReporter(event.type)
-        let body = String(decoding: delivery.body, as: UTF8.self)
-        // Read before the transaction, at most a second old: a subscription added while this runs counts
-        // from then on; one removed meanwhile is skipped by the insert.
-        let subscriptions = try await store.currentSubscriptions()
-        var pending = 0
-        let outcome = try await inbox.handleOnce(client: store.client, eventID: event.id, consumer: Self.consumer, logger: logger) { connection in
-            var reporter = received
-            if let received {
-                try await store.storeReporter(received, on: connection)
-            } else if needsReporter {
-                guard let subject = event.subject, let stored = try await store.reporter(subject, on: connection) else {
-                    throw NotifierError(code: .reporterUnknown, message: "event \(event.id) (\(event.type)) came before report.received of \(event.subject ?? "-") was stored")
-                }
-                reporter = stored
-            }
-            let plans: [NotificationPlan]
-            do {
-                plans = try planner.plans(event: event, body: body, reporter: reporter, subscriptions: subscriptions)
-            } catch {
-                throw DeliveryRejection(code: EventDecodingError.Code.invalidPayload.rawValue, reason: "event \(event.id): data does not match \(event.type)")
-            }
-            pending = try await store.insert(plans, event: event, on: connection)
+        let item = NotificationBatchItem(event: event, body: String(decoding: delivery.body, as: UTF8.self), received: received)
+        let outcome = try await writer.handle(item)
+        switch outcome {
+        case .reporterUnknown:
+            throw NotifierError(code: .reporterUnknown, message: "event \(event.id) (\(event.type)) came before report.received of \(event.subject ?? "-") was stored")
+        case .invalid:
+            throw DeliveryRejection(code: EventDecodingError.Code.invalidPayload.rawValue, reason: "event \(event.id): data does not match \(event.type)")
+        case .duplicate, .written:
+            logger.debug("report event handled", metadata: [
+                "event_id": "\(event.id)", "event_type": "\(event.type)", "report_id": "\(event.subject ?? "-")",
+                "outcome": "\(outcome)",
+            ])
         }
-        logger.info("report event handled", metadata: [
-            "event_id": "\(event.id)", "event_type": "\(event.type)", "report_id": "\(event.subject ?? "-")",
-            "notifications": "\(pending)", "outcome": "\(outcome)",
-        ])
     }
 }

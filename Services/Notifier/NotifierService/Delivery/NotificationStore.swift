@@ -19,7 +19,7 @@ public struct NotificationStore: Sendable {
     /// How old the subscriptions the event handler plans with may be (they are re-read after that).
     public let subscriptionsRefresh: Duration
     private let subscriptionCache = RefreshingValue<[WebhookSubscription]>()
-    private let logger: Logger
+    let logger: Logger
 
     /// Creates a store.
     public init(client: PostgresClient, outbox: Outbox, lease: Duration = .seconds(60), ratePerRecipientPerHour: Int = 20,
