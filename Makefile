@@ -5,6 +5,8 @@
 #                         WORKERS=N runs N copies of classifier, router, notifier and council-audit.
 #   make test             a throwaway broker and database under .local/test, then swift test.
 #                         SWIFT_TEST_ARGS="--filter X" passes arguments to swift test.
+#   make bench            the whole pipeline end to end (release, private stack): broker ceiling, reports/s,
+#                         latency at 300/s, CPU and memory per service, 1 vs. 3 copies of the slowest stage.
 #   make bench-messaging  messaging benchmark against the .local/run broker (started if needed).
 #   make bench-intake     intake over HTTP (release, private stack): reports/s, p50/p99, vs. the database's ceiling.
 #   make bench-classifier classifier benchmark: classifications/s on one core, training time, memory.
@@ -18,7 +20,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help run test bench-messaging bench-intake bench-classifier bench-router bench-notifier bench-audit stop build clean-local
+.PHONY: help run test bench bench-messaging bench-intake bench-classifier bench-router bench-notifier bench-audit stop build clean-local
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
@@ -28,6 +30,9 @@ run:
 
 test:
 	@infra/local/test.sh
+
+bench:
+	@infra/local/bench.sh
 
 bench-messaging:
 	@infra/local/bench-messaging.sh

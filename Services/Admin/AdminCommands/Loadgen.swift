@@ -20,6 +20,8 @@ struct Loadgen: Sendable {
     /// Runs the load and the verification; throws only when it cannot start (a `LoadgenError`).
     func run(progress: @escaping @Sendable (String) -> Void = { _ in }) async throws -> LoadgenResult {
         let generator = try makeGenerator()
+        // Training the generator's classifier is not part of the run's cost.
+        let cpuBefore = IntakeBenchCommand.processCPUSeconds()
         var amqp: AMQPConfiguration?
         if let url = configuration.amqpURL {
             do {
@@ -77,7 +79,9 @@ struct Loadgen: Sendable {
             return result
         }
         try? await http.shutdown()
-        return result
+        var measured = result
+        measured.generatorCPUSeconds = IntakeBenchCommand.processCPUSeconds() - cpuBefore
+        return measured
     }
 
     // MARK: Load

@@ -47,6 +47,8 @@ struct LoadgenResult: Sendable {
     var drainSeconds = 0.0
     /// Whether the unit queues and the audit log were checked.
     var verified = false
+    /// CPU seconds this process (the load generator itself) used during the run.
+    var generatorCPUSeconds = 0.0
     /// Some tracking codes of lost reports, for a look in the logs.
     var lostExamples: [String] = []
 
@@ -107,6 +109,8 @@ struct LoadgenResult: Sendable {
         } else {
             rows.append(("verification", "skipped (--no-verify)"))
         }
+        rows.append(("load generator CPU (this process)", String(
+            format: "%.2f s (%.0f µs per accepted report)", generatorCPUSeconds, 1e6 * generatorCPUSeconds / Double(max(accepted, 1)))))
         return rows.map { name, value in name.padding(toLength: 44, withPad: " ", startingAt: 0) + value }.joined(separator: "\n")
     }
 
