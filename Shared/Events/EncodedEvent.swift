@@ -38,12 +38,33 @@ public struct EncodedEvent<Payload: Encodable & Sendable>: Encodable, Sendable {
 
     /// The AMQP message of this event on `exchange`: routing key = type, message id = event id.
     public func message(exchange: String) throws -> OutgoingMessage {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return OutgoingMessage(
-            exchange: exchange, routingKey: type, body: Array(try encoder.encode(self)), messageID: id,
-            correlationID: correlationid, type: type
-        )
+        OutgoingMessage(exchange: exchange, routingKey: type, body: try encoded(), messageID: id, correlationID: correlationid, type: type)
+    }
+
+    /// The event's JSON: written by hand when the payload writes itself (``JSONWritable``), else by
+    /// `JSONEncoder` — the same bytes either way (sorted keys, slashes unescaped).
+    public func encoded() throws -> [UInt8] {
+        guard let writable = data as? any JSONWritable else {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            return Array(try encoder.encode(self))
+        }
+        var json = JSONText()
+        json.reserveCapacity(1536)
+        json.raw("{")
+        var first = true
+        if let correlationid { json.member("correlationid", correlationid, first: true); first = false }
+        json.memberName("data", first: first)
+        writable.writeJSON(into: &json)
+        json.member("datacontenttype", datacontenttype)
+        json.member("id", id)
+        json.member("source", source)
+        json.member("specversion", specversion)
+        if let subject { json.member("subject", subject) }
+        json.member("time", time)
+        json.member("type", type)
+        json.raw("}")
+        return json.bytes
     }
 
     private enum CodingKeys: String, CodingKey {

@@ -5,10 +5,13 @@
 /// chain's canonical form depends on it byte for byte).
 public struct JSONText: Sendable {
     /// The bytes so far.
-    public private(set) var bytes: [UInt8] = []
+    public internal(set) var bytes: [UInt8] = []
 
     /// An empty document.
     public init() {}
+
+    /// Reserves room for `count` bytes (a writer that knows its usual size saves the regrowing).
+    public mutating func reserveCapacity(_ count: Int) { bytes.reserveCapacity(count) }
 
     /// The document as a string.
     public var text: String { String(decoding: bytes, as: UTF8.self) }

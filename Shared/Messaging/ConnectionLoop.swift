@@ -36,6 +36,7 @@ final class ConnectionLoop {
     private var consumerTag: String?
     private var unsettled = 0
     private var consumingStopped = false
+    private var acks = AckCoalescer()
 
     // Shutdown and waiters
     private var closeRequest: (graceful: Bool, completions: [@Sendable () -> Void], deadline: ContinuousClock.Instant)?
@@ -129,6 +130,22 @@ final class ConnectionLoop {
                 }
             }
         }
+        flushAcks()
+    }
+
+    /// Sends the acks of this pass, coalesced. A failed write means the connection is gone: the broker
+    /// redelivers what it did not see acked (consumers are idempotent), and the next read reconnects.
+    private func flushAcks() {
+        guard acks.hasPendingAcks, let state else { return }
+        let flush = acks.flush()
+        var status = AMQP_STATUS_OK.rawValue
+        if let tag = flush.multipleUpTo { status = amqp_basic_ack(state, channel, tag, 1) }
+        for tag in flush.singles where status == AMQP_STATUS_OK.rawValue {
+            status = amqp_basic_ack(state, channel, tag, 0)
+        }
+        if status != AMQP_STATUS_OK.rawValue {
+            logger.debug("acks could not be written; the broker redelivers", metadata: ["error": "\(Self.statusError(status, "acking"))"])
+        }
     }
 
     private func settle(_ settlement: Settlement, tag: UInt64, generation: UInt64) -> Result<Void, AMQPError> {
@@ -137,7 +154,11 @@ final class ConnectionLoop {
         }
         let status: Int32
         switch settlement {
-        case .ack: status = amqp_basic_ack(state, channel, tag, 0)
+        case .ack:
+            // Written at the end of this pass, with the others (`flushAcks`).
+            acks.ack(tag)
+            unsettled -= 1
+            return .success(())
         case .requeue: status = amqp_basic_nack(state, channel, tag, 0, 1)
         case .deadLetter: status = amqp_basic_nack(state, channel, tag, 0, 0)
         case .reject: status = amqp_basic_reject(state, channel, tag, 0)
@@ -145,6 +166,7 @@ final class ConnectionLoop {
         if status != AMQP_STATUS_OK.rawValue {
             return .failure(Self.statusError(status, "settling delivery \(tag)"))
         }
+        acks.settledAlone(tag)
         unsettled -= 1
         return .success(())
     }
@@ -288,6 +310,7 @@ final class ConnectionLoop {
             if let error = Self.replyError(amqp_get_rpc_reply(state), "consuming from \(queue)") { throw error }
             consumerTag = reply.map { String(amqpBytes: $0.pointee.consumer_tag) }
             unsettled = 0
+            acks.reset()
         }
     }
 
@@ -518,6 +541,7 @@ final class ConnectionLoop {
             if let error = Self.replyError(reply, "reading a delivery", code: .connectionClosed) { throw error }
             defer { amqp_destroy_message(&message) }
             unsettled += 1
+            acks.delivered(deliver.delivery_tag)
             let delivery = makeDelivery(deliver, message)
             connection.deliveries?.yield(delivery)
         case AMQP_BASIC_CANCEL_OK_METHOD:
@@ -607,6 +631,7 @@ final class ConnectionLoop {
         state = nil
         consumerTag = nil
         unsettled = 0
+        acks.reset()
         blockedReason = nil
     }
 

@@ -38,6 +38,11 @@ public struct OutboxRelay: Service {
         public var cleanupInterval: Duration
         /// Pause before re-establishing a lost `LISTEN` connection.
         public var listenRetryDelay: Duration
+        /// Deletes a row once the broker confirmed it instead of marking it sent (and keeping it for
+        /// `retention`): for a stage whose events are many and kept elsewhere (the audit log), this spares
+        /// PostgreSQL writing each row a second time. Its consumers must not rely on the outbox's
+        /// uniqueness to de-duplicate a re-enqueued event (the inbox does that).
+        public var deleteWhenSent: Bool
 
         /// Creates a configuration; the defaults suit a service relaying its own events.
         public init(
@@ -47,7 +52,8 @@ public struct OutboxRelay: Service {
             retryMaxDelay: Duration = .seconds(300),
             retention: Duration? = .seconds(7 * 24 * 3600),
             cleanupInterval: Duration = .seconds(600),
-            listenRetryDelay: Duration = .seconds(2)
+            listenRetryDelay: Duration = .seconds(2),
+            deleteWhenSent: Bool = false
         ) {
             self.batchSize = max(1, batchSize)
             self.pollInterval = pollInterval
@@ -56,6 +62,7 @@ public struct OutboxRelay: Service {
             self.retention = retention
             self.cleanupInterval = cleanupInterval
             self.listenRetryDelay = listenRetryDelay
+            self.deleteWhenSent = deleteWhenSent
         }
     }
 
@@ -188,7 +195,9 @@ public struct OutboxRelay: Service {
                 }
             }
             do {
-                if !sent.isEmpty {
+                if !sent.isEmpty && configuration.deleteWhenSent {
+                    try await connection.query("DELETE FROM \(unescaped: outboxTable) WHERE id = ANY(\(sent))", logger: logger)
+                } else if !sent.isEmpty {
                     try await connection.query(
                         """
                         UPDATE \(unescaped: outboxTable)

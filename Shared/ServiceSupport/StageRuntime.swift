@@ -28,12 +28,14 @@ public struct StageRuntime: Sendable {
     /// The logger of the stage.
     public let logger: Logger
 
-    /// Builds the runtime of a stage that owns `schema` (migrations from `bundle`) and `topology`.
+    /// Builds the runtime of a stage that owns `schema` (migrations from `bundle`) and `topology`; `relay`
+    /// tunes its outbox relay (a stage that emits several messages per event relays in larger batches).
     public init<Settings: ServiceSettings>(
         setup: ServiceSetup<Settings>,
         schema: String,
         migrationsBundle bundle: Bundle,
-        topology: Topology
+        topology: Topology,
+        relay: OutboxRelay.Configuration = OutboxRelay.Configuration()
     ) throws {
         let logger = setup.logger
         self.logger = logger
@@ -43,7 +45,7 @@ public struct StageRuntime: Sendable {
         outbox = try Outbox(schema: schema)
         inbox = try Inbox(schema: schema)
         migrations = MigrationService(client: postgres, schema: schema, bundle: bundle, logger: logger)
-        outboxRelay = OutboxRelay(client: postgres, outbox: outbox, publisher: publisher, logger: logger)
+        outboxRelay = OutboxRelay(client: postgres, outbox: outbox, publisher: publisher, configuration: relay, logger: logger)
         opsServer = setup.makeOpsServer()
         opsServer.addReadinessCheck("broker") { [publisher] in
             publisher.isConnected ? .up : .down("not connected to the broker")

@@ -190,6 +190,30 @@ struct OutboxRelayTests {
         }
     }
 
+    @Test("deleteWhenSent: confirmed rows are deleted at once; a failed one stays, unsent, for its retry")
+    func deleteWhenSent() async throws {
+        try await TestDatabase.withClient { client in
+            try await TestDatabase.withSchema("relay_delete", client: client) { schema in
+                let outbox = try Outbox(schema: schema)
+                let ids = try await enqueue(4, into: outbox, client: client)
+                let publisher = RecordingPublisher(.failIDs([ids[2]], AMQPError(.nacked, "broker refused")))
+                let relay = OutboxRelay(
+                    client: client, outbox: outbox, publisher: publisher,
+                    configuration: OutboxRelay.Configuration(deleteWhenSent: true), logger: logger)
+
+                #expect(try await relay.relayBatch() == .init(claimed: 4, published: 3, failed: 1))
+                let rows = try await client.query(
+                    "SELECT event_id, sent_at IS NULL, attempts FROM \(unescaped: schema).outbox ORDER BY id", logger: logger)
+                var left: [(String, Bool, Int32)] = []
+                for try await row in rows.decode((String, Bool, Int32).self) { left.append(row) }
+                #expect(left.count == 1)
+                #expect(left.first?.0 == ids[2])
+                #expect(left.first?.1 == true)
+                #expect(left.first?.2 == 1)
+            }
+        }
+    }
+
     @Test("sent rows past the retention are purged; unsent and recent ones stay")
     func purgeSent() async throws {
         try await TestDatabase.withClient { client in

@@ -61,6 +61,7 @@ bench_stop_service() {
 # cpu_seconds PID — CPU seconds of a process tree (the process and its live children), from /proc.
 cpu_seconds() {
     local root="$1" total=0 pid ticks
+    if [[ -z "$root" ]]; then echo 0; return 0; fi   # not started (yet)
     for pid in "$root" $(ps -o pid= --ppid "$root" 2>/dev/null); do
         ticks="$(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null || echo 0)"
         total=$((total + ticks))

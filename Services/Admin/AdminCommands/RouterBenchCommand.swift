@@ -7,6 +7,11 @@ import Messaging
 /// `--reports` contract-valid `report.classified` events (a mix of codes and districts, a third of them
 /// child reports) with pipelined confirms to `open137.events`, and counts `report.routed` on a private queue
 /// until every report is routed; `make bench-router` runs it against a release router on a private stack.
+///
+/// Two ways to run it: live (the default: publishing and routing at the same time, so the publisher's
+/// CPU competes with the router's), or as a backlog in two steps — `--publish-only` while no router runs,
+/// then `--observe-only` once it is started, timing from the first `report.routed` to the last: the rate at
+/// which the router drains a queue of classified reports, the stage's own throughput.
 public struct RouterBenchCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "router",
@@ -17,6 +22,12 @@ public struct RouterBenchCommand: AsyncParsableCommand {
     var reports: Int = 30_000
     @Option(help: "Seconds to wait for the last report.routed.")
     var timeout: Int = 300
+    @Flag(help: "Only publish the reports (with no router running) and bind --observer-queue to report.routed.")
+    var publishOnly = false
+    @Flag(help: "Only count --reports report.routed on --observer-queue (the reports were published with --publish-only).")
+    var observeOnly = false
+    @Option(help: "The queue that collects report.routed (a fresh private one when not given).")
+    var observerQueue: String?
 
     public init() {}
 
@@ -26,19 +37,41 @@ public struct RouterBenchCommand: AsyncParsableCommand {
         }
         let logger = AdminLogging.logger("bench")
         let configuration = try AMQPConfiguration(url: url, connectionName: "open137-bench-router")
-        let observerQueue = "open137.bench.routed.\(UUID().uuidString.prefix(8))"
+        if publishOnly && observeOnly { throw ValidationError("--publish-only and --observe-only exclude each other") }
+        if (publishOnly || observeOnly) && self.observerQueue == nil { throw ValidationError("--publish-only and --observe-only need --observer-queue") }
+        let observerQueue = self.observerQueue ?? "open137.bench.routed.\(UUID().uuidString.prefix(8))"
         let observerTopology = Topology(
             exchanges: Open137Topology.exchanges,
             queues: [QueueDefinition(name: observerQueue, arguments: ["x-expires": .int(600_000)])],
             bindings: [BindingDefinition(exchange: Open137Topology.eventsExchange, queue: observerQueue, routingKey: EventType.reportRouted)])
         let observer = AMQPConsumer(configuration: configuration, queue: observerQueue, prefetch: 1000, topology: observerTopology, logger: logger)
         try await observer.waitUntilConnected()
+        if observeOnly {
+            try await observeBacklog(observer)
+            return
+        }
 
         let messages = try (0..<reports).map { try Self.classified($0).message(exchange: Open137Topology.eventsExchange) }
         let publisher = AMQPPublisher(configuration: configuration, topology: Topology(exchanges: Open137Topology.exchanges),
                                       confirmWindow: 1024, publishTimeout: .seconds(120), logger: logger)
         try await publisher.waitUntilConnected()
         print("open137 bench router — broker \(configuration.redactedURL), \(reports) report.classified events")
+        if publishOnly {
+            // The observer has declared and bound its queue; nothing is routed yet, so it can go.
+            await observer.stop()
+            let clock = ContinuousClock()
+            let start = clock.now
+            for slice in stride(from: 0, to: messages.count, by: 2_000) {
+                let results = await publisher.publish(Array(messages[slice..<min(slice + 2_000, messages.count)]))
+                if results.contains(where: { if case .failure = $0 { true } else { false } }) {
+                    await publisher.close()
+                    throw BenchmarkFailure(message: "publishing report.classified failed")
+                }
+            }
+            await publisher.close()
+            print(String(format: "published %d report.classified in %.1f s; start the router, then run --observe-only", reports, (clock.now - start).seconds))
+            return
+        }
 
         let clock = ContinuousClock()
         let total = reports
@@ -76,6 +109,29 @@ public struct RouterBenchCommand: AsyncParsableCommand {
         print(String(format: "published in %.1f s (%.0f report.classified/s)", (published - start).seconds, Double(reports) / (published - start).seconds))
         print(String(format: "routed %d reports in %.1f s", reports, elapsed))
         print(String(format: "RESULT routed_per_s=%.0f", Double(reports) / elapsed))
+    }
+
+    /// Counts `--reports` report.routed on the observer queue and prints the rate from the first to the last.
+    private func observeBacklog(_ observer: AMQPConsumer) async throws {
+        let clock = ContinuousClock()
+        let deadline = clock.now + .seconds(timeout)
+        var first: ContinuousClock.Instant?
+        var last = clock.now
+        var seen = 0
+        for await delivery in observer.deliveries {
+            try await delivery.ack()
+            last = clock.now
+            if first == nil { first = last }
+            seen += 1
+            if seen == reports || last > deadline { break }
+        }
+        await observer.stop()
+        guard seen == reports, let first, seen > 1 else {
+            throw BenchmarkFailure(message: "saw \(seen) of \(reports) report.routed within \(timeout) s")
+        }
+        let elapsed = (last - first).seconds
+        print(String(format: "routed a backlog of %d reports in %.1f s (first to last report.routed)", reports, elapsed))
+        print(String(format: "RESULT routed_per_s=%.0f", Double(reports - 1) / elapsed))
     }
 
     /// The `i`th report: codes cycle through child and general ones, districts 1–22 or a point.

@@ -9,8 +9,10 @@ import PostgresNIO
 struct InsertRoutingBatch: PostgresPreparedStatement {
     typealias Row = (String, Bool, Bool)
 
-    /// The reports, as `jsonb_to_recordset` reads them; `messages[0].body.data` is the unit's delivery.
+    /// The reports, as `jsonb_to_recordset` reads them; each message names its body by index in `bodies`.
     var document: String
+    /// The messages' bodies (events as JSON text), stored as they are.
+    var bodies: [String]
     /// The inbox's consumer name.
     var consumer: String
     /// The outbox's NOTIFY channel (the relay wakes at commit).
@@ -20,7 +22,7 @@ struct InsertRoutingBatch: PostgresPreparedStatement {
         WITH input AS (
             SELECT * FROM jsonb_to_recordset($1::jsonb) AS t(
                 event_id text, report_id uuid, tracking_code text, service_code text, child_friendly boolean, priority text,
-                district text, unit text, deadline timestamptz, messages jsonb)
+                district text, unit text, deadline timestamptz, delivery jsonb, messages jsonb)
         ),
         fresh AS (
             INSERT INTO inbox (consumer, event_id) SELECT DISTINCT $2::text, event_id FROM input
@@ -31,7 +33,7 @@ struct InsertRoutingBatch: PostgresPreparedStatement {
             INSERT INTO reports (report_id, event_id, tracking_code, service_code, child_friendly, priority, district, unit,
                                  status, deadline, assignment, delivery)
             SELECT DISTINCT ON (i.report_id) i.report_id, i.event_id, i.tracking_code, i.service_code, i.child_friendly, i.priority,
-                   i.district, i.unit, 'assigned', i.deadline, 1, i.messages -> 0 -> 'body' -> 'data'
+                   i.district, i.unit, 'assigned', i.deadline, 1, i.delivery
             FROM input i JOIN fresh f USING (event_id)
             ORDER BY i.report_id
             ON CONFLICT (report_id) DO NOTHING
@@ -39,10 +41,10 @@ struct InsertRoutingBatch: PostgresPreparedStatement {
         ),
         events AS (
             INSERT INTO outbox (event_id, exchange, routing_key, body, content_type, correlation_id, message_type, headers)
-            SELECT m.id, m.exchange, m.routing_key, convert_to(m.body::text, 'UTF8'), m.content_type, m.correlation_id, m.type, '{}'::jsonb
+            SELECT m.id, m.exchange, m.routing_key, convert_to(($4::text[])[m.body], 'UTF8'), m.content_type, m.correlation_id, m.type, '{}'::jsonb
             FROM input i JOIN stored s ON s.event_id = i.event_id AND s.report_id = i.report_id,
                  jsonb_to_recordset(i.messages) AS m(id text, exchange text, routing_key text, content_type text,
-                                                     correlation_id text, type text, body jsonb)
+                                                     correlation_id text, type text, body integer)
             ON CONFLICT (event_id, exchange, routing_key) DO NOTHING
         ),
         wake AS (
@@ -54,10 +56,11 @@ struct InsertRoutingBatch: PostgresPreparedStatement {
         """
 
     func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 3)
+        var bindings = PostgresBindings(capacity: 4)
         bindings.append(document)
         bindings.append(consumer)
         bindings.append(notificationChannel)
+        bindings.append(bodies)
         return bindings
     }
 

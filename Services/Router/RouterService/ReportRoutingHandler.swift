@@ -54,7 +54,7 @@ struct ReportRoutingHandler: Sendable {
         let c = data.classification
         return RoutingBatchItem(
             eventID: event.id, reportID: reportID, trackingCode: data.report.trackingCode, serviceCode: c.serviceCode,
-            childFriendly: c.childFriendly, priority: c.priority, decision: decision, messages: plan.messages)
+            childFriendly: c.childFriendly, priority: c.priority, decision: decision, delivery: plan.delivery, messages: plan.messages)
     }
 
     /// The JSON text of a payload, for a `jsonb` bind.

@@ -1,6 +1,7 @@
 import Events
 import Foundation
 import Messaging
+import Persistence
 import ServiceLifecycle
 import ServiceSupport
 import Taxonomy
@@ -44,7 +45,11 @@ public enum RouterService {
         gracefulShutdownSignals: [UnixSignal] = ServiceHost.defaultGracefulShutdownSignals
     ) throws -> ServiceGroup {
         let router = try makeRouter(districtsPath: setup.settings.districtsPath)
-        let runtime = try StageRuntime(setup: setup, schema: schema, migrationsBundle: migrationsBundle, topology: topology)
+        // Each routed report puts 2–3 messages into the outbox: the relay claims them in batches of 512 and
+        // deletes them once confirmed (the audit log keeps every event; the router's table keeps the delivery).
+        let runtime = try StageRuntime(
+            setup: setup, schema: schema, migrationsBundle: migrationsBundle, topology: topology,
+            relay: OutboxRelay.Configuration(batchSize: 512, deleteWhenSent: true))
         let logger = setup.logger
         logger.info("router rules loaded", metadata: [
             "units": "\(router.units.units.count)", "district_areas": "\(router.districts.areaCount)",
@@ -59,8 +64,9 @@ public enum RouterService {
         let reportsWorker = DeliveryWorker(
             consumer: AMQPConsumer(
                 configuration: try AMQPConfiguration(url: amqpURL, connectionName: "\(name)-reports"),
-                queue: reportsQueue, prefetch: 128, topology: topology, logger: logger),
-            publisher: runtime.publisher, concurrency: 32, logger: logger, handler: routing.handle)
+                queue: reportsQueue, prefetch: 512, topology: topology, logger: logger),
+            // Handlers mostly wait for their group commit: many in flight make the batches large.
+            publisher: runtime.publisher, concurrency: 256, logger: logger, handler: routing.handle)
         let updatesWorker = DeliveryWorker(
             consumer: AMQPConsumer(
                 configuration: try AMQPConfiguration(url: amqpURL, connectionName: "\(name)-unit-updates"),

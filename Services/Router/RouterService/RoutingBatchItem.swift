@@ -18,11 +18,15 @@ struct RoutingBatchItem: Sendable {
     var priority: String
     /// Where it goes and by when.
     var decision: RouteDecision
-    /// The unit's delivery first (its data is stored as the assignment), then the rest.
+    /// The delivery's data, stored with the assignment (to deliver again on a referral or a reopening).
+    var delivery: ReportAssignedData
+    /// The unit's delivery, the council's copy, `report.routed`.
     var messages: [OutgoingMessage]
 
-    /// Appends this item as one `jsonb_to_recordset` object of ``InsertRoutingBatch``.
-    func write(to json: inout JSONText) {
+    /// Appends this item as one `jsonb_to_recordset` object of ``InsertRoutingBatch``; the messages' bodies
+    /// go to `bodies` (a `text[]` of their own, referred to by index), so that PostgreSQL stores them as
+    /// they are instead of parsing them into `jsonb` and printing them back.
+    func write(to json: inout JSONText, bodies: inout [String]) {
         json.raw("{")
         json.member("event_id", eventID, first: true)
         json.member("report_id", reportID.uuidString.lowercased())
@@ -33,6 +37,7 @@ struct RoutingBatchItem: Sendable {
         json.member("district", decision.district)
         json.member("unit", decision.unit)
         json.member("deadline", CloudEvent.formatTime(decision.deadline))
+        json.member("delivery", writing: delivery)
         json.raw(",\"messages\":[")
         for (index, message) in messages.enumerated() {
             if index > 0 { json.raw(",") }
@@ -43,9 +48,9 @@ struct RoutingBatchItem: Sendable {
             json.member("content_type", message.contentType)
             json.member("correlation_id", message.correlationID)
             json.member("type", message.type)
-            // The body is the event's JSON, spliced in as it is (PostgreSQL stores its text as the message body).
-            json.raw(",\"body\":")
-            json.raw(bytes: message.body)
+            // PostgreSQL arrays count from 1.
+            json.member("body", literal: String(bodies.count + 1))
+            bodies.append(String(decoding: message.body, as: UTF8.self))
             json.raw("}")
         }
         json.raw("]}")

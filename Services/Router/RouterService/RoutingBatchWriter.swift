@@ -22,7 +22,7 @@ struct RoutingBatchWriter: Service {
     private let commit: GroupCommit<RoutingBatchItem, Outcome>
 
     /// A writer storing through `client`: `writers` batches in flight at most, each of at most `maxBatch` reports.
-    init(client: PostgresClient, consumer: String, notificationChannel: String, writers: Int = 3, maxBatch: Int = 128, logger: Logger) {
+    init(client: PostgresClient, consumer: String, notificationChannel: String, writers: Int = 3, maxBatch: Int = 256, logger: Logger) {
         commit = GroupCommit(writers: writers, maxBatch: maxBatch, stoppedError: { RoutingUnavailable() }) { items in
             try await Self.write(items, client: client, consumer: consumer, notificationChannel: notificationChannel, logger: logger)
         }
@@ -42,13 +42,16 @@ struct RoutingBatchWriter: Service {
         _ batch: [RoutingBatchItem], client: PostgresClient, consumer: String, notificationChannel: String, logger: Logger
     ) async throws -> [Outcome] {
         var json = JSONText()
+        json.reserveCapacity(batch.count * 1_200)
+        var bodies: [String] = []
+        bodies.reserveCapacity(batch.count * 3)
         json.raw("[")
         for (index, item) in batch.enumerated() {
             if index > 0 { json.raw(",") }
-            item.write(to: &json)
+            item.write(to: &json, bodies: &bodies)
         }
         json.raw("]")
-        let statement = InsertRoutingBatch(document: json.text, consumer: consumer, notificationChannel: notificationChannel)
+        let statement = InsertRoutingBatch(document: json.text, bodies: bodies, consumer: consumer, notificationChannel: notificationChannel)
         do {
             var outcomes: [String: Outcome] = [:]
             for try await (eventID, fresh, stored) in try await client.execute(statement, logger: logger) {
