@@ -7,6 +7,9 @@
 #                         SWIFT_TEST_ARGS="--filter X" passes arguments to swift test.
 #   make bench            the whole pipeline end to end (release, private stack): broker ceiling, reports/s,
 #                         latency at 300/s, CPU and memory per service, 1 vs. 3 copies of the slowest stage.
+#   make chaos            load generator under faults (release, private stack .local/chaos, WORKERS=2): SIGKILLed
+#                         workers, a broker restart, a database stop -m immediate, poison; asserts nothing lost or
+#                         doubled, one assignment each, audit chain intact, drained in 30 s, security pass.
 #   make bench-messaging  messaging benchmark against the .local/run broker (started if needed).
 #   make bench-intake     intake over HTTP (release, private stack): reports/s, p50/p99, vs. the database's ceiling.
 #   make bench-classifier classifier benchmark: classifications/s on one core, training time, memory.
@@ -20,7 +23,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help run test bench bench-messaging bench-intake bench-classifier bench-router bench-notifier bench-audit stop build clean-local
+.PHONY: help run test chaos bench bench-messaging bench-intake bench-classifier bench-router bench-notifier bench-audit stop build clean-local
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
@@ -30,6 +33,9 @@ run:
 
 test:
 	@infra/local/test.sh
+
+chaos:
+	@infra/local/chaos.sh
 
 bench:
 	@infra/local/bench.sh

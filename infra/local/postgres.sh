@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # A private PostgreSQL cluster (Debian's postgresql, version 15 preferred) on 127.0.0.1, with its data
 # under $OPEN137_STACK_DIR/postgres, trust authentication for user `postgres`, and a database `open137`.
-# Usage: infra/local/postgres.sh {start|stop|status}
+# Usage: infra/local/postgres.sh {start|stop [fast|immediate]|status}   (`stop immediate`: pg_ctl's crash-like stop,
+# no checkpoint — what make chaos does to the database once; the next start recovers from the WAL)
 #
 # Environment (all optional):
 #   OPEN137_STACK_DIR  stack directory (default .local/run, relative to the repo root)
 #   OPEN137_PG_PORT    port (default 5442; when unset, the port this stack last started with)
 #   OPEN137_PG_BIN     PostgreSQL bin directory (default /usr/lib/postgresql/15/bin, else the newest installed)
+#   OPEN137_PG_MAX_CONNECTIONS  max_connections (default 400: every service copy pools up to 20 connections,
+#                      and WORKERS=2 with a load generator passed PostgreSQL's default of 100)
 set -euo pipefail
 OPEN137_LOG_TAG="postgres"
 # shellcheck source=infra/local/lib.sh
@@ -131,7 +134,7 @@ cmd_start() {
     write_env_file "$SERVER_ENV" "PORT=$PORT"
     log "starting on 127.0.0.1:$PORT (data $DATA)"
     if ! as_server "$PG_BIN/pg_ctl" -D "$DATA" -l "$PG_LOG" -w -t 60 \
-        -o "-p $PORT -c listen_addresses=127.0.0.1 -k $PG_DIR" start >/dev/null; then
+        -o "-p $PORT -c listen_addresses=127.0.0.1 -k $PG_DIR -c max_connections=${OPEN137_PG_MAX_CONNECTIONS:-400}" start >/dev/null; then
         tail -n 20 "$PG_LOG" >&2 || true
         die "PostgreSQL failed to start; see $PG_LOG"
     fi
@@ -149,8 +152,10 @@ cmd_stop() {
     pick_user
     local started=$SECONDS
     if is_running; then
-        log "stopping server pid $(read_pid "$DATA/postmaster.pid")"
-        as_server "$PG_BIN/pg_ctl" -D "$DATA" -m fast -w -t 60 stop >/dev/null \
+        local mode=${1:-fast}
+        [[ "$mode" == fast || "$mode" == immediate ]] || die "stop mode $mode: fast or immediate"
+        log "stopping server pid $(read_pid "$DATA/postmaster.pid") (-m $mode)"
+        as_server "$PG_BIN/pg_ctl" -D "$DATA" -m "$mode" -w -t 60 stop >/dev/null \
             || die "pg_ctl stop failed; see $PG_LOG"
     else
         log "server is not running"
@@ -181,7 +186,7 @@ cmd_status() {
 
 case "${1:-}" in
     start) cmd_start ;;
-    stop) cmd_stop ;;
+    stop) cmd_stop "${2:-fast}" ;;
     status) cmd_status ;;
-    *) echo "usage: $0 {start|stop|status}" >&2; exit 2 ;;
+    *) echo "usage: $0 {start|stop [fast|immediate]|status}" >&2; exit 2 ;;
 esac

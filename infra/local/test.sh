@@ -8,6 +8,9 @@
 #   SWIFT_TEST_ARGS         extra arguments for `swift test`, e.g. "--filter MessagingTests"
 #   SWIFT_BUILD_ARGS        extra arguments for both `swift build --build-tests` and `swift test`
 #   OPEN137_TEST_TIMEOUT    seconds each `swift test` phase may take before it counts as hung (default 900)
+#   SECURITY_*_PORT, CHAOS_TEST_*_PORT  ports of the two live-pipeline phases' own stacks (security pass:
+#                           AMQP 5752, PG 5512, HTTP 8772/8773, ops 9771-9775; short chaos: 5722, 5482,
+#                           8722/8723, ops 9721-9735) — see security-pass.sh and chaos.sh
 #
 # Exported to the tests: AMQP_URL, DATABASE_URL, RABBITMQ_MANAGEMENT_URL, RABBITMQ_PROMETHEUS_URL,
 # OPEN137_STACK_DIR, OPEN137_AMQP_PORT, OPEN137_PG_PORT, OPEN137_RABBITMQ_MGMT_PORT,
@@ -143,6 +146,23 @@ if (( test_rc == 0 )) && [[ -z "${SWIFT_TEST_ARGS:-}" ]]; then
     kill -TERM "$INTAKE_PID" 2>/dev/null || true
     wait "$INTAKE_PID" 2>/dev/null || true
     INTAKE_PID=""
+fi
+# Live pipelines (all five services from the debug build, supervised by run.sh) on stacks of their own —
+# own directories and ports, never the test stack above: the security pass, then the short chaos run.
+if (( test_rc == 0 )) && [[ -z "${SWIFT_TEST_ARGS:-}" ]]; then
+    bin_dir="$(swift build --show-bin-path "${build_args[@]}")"
+    log "security pass against a live pipeline (infra/local/security-pass.sh; .local/test-security)"
+    bounded env OPEN137_BIN_DIR="$bin_dir" SECURITY_STACK_DIR=.local/test-security \
+        SECURITY_AMQP_PORT="${SECURITY_AMQP_PORT:-5752}" SECURITY_PG_PORT="${SECURITY_PG_PORT:-5512}" \
+        SECURITY_INTAKE_PORT="${SECURITY_INTAKE_PORT:-8772}" SECURITY_COUNCIL_PORT="${SECURITY_COUNCIL_PORT:-8773}" \
+        SECURITY_OPS_BASE_PORT="${SECURITY_OPS_BASE_PORT:-9770}" "$OPEN137_LOCAL_DIR/security-pass.sh" || test_rc=$?
+fi
+if (( test_rc == 0 )) && [[ -z "${SWIFT_TEST_ARGS:-}" ]]; then
+    log "short chaos run (CHAOS_SHORT=1 infra/local/chaos.sh; .local/test-chaos)"
+    bounded env CHAOS_SHORT=1 OPEN137_BIN_DIR="$bin_dir" CHAOS_STACK_DIR=.local/test-chaos \
+        CHAOS_AMQP_PORT="${CHAOS_TEST_AMQP_PORT:-5722}" CHAOS_PG_PORT="${CHAOS_TEST_PG_PORT:-5482}" \
+        CHAOS_INTAKE_PORT="${CHAOS_TEST_INTAKE_PORT:-8722}" CHAOS_COUNCIL_PORT="${CHAOS_TEST_COUNCIL_PORT:-8723}" \
+        CHAOS_OPS_BASE_PORT="${CHAOS_TEST_OPS_BASE_PORT:-9720}" "$OPEN137_LOCAL_DIR/chaos.sh" || test_rc=$?
 fi
 if (( test_rc == 0 )); then
     log "tests passed"
