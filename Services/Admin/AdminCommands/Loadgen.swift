@@ -118,13 +118,15 @@ struct Loadgen: Sendable {
             // The schedule, not the answers, decides when each report goes: a stall does not slow the load.
             let count = Int((rate * Self.seconds(configuration.duration)).rounded())
             let interval = Duration.nanoseconds(Int64(1e9 / rate))
+            let wallStart = Date().addingTimeInterval(Self.seconds(start - clock.now))
             await withDiscardingTaskGroup { group in
                 for index in 0..<count {
                     try? await Task.sleep(until: start + interval * index, clock: clock)
                     let submitter = submitters[index % submitters.count]
+                    let due = wallStart.addingTimeInterval(Self.seconds(interval * index))
                     group.addTask {
                         let report = generator.report(index)
-                        ledger.record(await submitter.submit(report, giveUpAt: giveUpAt), of: report)
+                        ledger.record(await submitter.submit(report, giveUpAt: giveUpAt), of: report, dueAt: due)
                     }
                 }
             }
@@ -138,7 +140,8 @@ struct Loadgen: Sendable {
                             let index = next.take()
                             let submitter = submitters[index % submitters.count]
                             let report = generator.report(index)
-                            ledger.record(await submitter.submit(report, giveUpAt: giveUpAt), of: report)
+                            let due = Date()
+                            ledger.record(await submitter.submit(report, giveUpAt: giveUpAt), of: report, dueAt: due)
                         }
                     }
                 }
@@ -201,6 +204,7 @@ struct Loadgen: Sendable {
             if let received = try? timeFormat.parse(arrival.receivedAt) {
                 result.latencies.append(max(arrived.timeIntervalSince(received), 0) * 1_000)
             }
+            result.latenciesFromDue.append(max(arrived.timeIntervalSince(receipt.dueAt), 0) * 1_000)
         }
         result.endToEndSeconds = lastArrival.timeIntervalSince(loadStart)
         result.childGenerated = receipts.count(where: \.child)

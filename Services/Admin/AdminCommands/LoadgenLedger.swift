@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 
 /// Every submission's outcome during a run: the receipts of accepted reports, and how many were refused
@@ -20,13 +21,14 @@ final class LoadgenLedger: Sendable {
     /// An empty ledger.
     init() {}
 
-    /// Records the outcome of submitting `report`.
-    func record(_ outcome: LoadgenOutcome, of report: LoadgenReport) {
+    /// Records the outcome of submitting `report`, which was due at `dueAt`.
+    func record(_ outcome: LoadgenOutcome, of report: LoadgenReport, dueAt: Date) {
         contents.withLock { contents in
             switch outcome {
             case .accepted(var receipt):
                 receipt.serviceCode = report.serviceCode
                 receipt.child = report.child
+                receipt.dueAt = dueAt
                 contents.receipts.append(receipt)
             case .rejected(let reason):
                 contents.rejected += 1

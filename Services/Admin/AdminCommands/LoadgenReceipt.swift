@@ -17,4 +17,7 @@ struct LoadgenReceipt: Sendable, Hashable {
     var serviceCode = ""
     /// Whether it was generated as a child report (set by the ledger).
     var child = false
+    /// When it was due to be sent (open loop: its slot in the schedule; closed loop: when its submitter
+    /// took it), set by the ledger; latency from here includes any wait at intake.
+    var dueAt = Date.distantPast
 }

@@ -39,6 +39,9 @@ struct LoadgenResult: Sendable {
     var auditDuplicates = 0
     /// Latency from intake's `received_at` to the first unit-queue arrival, per delivered report, in ms.
     var latencies: [Double] = []
+    /// Latency from when each report was due to be sent (its slot in the open loop's schedule) to the
+    /// first unit-queue arrival, in ms: includes waiting at intake, so a stall is not hidden.
+    var latenciesFromDue: [Double] = []
     /// Seconds reports were submitted.
     var loadSeconds = 0.0
     /// Seconds from the start of the load until the last unit delivery (0 without verification).
@@ -63,8 +66,13 @@ struct LoadgenResult: Sendable {
 
     /// The latency at quantile `q` (0…1), in milliseconds; NaN when nothing was delivered.
     func percentile(_ q: Double) -> Double {
-        guard !latencies.isEmpty else { return .nan }
-        let sorted = latencies.sorted()
+        Self.percentile(q, of: latencies)
+    }
+
+    /// The value at quantile `q` (0…1) of `values`; NaN when empty.
+    static func percentile(_ q: Double, of values: [Double]) -> Double {
+        guard !values.isEmpty else { return .nan }
+        let sorted = values.sorted()
         return sorted[min(sorted.count - 1, Int((Double(sorted.count - 1) * q).rounded()))]
     }
 
@@ -104,6 +112,8 @@ struct LoadgenResult: Sendable {
             rows.append(("latency received_at → unit queue",
                 "p50 \(Self.number(percentile(0.5))) ms   p95 \(Self.number(percentile(0.95))) ms   "
                     + "p99 \(Self.number(percentile(0.99))) ms   max \(Self.number(latencies.max() ?? .nan)) ms"))
+            let due = { (q: Double) in Self.number(Self.percentile(q, of: latenciesFromDue)) }
+            rows.append(("latency due to be sent → unit queue", "p50 \(due(0.5)) ms   p95 \(due(0.95)) ms   p99 \(due(0.99)) ms"))
             rows.append(("end-to-end throughput", String(format: "%.1f reports/s (delivered ÷ %.1f s to the last delivery)", throughputPerSecond, endToEndSeconds)))
             rows.append(("drain after the load", String(format: "%.1f s", drainSeconds)))
         } else {
