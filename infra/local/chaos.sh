@@ -271,7 +271,12 @@ SQL
             assign_verdict="assignments WRONG"
             fail "assignments: $n_ids accepted, $n_known in intake, $n_unrouted without assignment, $n_reassigned not on assignment 1, $n_bad_delivery without exactly one sent unit delivery"
         fi
-        drain_verdict="slowest report reached its unit ${worst_wait} s after the later of its acceptance and the last fault"
+        if (( n_bad_delivery > 0 )); then
+            drain_verdict="NOT drained: $n_bad_delivery reports never reached their unit"
+            fail "not drained: $n_bad_delivery accepted reports never reached their unit"
+        else
+            drain_verdict="slowest report reached its unit ${worst_wait} s after the later of its acceptance and the last fault"
+        fi
         python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) <= $DRAIN else 1)" "$worst_wait" \
             || fail "not drained within $DRAIN s of the last fault: a report reached its unit $worst_wait s after it"
     fi
