@@ -1,3 +1,4 @@
+import Events
 import Foundation
 import JalaliCalendar
 import NotifierService
@@ -71,6 +72,32 @@ struct NotifierUnitTests {
             #expect(fourth >= .seconds(8) && fourth <= .seconds(16))
             #expect(policy.delay(afterAttempt: 30) <= .seconds(60))
         }
+    }
+
+    @Test("a signature's hex is HMAC-SHA256 of \"<t>.<body>\" in lower case (value computed with Python's hmac)")
+    func signatureVector() {
+        let body = Array(#"{"id":"e1"}"#.utf8)
+        #expect(WebhookSignature.hex(secret: "key", timestamp: 1_700_000_000, body: body) == "bef8ad98fc8bc281e228c29d99d0b38086051703dbf3bbb8b3fee5b801ad1976")
+        #expect(NotificationPlan(eventID: "e", channel: .webhook, recipient: "u", subscriptionID: 1, subject: nil, body: "")
+            .idempotencyKey.count == 64)
+    }
+
+    @Test("the reporter of report.received read from its data: language, contact, notify; a wrong shape is nil")
+    func reporterFromReceived() throws {
+        let id = "0B7C6E3A-55B1-4C1F-9A57-2E4C7D0F1A22"
+        func data(_ extra: String) throws -> JSONValue {
+            try JSONValue.parse(Array(#"{"report_id":"\#(id)","tracking_code":"1370000017",\#(extra)}"#.utf8))
+        }
+        let full = try #require(NotificationPlanner.reporter(received: try data(
+            #""reporter":{"language":"en","notify":false},"contact":{"phone":"+989121234567","email":"a@b.example"}"#)))
+        #expect(full == ReporterRecord(reportID: id.lowercased(), trackingCode: "1370000017", language: "en",
+                                       phone: "+989121234567", email: "a@b.example", notify: false))
+        let bare = try #require(NotificationPlanner.reporter(received: try data(#""reporter":{},"contact":null"#)))
+        #expect(bare.language == "fa" && bare.phone == nil && bare.email == nil && bare.notify && !bare.reachable)
+        #expect(NotificationPlanner.reporter(received: try data(#""reporter":{"notify":"no"}"#)) == nil)
+        #expect(NotificationPlanner.reporter(received: try data(#""reporter":{},"contact":{"phone":5}"#)) == nil)
+        #expect(NotificationPlanner.reporter(received: try data(#""contact":{}"#)) == nil)
+        #expect(NotificationPlanner.reporter(received: try JSONValue.parse(Array(#"{"report_id":"x","tracking_code":"1","reporter":{}}"#.utf8))) == nil)
     }
 
     @Test("NOTIFIER_WEBHOOKS parses a list and refuses bad entries")

@@ -10,7 +10,7 @@
 # only; bounded in time.
 #
 # Knobs (environment): BENCH_EVENTS (20000), OPEN137_BENCH_AMQP_PORT (5712), OPEN137_BENCH_PG_PORT (5472),
-# NOTIFIER_BENCH_OPS_PORT (19104), NOTIFIER_BENCH_RECEIVER_PORT (19204).
+# NOTIFIER_BENCH_OPS_PORT (19104), NOTIFIER_BENCH_RECEIVER_PORT (19204), OPEN137_BIN_DIR (no build).
 set -euo pipefail
 OPEN137_LOG_TAG="bench-notifier"
 # shellcheck source=infra/local/lib.sh
@@ -29,9 +29,12 @@ export OPEN137_BENCH_PG_PORT="${OPEN137_BENCH_PG_PORT:-5472}"
 require_free_port "$OPS_BENCH_PORT" NOTIFIER_BENCH_OPS_PORT "the benchmarked notifier's ops port"
 require_free_port "$RECEIVER_PORT" NOTIFIER_BENCH_RECEIVER_PORT "the benchmark's webhook receiver"
 
-log "swift build -c release --product notifier --product open137"
-swift build -c release --product notifier
-swift build -c release --product open137
+# OPEN137_BIN_DIR: run the release binaries (and resource bundles) found there instead of building.
+if [[ -z "${OPEN137_BIN_DIR:-}" ]]; then
+    log "swift build -c release --product notifier --product open137"
+    swift build -c release --product notifier
+    swift build -c release --product open137
+fi
 BIN="${OPEN137_BIN_DIR:-$OPEN137_ROOT/.build/release}"
 
 bench_stack_start

@@ -56,8 +56,9 @@ public enum NotifierService {
         let worker = DeliveryWorker(
             consumer: AMQPConsumer(
                 configuration: try AMQPConfiguration(url: setup.configuration.amqpURL, connectionName: "\(name)-events"),
-                queue: eventsQueue, prefetch: 256, topology: topology, logger: logger),
-            publisher: runtime.publisher, concurrency: 32, logger: logger, handler: handler.handle)
+                queue: eventsQueue, prefetch: 512, topology: topology, logger: logger),
+            // Many events in flight, so the batch writer's batches can grow under load (each waits only for its commit).
+            publisher: runtime.publisher, concurrency: 256, logger: logger, handler: handler.handle)
 
         var httpConfiguration = HTTPClient.Configuration()
         httpConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
@@ -66,7 +67,7 @@ public enum NotifierService {
         let policy = RetryPolicy(maxAttempts: settings.maxAttempts, base: settings.retryBase)
         var senders: [any Service] = [
             ChannelSender(channel: .webhook, store: store, transport: WebhookTransport(client: http, timeout: settings.sendTimeout),
-                          policy: policy, batchSize: 256, logger: logger),
+                          policy: policy, batchSize: 256, loops: 2, logger: logger),
         ]
         if let sms = settings.sms {
             senders.append(ChannelSender(

@@ -17,7 +17,7 @@ public enum WebhookSignature {
         var signed = Array("\(timestamp).".utf8)
         signed += body
         let mac = HMAC<SHA256>.authenticationCode(for: signed, using: SymmetricKey(data: Array(secret.utf8)))
-        return mac.map { byte in (byte < 16 ? "0" : "") + String(byte, radix: 16) }.joined()
+        return Hex.lowercase(mac)
     }
 
     /// Checks a header as a receiver would: the `v1` HMAC matches and `t` is within `tolerance` seconds of `now`.

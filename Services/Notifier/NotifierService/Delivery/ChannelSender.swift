@@ -12,20 +12,23 @@ public struct ChannelSender: Service {
     private let transport: any NotificationTransport
     private let policy: RetryPolicy
     private let batchSize: Int
+    private let loops: Int
     private let idleDelay: Duration
     private let logger: Logger
     private let sent: Counter
     private let retried: Counter
     private let failed: Counter
 
-    /// Creates a sender sending up to `batchSize` notifications at a time.
+    /// Creates a sender sending up to `batchSize` notifications at a time in each of `loops` loops (more than
+    /// one: a batch is claimed while the previous one is still being sent and recorded).
     public init(channel: NotificationChannel, store: NotificationStore, transport: any NotificationTransport, policy: RetryPolicy,
-                batchSize: Int = 64, idleDelay: Duration = .milliseconds(50), logger: Logger) {
+                batchSize: Int = 64, loops: Int = 1, idleDelay: Duration = .milliseconds(50), logger: Logger) {
         self.channel = channel
         self.store = store
         self.transport = transport
         self.policy = policy
         self.batchSize = batchSize
+        self.loops = max(loops, 1)
         self.idleDelay = idleDelay
         var logger = logger
         logger[metadataKey: "channel"] = "\(channel.rawValue)"
@@ -35,22 +38,31 @@ public struct ChannelSender: Service {
         failed = Counter(label: "open137_notifications_total", dimensions: [("channel", channel.rawValue), ("outcome", "failed")])
     }
 
-    /// Sends until graceful shutdown (the batch in hand is finished and recorded first).
+    /// Sends until graceful shutdown (the batches in hand are finished and recorded first).
     public func run() async throws {
         await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                let sentCount: Int
-                do {
-                    sentCount = try await sendBatch()
-                } catch is CancellationError {
-                    return
-                } catch {
-                    logger.warning("could not take or record notifications; trying again shortly", metadata: ["error": "\(error)"])
-                    sentCount = 0
-                    try? await Task.sleep(for: .seconds(1))
+            await withDiscardingTaskGroup { group in
+                for _ in 0..<loops {
+                    group.addTask { await sendUntilCancelled() }
                 }
-                if sentCount == 0 { try? await Task.sleep(for: idleDelay) }
             }
+        }
+    }
+
+    /// One loop: claims, sends and records batches until cancelled; idles briefly when nothing is due.
+    private func sendUntilCancelled() async {
+        while !Task.isCancelled {
+            let sentCount: Int
+            do {
+                sentCount = try await sendBatch()
+            } catch is CancellationError {
+                return
+            } catch {
+                logger.warning("could not take or record notifications; trying again shortly", metadata: ["error": "\(error)"])
+                sentCount = 0
+                try? await Task.sleep(for: .seconds(1))
+            }
+            if sentCount == 0 { try? await Task.sleep(for: idleDelay) }
         }
     }
 

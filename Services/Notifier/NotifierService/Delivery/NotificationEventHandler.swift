@@ -39,13 +39,10 @@ public struct NotificationEventHandler: Sendable {
         }
         var received: ReporterRecord?
         if event.type == EventType.reportReceived {
-            do {
-                let report = try event.payload(as: ReportReceivedData.self)
-                guard UUID(uuidString: report.reportID) != nil else { throw NotifierError(code: .database, message: "") }
-                received = NotificationPlanner.reporter(from: report, data: event.data)
-            } catch {
+            guard let reporter = NotificationPlanner.reporter(received: event.data) else {
                 throw DeliveryRejection(code: EventDecodingError.Code.invalidPayload.rawValue, reason: "event \(event.id): data is not a report.received report")
             }
+            received = reporter
         }
         let item = NotificationBatchItem(event: event, body: String(decoding: delivery.body, as: UTF8.self), received: received)
         let outcome = try await writer.handle(item)

@@ -26,6 +26,6 @@ public struct NotificationPlan: Sendable, Hashable {
         self.body = body
         let identity = subscriptionID.map { "subscription:\($0)" } ?? recipient
         let digest = SHA256.hash(data: Array("\(eventID)|\(channel.rawValue)|\(identity)".utf8))
-        idempotencyKey = digest.map { byte in (byte < 16 ? "0" : "") + String(byte, radix: 16) }.joined()
+        idempotencyKey = Hex.lowercase(digest)
     }
 }
