@@ -235,8 +235,9 @@ else
     fail "open137 audit verify failed: $(tail -n 3 "$STACK/audit-verify.out" | tr '\n' ' ')"
 fi
 
-# Every accepted report: one assignment (router.reports, assignment 1, one unit delivery in the router's
-# outbox), and the delivery sent within 30 s of the later of its acceptance and the last fault.
+# Every accepted report: one assignment (router.reports, on assignment 1; loadgen saw its one delivery at the
+# unit), none of its deliveries left unsent in the router's outbox (the relay marks or deletes what the broker
+# confirmed), and routed within 30 s of the later of its acceptance and the last fault.
 assign_verdict="" drain_verdict=""
 if [[ -s "$IDS" ]]; then
     last_fault="${LAST_FAULT:-$EPOCHREALTIME}"
@@ -246,20 +247,16 @@ CREATE TEMP TABLE accepted (report_id text, tracking_code text, channel text);
 WITH reports AS (
     SELECT i.report_id, i.received_at FROM accepted a
     JOIN intake.reports i ON (a.report_id <> '-' AND i.report_id::text = a.report_id) OR (a.report_id = '-' AND i.tracking_code::text = a.tracking_code)
-), deliveries AS (
-    SELECT r.report_id, count(o.id) AS unit_deliveries, max(o.sent_at) AS sent_at, bool_or(o.id IS NOT NULL AND o.sent_at IS NULL) AS unsent
-    FROM reports r LEFT JOIN router.outbox o
-      ON o.event_id = r.report_id::text || '.a1' AND o.exchange = 'open137.units' AND o.routing_key <> 'council.child-friendly'
-    GROUP BY r.report_id
 )
 SELECT (SELECT count(*) FROM accepted),
        count(*),
        count(*) FILTER (WHERE rr.report_id IS NULL),
        count(*) FILTER (WHERE rr.assignment <> 1),
-       count(*) FILTER (WHERE d.unit_deliveries <> 1 OR d.unsent),
-       coalesce(round(max(extract(epoch FROM d.sent_at) - greatest(extract(epoch FROM r.received_at), $last_fault))::numeric, 1), 0),
-       coalesce(round((max(extract(epoch FROM d.sent_at)) - $last_fault)::numeric, 1), 0)
-FROM reports r LEFT JOIN router.reports rr USING (report_id) JOIN deliveries d USING (report_id);
+       count(*) FILTER (WHERE rr.report_id IS NULL) + (SELECT count(*) FROM router.outbox o JOIN reports r2 ON o.event_id = r2.report_id::text || '.a1'
+                                                        WHERE o.exchange = 'open137.units' AND o.sent_at IS NULL),
+       coalesce(round(max(extract(epoch FROM rr.routed_at) - greatest(extract(epoch FROM r.received_at), $last_fault))::numeric, 1), 0),
+       coalesce(round((max(extract(epoch FROM rr.routed_at)) - $last_fault)::numeric, 1), 0)
+FROM reports r LEFT JOIN router.reports rr USING (report_id);
 SQL
     )"; then
         fail "the assignment query failed: $summary"
@@ -269,16 +266,16 @@ SQL
             assign_verdict="every accepted report ($n_known) has exactly one assignment"
         else
             assign_verdict="assignments WRONG"
-            fail "assignments: $n_ids accepted, $n_known in intake, $n_unrouted without assignment, $n_reassigned not on assignment 1, $n_bad_delivery without exactly one sent unit delivery"
+            fail "assignments: $n_ids accepted, $n_known in intake, $n_unrouted without assignment, $n_reassigned not on assignment 1, $n_bad_delivery not routed or with a unit delivery still unsent"
         fi
         if (( n_bad_delivery > 0 )); then
             drain_verdict="NOT drained: $n_bad_delivery reports never reached their unit"
             fail "not drained: $n_bad_delivery accepted reports never reached their unit"
         else
-            drain_verdict="slowest report reached its unit ${worst_wait} s after the later of its acceptance and the last fault"
+            drain_verdict="slowest report routed ${worst_wait} s after the later of its acceptance and the last fault"
         fi
         python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) <= $DRAIN else 1)" "$worst_wait" \
-            || fail "not drained within $DRAIN s of the last fault: a report reached its unit $worst_wait s after it"
+            || fail "not drained within $DRAIN s of the last fault: a report was routed $worst_wait s after it"
     fi
 else
     fail "loadgen wrote no ids file ($IDS)"
