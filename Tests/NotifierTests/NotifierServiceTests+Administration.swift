@@ -165,3 +165,46 @@ extension NotifierServiceTests {
         }
     }
 }
+
+extension NotifierServiceTests {
+    @Test("an event whose data does not match its type is rejected and leaves nothing (no inbox row, no notification); the report's next event is sent")
+    func invalidEventLeavesNothing() async throws {
+        let phone = Self.phone("990")
+        try await withNotifier { servers, _ in
+            let report = try received(phone: phone, email: nil, language: "en")
+            try await publish(report)
+            try await eventually("the received SMS") { await !servers.recorder.requests(path: "/sms", containing: phone).isEmpty }
+            // report.routed without unit, deadline or service: the planner cannot write the message.
+            let broken = CloudEvent(source: ServiceName.router.eventSource, type: EventType.reportRouted, subject: report.subject,
+                                    data: .object(["report_id": .string(report.subject!)]))
+            let routed = try CloudEvent(
+                source: ServiceName.router.eventSource, type: EventType.reportRouted, subject: report.subject,
+                payload: ReportRoutedData(
+                    reportID: report.subject!, trackingCode: "1370000017", serviceCode: "CFC-PLAY", childFriendly: true, priority: "P1",
+                    unit: "parks", district: "05", deadline: "2025-03-24T08:30:00Z", channel: "web", reporterType: "parent",
+                    receivedAt: "2025-03-21T08:30:00Z", triage: false))
+            try await publish(broken)
+            try await publish(routed)
+            try await eventually("the routed SMS") {
+                await !servers.recorder.requests(path: "/sms", containing: "Parks and Green Space Organization").filter {
+                    String(decoding: $0.body, as: UTF8.self).contains(phone)
+                }.isEmpty
+            }
+            try await Task.sleep(for: .seconds(1))
+            let (inboxRows, notificationRows) = try await withDatabase { client, logger in
+                var counts: [Int] = []
+                for table in ["notifier.inbox", "notifier.notifications"] {
+                    let rows = try await client.query("SELECT count(*) FROM \(unescaped: table) WHERE event_id = \(broken.id)", logger: logger)
+                    for try await count in rows.decode(Int.self) { counts.append(count) }
+                }
+                return (counts[0], counts[1])
+            }
+            #expect(inboxRows == 0)
+            #expect(notificationRows == 0)
+            // The webhooks of the two good events arrived; the broken one's did not.
+            let hooks = await servers.recorder.requests.filter { $0.path == "/hooks" }.compactMap { $0.headers["open137-event-id"] }
+            #expect(hooks.contains(report.id) && hooks.contains(routed.id) && !hooks.contains(broken.id))
+            #expect(try await notifications(report.subject!).filter { $0.channel == "sms" }.count == 2)
+        }
+    }
+}
