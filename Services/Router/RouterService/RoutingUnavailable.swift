@@ -1,7 +1,10 @@
-/// The router is shutting down and takes no more reports into a batch; the delivery is retried later.
+/// A report could not be routed now (the router is stopping, or its batch came back incomplete); the
+/// delivery is retried later.
 struct RoutingUnavailable: Error, Sendable, CustomStringConvertible {
     /// Machine-readable code.
-    var code: String { "shutting-down" }
+    var code = "shutting-down"
+    /// What happened.
+    var message = "the router is stopping"
 
-    var description: String { "\(code): the router is stopping" }
+    var description: String { "\(code): \(message)" }
 }

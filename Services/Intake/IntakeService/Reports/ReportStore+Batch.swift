@@ -38,9 +38,14 @@ extension ReportStore {
         }
         let statement = InsertReportBatch(document: document, notificationChannel: outbox.notificationChannel)
         return try await bounded("storing a batch of reports") { [client, logger] in
-            var ids = Set<UUID>()
-            for try await id in try await client.execute(statement, logger: logger) { ids.insert(id) }
-            return ids
+            // An explicit transaction: a lone statement commits only at the protocol's Sync, after its rows
+            // have been read — a crash in between would leave a 201 for a report that was never stored.
+            // Here COMMIT's own answer is what says the batch is durable.
+            try await client.withTransaction(logger: logger) { connection in
+                var ids = Set<UUID>()
+                for try await id in try await connection.execute(statement, logger: logger) { ids.insert(id) }
+                return ids
+            }
         }
     }
 
