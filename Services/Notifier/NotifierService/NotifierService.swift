@@ -51,7 +51,10 @@ public enum NotifierService {
         let logger = setup.logger
         let store = NotificationStore(
             client: runtime.postgres, outbox: runtime.outbox, ratePerRecipientPerHour: settings.ratePerRecipientPerHour, logger: logger)
-        let writer = NotificationBatchWriter(store: store, planner: planner, consumer: NotificationEventHandler.consumer, logger: logger)
+        // Fresh notifications go from the writer to their sender in memory (no claim); half the lease at most.
+        let handoff = NotificationHandoff(channels: reporterChannels.union([.webhook]), capacity: 2_048, maxAge: store.lease / 2)
+        let writer = NotificationBatchWriter(
+            store: store, planner: planner, consumer: NotificationEventHandler.consumer, handoff: handoff, logger: logger)
         let handler = NotificationEventHandler(writer: writer, logger: logger)
         let worker = DeliveryWorker(
             consumer: AMQPConsumer(
@@ -67,17 +70,17 @@ public enum NotifierService {
         let policy = RetryPolicy(maxAttempts: settings.maxAttempts, base: settings.retryBase)
         var senders: [any Service] = [
             ChannelSender(channel: .webhook, store: store, transport: WebhookTransport(client: http, timeout: settings.sendTimeout),
-                          policy: policy, batchSize: 256, loops: 2, logger: logger),
+                          policy: policy, batchSize: 256, loops: 2, handoff: handoff, logger: logger),
         ]
         if let sms = settings.sms {
             senders.append(ChannelSender(
                 channel: .sms, store: store, transport: SMSGatewayTransport(client: http, configuration: sms, timeout: settings.sendTimeout),
-                policy: policy, logger: logger))
+                policy: policy, handoff: handoff, logger: logger))
         }
         if let smtp = settings.smtp {
             senders.append(ChannelSender(
                 channel: .email, store: store, transport: EmailTransport(client: SMTPClient(configuration: smtp, timeout: settings.sendTimeout)),
-                policy: policy, batchSize: 16, logger: logger))
+                policy: policy, batchSize: 16, handoff: handoff, logger: logger))
         }
         logger.info("notifier channels", metadata: [
             "sms": "\(settings.sms != nil)", "email": "\(settings.smtp != nil)", "webhooks_from_environment": "\(settings.webhooks.count)",

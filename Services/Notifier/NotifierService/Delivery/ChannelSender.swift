@@ -13,6 +13,7 @@ public struct ChannelSender: Service {
     private let policy: RetryPolicy
     private let batchSize: Int
     private let loops: Int
+    private let handoff: NotificationHandoff?
     private let idleDelay: Duration
     private let logger: Logger
     private let sent: Counter
@@ -20,9 +21,12 @@ public struct ChannelSender: Service {
     private let failed: Counter
 
     /// Creates a sender sending up to `batchSize` notifications at a time in each of `loops` loops (more than
-    /// one: a batch is claimed while the previous one is still being sent and recorded).
+    /// one: a batch is claimed while the previous one is still being sent and recorded), taking fresh ones
+    /// from `handoff` before claiming from the table.
     public init(channel: NotificationChannel, store: NotificationStore, transport: any NotificationTransport, policy: RetryPolicy,
-                batchSize: Int = 64, loops: Int = 1, idleDelay: Duration = .milliseconds(50), logger: Logger) {
+                batchSize: Int = 64, loops: Int = 1, handoff: NotificationHandoff? = nil, idleDelay: Duration = .milliseconds(50),
+                logger: Logger) {
+        self.handoff = handoff
         self.channel = channel
         self.store = store
         self.transport = transport
@@ -66,9 +70,10 @@ public struct ChannelSender: Service {
         }
     }
 
-    /// Claims and sends one batch; returns how many it claimed.
+    /// Takes (from the hand-off) or claims (from the table) and sends one batch; returns how many it took.
     func sendBatch() async throws -> Int {
-        let batch = try await store.claim(channel, limit: batchSize)
+        var batch = handoff?.take(channel, limit: batchSize) ?? []
+        if batch.isEmpty { batch = try await store.claim(channel, limit: batchSize) }
         guard !batch.isEmpty else { return 0 }
         let outcomes = await withTaskGroup(of: (ClaimedNotification, SendOutcome).self) { group in
             for notification in batch {

@@ -25,13 +25,15 @@ public struct NotificationBatchWriter: Service {
 
     private let commit: GroupCommit<NotificationBatchItem, Outcome>
 
-    /// A writer over `store`, planning with `planner`: `writers` batches in flight at most, each of at most `maxBatch` events.
-    public init(store: NotificationStore, planner: NotificationPlanner, consumer: String, writers: Int = 2, maxBatch: Int = 256, logger: Logger) {
+    /// A writer over `store`, planning with `planner`: `writers` batches in flight at most, each of at most
+    /// `maxBatch` events; fresh notifications go to the senders through `handoff` when it has room.
+    public init(store: NotificationStore, planner: NotificationPlanner, consumer: String, handoff: NotificationHandoff? = nil,
+                writers: Int = 2, maxBatch: Int = 256, logger: Logger) {
         commit = GroupCommit(writers: writers, maxBatch: maxBatch, stoppedError: {
             NotifierError(code: .database, message: "the notifier is shutting down; the event will be redelivered")
         }) { items in
             do {
-                return try await store.write(items, planner: planner, consumer: consumer)
+                return try await store.write(items, planner: planner, consumer: consumer, handoff: handoff)
             } catch {
                 logger.warning("a batch of report events could not be stored; nothing of it was", metadata: [
                     "events": "\(items.count)", "error": "\(String(reflecting: error))",
