@@ -158,8 +158,12 @@ extension NotifierServiceTests {
             #expect(await servers.recorder.requests(path: "/sms", containing: outPhone).isEmpty)
             // The event carries the refusal (and only the refusal: an omitted notify stays omitted).
             let outHook = await servers.recorder.requests.first { $0.path == "/hooks" && String(decoding: $0.body, as: UTF8.self).contains(outID) }
-            let event = try CloudEvent.decode(try #require(outHook).body)
+            let outBody = try #require(outHook).body
+            let event = try CloudEvent.decode(outBody)
             #expect(try event.payload(as: ReportReceivedData.self).reporter.notify == false)
+            // …and stays within the AsyncAPI contract.
+            let problems = try AsyncAPIDocument.loadContract().validate(eventBody: outBody)
+            #expect(problems.isEmpty, "\(problems)")
             await intake.triggerGracefulShutdown()
             try await withTimeout(.seconds(30), "intake to shut down") { try await running.value }
         }
