@@ -70,7 +70,7 @@ public enum NotifierService {
         let policy = RetryPolicy(maxAttempts: settings.maxAttempts, base: settings.retryBase)
         var senders: [any Service] = [
             ChannelSender(channel: .webhook, store: store, transport: WebhookTransport(client: http, timeout: settings.sendTimeout),
-                          policy: policy, batchSize: 256, loops: 2, handoff: handoff, logger: logger),
+                          policy: policy, batchSize: 64, loops: 4, handoff: handoff, logger: logger),  // ≤ 256 POSTs in flight over ≤ 64 connections
         ]
         if let sms = settings.sms {
             senders.append(ChannelSender(
