@@ -11,7 +11,7 @@
 # Knobs (environment): BENCH_DURATION (60), BENCH_CONCURRENCY (64), BENCH_RATE (300), BENCH_RATE_DURATION (30),
 # BENCH_SCALE_DURATION (= BENCH_DURATION), BENCH_SCALE_COPIES (3), BENCH_COPIES (1: copies of each worker
 # service), BENCH_MESSAGES (20000, broker ceiling run), BENCH_CHANNELS (http,open311,amqp),
-# BENCH_DRAIN_TIMEOUT (600), BENCH_SKIP_SCALE (0), OPEN137_BENCH_E2E_AMQP_PORT (5732),
+# BENCH_DRAIN_TIMEOUT (600), BENCH_SKIP_SCALE (0), BENCH_NO_BUILD (0: 1 uses the binaries as built), OPEN137_BENCH_E2E_AMQP_PORT (5732),
 # OPEN137_BENCH_E2E_PG_PORT (5492), BENCH_INTAKE_PORT (18237), BENCH_COUNCIL_PORT (18238),
 # BENCH_OPS_BASE_PORT (19300; service i copy j uses base + i + 10 j). The stack lives in .local/bench-e2e
 # and is wiped on every run; service logs stay there until the next run.
@@ -65,8 +65,12 @@ for name in "${SERVICES[@]}"; do
     for ((i = 0; i < copies; i++)); do require_free_port "$(ops_port "$name" "$i")" BENCH_OPS_BASE_PORT "ops port of $name copy $i"; done
 done
 
-log "release build (intake classifier router notifier council-audit open137)"
-for product in "${SERVICES[@]}" open137; do swift build -c release --product "$product"; done
+if [[ "${BENCH_NO_BUILD:-0}" == 1 ]]; then
+    log "BENCH_NO_BUILD=1: using the release binaries in $BIN as they are"
+else
+    log "release build (intake classifier router notifier council-audit open137)"
+    for product in "${SERVICES[@]}" open137; do swift build -c release --product "$product"; done
+fi
 
 # ---------------------------------------------------------------------------------------------------
 # The stack and the services
@@ -128,15 +132,9 @@ proc_cpu() {
     awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", t / hz }'
 }
 
-# proc_hwm_mib PID [children] — peak resident memory (VmHWM) in MiB; with `children`, summed over the
-# process and its live children (PostgreSQL: shared buffers are counted in every backend, an upper bound).
+# proc_hwm_mib PID — peak resident memory (VmHWM) of a process in MiB.
 proc_hwm_mib() {
-    local root="$1" with_children="${2:-}" kb=0 pid pids="$1"
-    [[ -n "$with_children" ]] && pids="$root $(ps -o pid= --ppid "$root" 2>/dev/null | tr '\n' ' ')"
-    for pid in $pids; do
-        kb=$((kb + $(awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status" 2>/dev/null || echo 0)))
-    done
-    awk -v k="$kb" 'BEGIN { printf "%.0f", k / 1024 }'
+    awk '/^VmHWM:/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status" 2>/dev/null || echo 0
 }
 
 PG_PID="$(head -1 "$STACK/postgres/data/postmaster.pid")"
@@ -156,11 +154,23 @@ cpu_of() {
     echo "$total"
 }
 
-# hwm_of NAME — peak RSS in MiB (largest copy of a service; PostgreSQL summed over its processes).
+# pg_rss_mib — PostgreSQL's resident memory now: private memory (RssAnon) of every process plus the shared
+# memory (RssShmem, mostly shared buffers) once — VmHWM summed over processes would count the buffers in each.
+pg_rss_mib() {
+    local pid anon=0 shmem=0 value
+    for pid in "$PG_PID" $(ps -o pid= --ppid "$PG_PID" 2>/dev/null); do
+        anon=$((anon + $(awk '/^RssAnon:/ { print $2 }' "/proc/$pid/status" 2>/dev/null || echo 0)))
+        value="$(awk '/^RssShmem:/ { print $2 }' "/proc/$pid/status" 2>/dev/null || echo 0)"
+        (( value > shmem )) && shmem=$value
+    done
+    awk -v k=$((anon + shmem)) 'BEGIN { printf "%.0f", k / 1024 }'
+}
+
+# hwm_of NAME — peak RSS in MiB (largest copy of a service; PostgreSQL: see pg_rss_mib).
 hwm_of() {
     local name="$1" peak=0 instance value
     case "$name" in
-        postgresql) proc_hwm_mib "$PG_PID" children; return ;;
+        postgresql) pg_rss_mib; return ;;
         rabbitmq) proc_hwm_mib "$RMQ_PID"; return ;;
     esac
     for instance in "${!PID_OF[@]}"; do
@@ -216,6 +226,17 @@ log "warm-up: 5 s at 50 reports/s (not counted)"
 loadgen "$STACK/warmup.out" --rate 50 --duration 5 >/dev/null
 wait_idle
 
+# What the pipeline costs doing nothing (polls, heartbeats, timers): the base under every per-report figure.
+IDLE_SECONDS=10
+log "idle CPU: $IDLE_SECONDS s without load"
+declare -A IDLE_BEFORE=() IDLE_PERCENT=()
+ACCOUNTED=("${SERVICES[@]}" postgresql rabbitmq)
+for name in "${ACCOUNTED[@]}"; do IDLE_BEFORE[$name]="$(cpu_of "$name")"; done
+sleep "$IDLE_SECONDS"
+for name in "${ACCOUNTED[@]}"; do
+    IDLE_PERCENT[$name]="$(awk -v a="${IDLE_BEFORE[$name]}" -v b="$(cpu_of "$name")" -v s="$IDLE_SECONDS" 'BEGIN { printf "%.1f", 100 * (b - a) / s }')"
+done
+
 # (c) latency at a fixed moderate rate, on an idle pipeline
 log "(c) fixed rate: $RATE reports/s for $RATE_DURATION s"
 loadgen "$STACK/rate.out" --rate "$RATE" --duration "$RATE_DURATION"
@@ -224,7 +245,6 @@ wait_idle
 # (b) + (d) closed loop, with CPU accounting
 log "(b) closed loop: $CONCURRENCY submitters for $DURATION s"
 declare -A CPU_BEFORE=()
-ACCOUNTED=("${SERVICES[@]}" postgresql rabbitmq)
 for name in "${ACCOUNTED[@]}"; do CPU_BEFORE[$name]="$(cpu_of "$name")"; done
 loadgen "$STACK/closed.out" --concurrency "$CONCURRENCY" --duration "$DURATION"
 wait_idle
@@ -266,11 +286,11 @@ row "    intake accepted during the load" "$(sed -n 's/^accepted\/s during the l
 row "    end to end / broker ceiling" "$(awk -v e="$E2E" -v c="${CEILING:-0}" 'BEGIN { printf "%.1f %%", (c > 0 ? 100 * e / c : 0) }')"
 row "(c) latency received_at → unit queue at $RATE/s for $RATE_DURATION s" \
     "p50 $(result "$STACK/rate.out" p50_ms) ms  p95 $(result "$STACK/rate.out" p95_ms) ms  p99 $(result "$STACK/rate.out" p99_ms) ms  (delivered $(result "$STACK/rate.out" delivered), lost $(result "$STACK/rate.out" lost))"
-echo "(d) per delivered report in (b): CPU ms; peak RSS (VmHWM) MiB"
+echo "(d) per delivered report in (b): CPU ms; peak RSS (VmHWM) MiB; CPU % of one core when idle"
 total=0
 for name in "${ACCOUNTED[@]}"; do
-    label="$name"; [[ "$name" == postgresql ]] && label="postgresql (RSS: all processes, shared memory counted in each)"
-    row "    $label" "$(printf '%7.2f ms CPU   %6s MiB' "${CPU_PER_REPORT[$name]}" "${HWM[$name]}")"
+    label="$name"; [[ "$name" == postgresql ]] && label="postgresql (RSS after (b): private of all + shared once)"
+    row "    $label" "$(printf '%7.2f ms CPU   %6s MiB   idle %5s %%' "${CPU_PER_REPORT[$name]}" "${HWM[$name]}" "${IDLE_PERCENT[$name]}")"
     total="$(awk -v a="$total" -v b="${CPU_PER_REPORT[$name]}" 'BEGIN { printf "%.2f", a + b }')"
 done
 row "    pipeline total (services + postgresql + rabbitmq)" "$(printf '%7.2f ms CPU  → at most %.0f reports/s on %d cores' "$total" "$(awk -v t="$total" -v n="$(nproc)" 'BEGIN { print (t > 0 ? 1000 * n / t : 0) }')" "$(nproc)")"

@@ -112,7 +112,8 @@ struct Loadgen: Sendable {
         let clock = ContinuousClock()
         let start = clock.now + .milliseconds(20)
         let end = start + configuration.duration
-        let giveUpAt = end + configuration.giveUpAfter
+        // A submission keeps trying while its report could still be verified.
+        let giveUpAt = end + max(configuration.giveUpAfter, configuration.drainTimeout)
         switch configuration.mode {
         case .rate(let rate):
             // The schedule, not the answers, decides when each report goes: a stall does not slow the load.

@@ -65,11 +65,17 @@ final class LoadgenAMQPSubmitter: LoadgenSubmitter, Service {
             correlationID: messageID, replyTo: replyQueue)
         var attempts = 0
         var lastProblem = "no reply"
+        // A confirmed submission is safe in the broker: a slow reply means a backlog at intake, and a
+        // resend would only lengthen it. Each resend waits twice as long (a reply lost with a broker
+        // restart still gets its resend).
+        var wait = replyTimeout
         while true {
             attempts += 1
             do {
                 try await publisher.publish(message)
-                switch await waiters.wait(for: messageID, timeout: replyTimeout) {
+                let reply = await waiters.wait(for: messageID, timeout: wait)
+                wait = min(wait * 2, .seconds(120))
+                switch reply {
                 case .answer(let reply):
                     guard reply["status"]?.stringValue == "accepted", let code = reply["tracking_code"]?.stringValue else {
                         return .rejected("amqp: \(reply["error"]?["code"]?.stringValue ?? "unreadable reply")")
@@ -77,7 +83,7 @@ final class LoadgenAMQPSubmitter: LoadgenSubmitter, Service {
                     return .accepted(LoadgenReceipt(
                         trackingCode: code, reportID: reply["report_id"]?.stringValue, channel: .amqp, acceptedAt: Date(), attempts: attempts))
                 case .timedOut:
-                    lastProblem = "no reply in \(replyTimeout)"
+                    lastProblem = "no reply (last wait \(wait / 2))"
                 }
             } catch {
                 lastProblem = "publish not confirmed (\(error.code))"

@@ -34,6 +34,7 @@ struct LoadgenConfiguration: Sendable {
     var databaseURL: DatabaseURL?
     /// Varies the generated reports between runs.
     var seed: UInt64
-    /// How long a submission keeps retrying after the load phase ended before it gives up.
+    /// How long a submission keeps retrying after the load phase ended before it gives up (at least the
+    /// drain timeout).
     var giveUpAfter: Duration = .seconds(60)
 }
