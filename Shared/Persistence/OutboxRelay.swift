@@ -38,6 +38,9 @@ public struct OutboxRelay: Service {
         public var cleanupInterval: Duration
         /// Pause before re-establishing a lost `LISTEN` connection.
         public var listenRetryDelay: Duration
+        /// How long one batch (claim, publish, settle) or one housekeeping query may take before it is
+        /// abandoned (rolled back) and tried again — a request can wait forever for a connection otherwise.
+        public var deadline: Duration
         /// Deletes a row once the broker confirmed it instead of marking it sent (and keeping it for
         /// `retention`): for a stage whose events are many and kept elsewhere (the audit log), this spares
         /// PostgreSQL writing each row a second time. Its consumers must not rely on the outbox's
@@ -53,6 +56,7 @@ public struct OutboxRelay: Service {
             retention: Duration? = .seconds(7 * 24 * 3600),
             cleanupInterval: Duration = .seconds(600),
             listenRetryDelay: Duration = .seconds(2),
+            deadline: Duration = .seconds(20),
             deleteWhenSent: Bool = false
         ) {
             self.batchSize = max(1, batchSize)
@@ -62,6 +66,7 @@ public struct OutboxRelay: Service {
             self.retention = retention
             self.cleanupInterval = cleanupInterval
             self.listenRetryDelay = listenRetryDelay
+            self.deadline = deadline
             self.deleteWhenSent = deleteWhenSent
         }
     }
@@ -272,7 +277,9 @@ public struct OutboxRelay: Service {
     private func drain() async {
         while !Task.isCancelled {
             do {
-                let report = try await relayBatch()
+                let report = try await DatabaseDeadline(timeout: configuration.deadline).run("relaying \(outbox.schema).outbox") {
+                    try await self.relayBatch()
+                }
                 if report.claimed < configuration.batchSize || report.published == 0 || Task.isShuttingDownGracefully { return }
             } catch {
                 if Task.isCancelled { return }
@@ -323,7 +330,8 @@ public struct OutboxRelay: Service {
             let now = ContinuousClock.now
             if lastBacklog.map({ now - $0 >= relay.configuration.pollInterval }) ?? true {
                 lastBacklog = now
-                if let backlog = try? await relay.outbox.backlog(client: relay.client, logger: relay.logger) {
+                let deadline = DatabaseDeadline(timeout: relay.configuration.deadline)
+                if let backlog = try? await deadline.run("counting the backlog", { try await relay.outbox.backlog(client: relay.client, logger: relay.logger) }) {
                     relay.backlogGauge.record(backlog)
                 }
             }
@@ -331,7 +339,9 @@ public struct OutboxRelay: Service {
                lastCleanup.map({ now - $0 >= relay.configuration.cleanupInterval }) ?? true {
                 lastCleanup = now
                 do {
-                    let purged = try await relay.purgeSent(olderThan: retention)
+                    let purged = try await DatabaseDeadline(timeout: relay.configuration.deadline).run("purging sent rows") {
+                        try await relay.purgeSent(olderThan: retention)
+                    }
                     if purged > 0 { relay.logger.info("purged sent outbox rows", metadata: ["rows": "\(purged)"]) }
                 } catch {
                     relay.logger.warning("outbox clean-up failed", metadata: ["error": "\(error)"])

@@ -190,6 +190,32 @@ struct OutboxRelayTests {
         }
     }
 
+    @Test("a batch that hangs (here: a publish that never returns) is abandoned at the deadline and tried again; its rows stay unsent")
+    func hungBatchIsAbandoned() async throws {
+        try await TestDatabase.withClient { client in
+            try await TestDatabase.withSchema("relay_deadline", client: client) { schema in
+                let outbox = try Outbox(schema: schema)
+                try await enqueue(2, into: outbox, client: client)
+                // The publish answers only when cancelled (then with failures, so nothing is marked sent):
+                // without the deadline the relay would wait an hour for its first batch.
+                let publisher = RecordingPublisher(.fail(AMQPError(.publishTimedOut, "held")), delay: .seconds(3600))
+                let relay = OutboxRelay(
+                    client: client, outbox: outbox, publisher: publisher,
+                    configuration: .init(pollInterval: .milliseconds(200), retryBaseDelay: .milliseconds(100), deadline: .milliseconds(500)),
+                    logger: logger)
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { try await relay.run() }
+                    try await withTimeout(.seconds(10), "the relay to give up the hung batch and try again") {
+                        while await publisher.calls < 2 { try await Task.sleep(for: .milliseconds(20)) }
+                    }
+                    group.cancelAll()
+                }
+                #expect(await publisher.confirmed.isEmpty)
+                #expect(try await TestDatabase.scalar("SELECT count(*) FROM \(unescaped: schema).outbox WHERE sent_at IS NULL", client: client) == 2)
+            }
+        }
+    }
+
     @Test("deleteWhenSent: confirmed rows are deleted at once; a failed one stays, unsent, for its retry")
     func deleteWhenSent() async throws {
         try await TestDatabase.withClient { client in
