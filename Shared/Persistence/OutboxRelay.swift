@@ -3,6 +3,7 @@ import Messaging
 import Metrics
 import PostgresNIO
 import ServiceLifecycle
+import Synchronization
 
 /// Publishes what `Outbox` wrote, as a ServiceLifecycle `Service`: claims up to `batchSize` unsent rows in
 /// id order (`FOR UPDATE SKIP LOCKED`, so N replicas never claim the same row), publishes them pipelined
@@ -41,6 +42,13 @@ public struct OutboxRelay: Service {
         /// How long one batch (claim, publish, settle) or one housekeeping query may take before it is
         /// abandoned (rolled back) and tried again — a request can wait forever for a connection otherwise.
         public var deadline: Duration
+        /// How long one round (a drain and its housekeeping) may be under way before the relay counts as
+        /// stuck and `onStall` is called. `make chaos` saw a relay wait forever, deaf to cancellation, on a
+        /// database request after `pg_ctl stop -m immediate`; a process whose relay is stuck must be
+        /// restarted, and only the service can decide that.
+        public var stallLimit: Duration
+        /// Called (once) when a round has been under way longer than `stallLimit`; nil to only log it.
+        public var onStall: (@Sendable () -> Void)?
         /// Deletes a row once the broker confirmed it instead of marking it sent (and keeping it for
         /// `retention`): for a stage whose events are many and kept elsewhere (the audit log), this spares
         /// PostgreSQL writing each row a second time. Its consumers must not rely on the outbox's
@@ -57,6 +65,8 @@ public struct OutboxRelay: Service {
             cleanupInterval: Duration = .seconds(600),
             listenRetryDelay: Duration = .seconds(2),
             deadline: Duration = .seconds(20),
+            stallLimit: Duration = .seconds(60),
+            onStall: (@Sendable () -> Void)? = nil,
             deleteWhenSent: Bool = false
         ) {
             self.batchSize = max(1, batchSize)
@@ -67,6 +77,8 @@ public struct OutboxRelay: Service {
             self.cleanupInterval = cleanupInterval
             self.listenRetryDelay = listenRetryDelay
             self.deadline = deadline
+            self.stallLimit = stallLimit
+            self.onStall = onStall
             self.deleteWhenSent = deleteWhenSent
         }
     }
@@ -126,15 +138,19 @@ public struct OutboxRelay: Service {
         let (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         logger.info("outbox relay started", metadata: ["channel": "\(outbox.notificationChannel)"])
         await withGracefulShutdownHandler {
+            let roundStarted = RoundStart()
             await withDiscardingTaskGroup { group in
                 group.addTask { await self.listen(waking: wake) }
                 group.addTask { await self.poll(waking: wake) }
+                group.addTask { await self.watch(roundStarted) }
                 wake.yield()
                 var housekeeping = Housekeeping()
                 for await _ in wakeups {
+                    roundStarted.nanoseconds.store(Self.now(), ordering: .relaxed)
                     await drain()
                     if Task.isShuttingDownGracefully || Task.isCancelled { break }
                     await housekeeping.run(self)
+                    roundStarted.nanoseconds.store(0, ordering: .relaxed)
                 }
                 group.cancelAll()
             }
@@ -310,6 +326,36 @@ public struct OutboxRelay: Service {
             }
             try? await Task.sleep(for: configuration.listenRetryDelay)
         }
+    }
+
+    /// Checks every second whether the round under way has lasted past `stallLimit`; then logs it and
+    /// calls `onStall` once.
+    private func watch(_ roundStarted: RoundStart) async {
+        let limit = Int64(configuration.stallLimit.components.seconds) * 1_000_000_000
+            + configuration.stallLimit.components.attoseconds / 1_000_000_000
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(1))
+            let started = roundStarted.nanoseconds.load(ordering: .relaxed)
+            guard started != 0, Self.now() - started > limit else { continue }
+            logger.critical("outbox relay stuck: a round has been under way too long; the service must be restarted", metadata: [
+                "stall_limit": "\(configuration.stallLimit)",
+            ])
+            configuration.onStall?()
+            return
+        }
+    }
+
+    /// Nanoseconds on the continuous clock (never 0: 0 means no round).
+    private static func now() -> Int64 {
+        let elapsed = ContinuousClock.now - clockOrigin
+        return max(1, Int64(elapsed.components.seconds) * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+    }
+
+    private static let clockOrigin = ContinuousClock.now
+
+    /// When the round under way began (nanoseconds on the continuous clock), or 0 between rounds.
+    private final class RoundStart: Sendable {
+        let nanoseconds = Atomic<Int64>(0)
     }
 
     /// Wakes the relay every `pollInterval`.

@@ -45,6 +45,13 @@ public struct StageRuntime: Sendable {
         outbox = try Outbox(schema: schema)
         inbox = try Inbox(schema: schema)
         migrations = MigrationService(client: postgres, schema: schema, bundle: bundle, logger: logger)
+        var relay = relay
+        if relay.onStall == nil {
+            // A stuck relay stops the stage's events for good while the rest of it looks healthy: exit, so
+            // that the supervisor (make run's, or the orchestrator) starts a fresh process, which relays
+            // what is waiting. Crash-only: nothing committed is lost, the outbox keeps it.
+            relay.onStall = { exit(70) }
+        }
         outboxRelay = OutboxRelay(client: postgres, outbox: outbox, publisher: publisher, configuration: relay, logger: logger)
         opsServer = setup.makeOpsServer()
         opsServer.addReadinessCheck("broker") { [publisher] in

@@ -5,6 +5,7 @@ import Messaging
 import Persistence
 import PostgresNIO
 import ServiceLifecycle
+import Synchronization
 import Testing
 import TestSupport
 
@@ -216,6 +217,31 @@ struct OutboxRelayTests {
         }
     }
 
+    @Test("a round stuck past the stall limit is reported once through onStall (the service restarts the process)")
+    func stuckRoundIsReported() async throws {
+        try await TestDatabase.withClient { client in
+            try await TestDatabase.withSchema("relay_stall", client: client) { schema in
+                let outbox = try Outbox(schema: schema)
+                try await enqueue(1, into: outbox, client: client)
+                let publisher = RecordingPublisher(.confirm, delay: .seconds(3600))
+                let stalls = StallCounter()
+                let relay = OutboxRelay(
+                    client: client, outbox: outbox, publisher: publisher,
+                    configuration: .init(deadline: .seconds(3600), stallLimit: .seconds(1), onStall: { stalls.count.add(1, ordering: .relaxed) }),
+                    logger: logger)
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { try await relay.run() }
+                    try await withTimeout(.seconds(10), "the watchdog to report the stuck round") {
+                        while stalls.count.load(ordering: .relaxed) == 0 { try await Task.sleep(for: .milliseconds(50)) }
+                    }
+                    try await Task.sleep(for: .seconds(2))
+                    #expect(stalls.count.load(ordering: .relaxed) == 1, "reported once")
+                    group.cancelAll()
+                }
+            }
+        }
+    }
+
     @Test("deleteWhenSent: confirmed rows are deleted at once; a failed one stays, unsent, for its retry")
     func deleteWhenSent() async throws {
         try await TestDatabase.withClient { client in
@@ -257,4 +283,9 @@ struct OutboxRelayTests {
             }
         }
     }
+}
+
+/// Counts the relay's stall reports (from the relay's watchdog task).
+private final class StallCounter: Sendable {
+    let count = Atomic<Int>(0)
 }
