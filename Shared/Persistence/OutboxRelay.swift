@@ -42,8 +42,8 @@ public struct OutboxRelay: Service {
         /// How long one batch (claim, publish, settle) or one housekeeping query may take before it is
         /// abandoned (rolled back) and tried again — a request can wait forever for a connection otherwise.
         public var deadline: Duration
-        /// How long one round (a drain and its housekeeping) may be under way before the relay counts as
-        /// stuck and `onStall` is called. `make chaos` saw a relay wait forever, deaf to cancellation, on a
+        /// How long one round (a drain and its housekeeping) may go without finishing a batch before the
+        /// relay counts as stuck and `onStall` is called (a long backlog is many short batches). `make chaos` saw a relay wait forever, deaf to cancellation, on a
         /// database request after `pg_ctl stop -m immediate`; a process whose relay is stuck must be
         /// restarted, and only the service can decide that.
         public var stallLimit: Duration
@@ -147,7 +147,7 @@ public struct OutboxRelay: Service {
                 var housekeeping = Housekeeping()
                 for await _ in wakeups {
                     roundStarted.nanoseconds.store(Self.now(), ordering: .relaxed)
-                    await drain()
+                    await drain(progress: roundStarted)
                     if Task.isShuttingDownGracefully || Task.isCancelled { break }
                     await housekeeping.run(self)
                     roundStarted.nanoseconds.store(0, ordering: .relaxed)
@@ -290,12 +290,14 @@ public struct OutboxRelay: Service {
     }
 
     /// Relays batches until the outbox has no more due rows, a batch makes no progress, or shutdown begins.
-    private func drain() async {
+    private func drain(progress: RoundStart) async {
         while !Task.isCancelled {
             do {
                 let report = try await DatabaseDeadline(timeout: configuration.deadline).run("relaying \(outbox.schema).outbox") {
                     try await self.relayBatch()
                 }
+                // A long backlog is many batches: the watchdog measures from the last one that finished.
+                progress.nanoseconds.store(Self.now(), ordering: .relaxed)
                 if report.claimed < configuration.batchSize || report.published == 0 || Task.isShuttingDownGracefully { return }
             } catch {
                 if Task.isCancelled { return }
@@ -328,8 +330,8 @@ public struct OutboxRelay: Service {
         }
     }
 
-    /// Checks every second whether the round under way has lasted past `stallLimit`; then logs it and
-    /// calls `onStall` once.
+    /// Checks every second whether the round under way has made no progress (no batch finished) for
+    /// longer than `stallLimit`; then logs it and calls `onStall` once.
     private func watch(_ roundStarted: RoundStart) async {
         let limit = Int64(configuration.stallLimit.components.seconds) * 1_000_000_000
             + configuration.stallLimit.components.attoseconds / 1_000_000_000
@@ -353,7 +355,8 @@ public struct OutboxRelay: Service {
 
     private static let clockOrigin = ContinuousClock.now
 
-    /// When the round under way began (nanoseconds on the continuous clock), or 0 between rounds.
+    /// When the round under way began or last finished a batch (nanoseconds on the continuous clock), or
+    /// 0 between rounds.
     private final class RoundStart: Sendable {
         let nanoseconds = Atomic<Int64>(0)
     }

@@ -242,6 +242,31 @@ struct OutboxRelayTests {
         }
     }
 
+    @Test("a long backlog of short batches is progress, not a stall: onStall stays silent")
+    func longBacklogIsNotAStall() async throws {
+        try await TestDatabase.withClient { client in
+            try await TestDatabase.withSchema("relay_backlog", client: client) { schema in
+                let outbox = try Outbox(schema: schema)
+                try await enqueue(8, into: outbox, client: client)
+                // One row per batch, 400 ms each: the round lasts ~3 s, three times the stall limit.
+                let publisher = RecordingPublisher(.confirm, delay: .milliseconds(400))
+                let stalls = StallCounter()
+                let relay = OutboxRelay(
+                    client: client, outbox: outbox, publisher: publisher,
+                    configuration: .init(batchSize: 1, stallLimit: .seconds(1), onStall: { stalls.count.add(1, ordering: .relaxed) }),
+                    logger: logger)
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { try await relay.run() }
+                    try await withTimeout(.seconds(20), "the backlog to be relayed") {
+                        while await publisher.confirmed.count < 8 { try await Task.sleep(for: .milliseconds(50)) }
+                    }
+                    group.cancelAll()
+                }
+                #expect(stalls.count.load(ordering: .relaxed) == 0)
+            }
+        }
+    }
+
     @Test("deleteWhenSent: confirmed rows are deleted at once; a failed one stays, unsent, for its retry")
     func deleteWhenSent() async throws {
         try await TestDatabase.withClient { client in
