@@ -24,17 +24,13 @@ public struct JSONText: Sendable {
 
     /// Appends `"key":` and a string value (or `null`), preceded by a comma unless `first`.
     public mutating func member(_ key: String, _ value: String?, first: Bool = false) {
-        if !first { bytes.append(UInt8(ascii: ",")) }
-        string(key)
-        bytes.append(UInt8(ascii: ":"))
+        memberName(key, first: first)
         if let value { string(value) } else { raw("null") }
     }
 
     /// Appends `"key":` and a literal (`true`, `42`, an encoded value), preceded by a comma unless `first`.
     public mutating func member(_ key: String, literal: String, first: Bool = false) {
-        if !first { bytes.append(UInt8(ascii: ",")) }
-        string(key)
-        bytes.append(UInt8(ascii: ":"))
+        memberName(key, first: first)
         raw(literal)
     }
 

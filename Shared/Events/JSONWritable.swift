@@ -6,3 +6,12 @@ public protocol JSONWritable: Encodable, Sendable {
     /// Appends this value as one JSON value.
     func writeJSON(into json: inout JSONText)
 }
+
+extension JSONWritable {
+    /// This value's JSON as text (for a `jsonb` bind).
+    public var jsonText: String {
+        var json = JSONText()
+        writeJSON(into: &json)
+        return json.text
+    }
+}

@@ -20,6 +20,8 @@ import urllib.request
 import uuid
 import xml.etree.ElementTree as ET
 
+from checks import Checks  # infra/local/checks.py: the script's folder is on sys.path
+
 CANARY = "Canary-Blackbox"
 
 
@@ -39,22 +41,6 @@ class Client:
                 return response.status, response.headers.get("Content-Type", ""), response.read()
         except urllib.error.HTTPError as error:
             return error.code, error.headers.get("Content-Type", ""), error.read()
-
-
-class Checks:
-    """Collects failures instead of stopping at the first one."""
-
-    def __init__(self):
-        self.failures = []
-        self.passed = 0
-
-    def expect(self, condition, what):
-        if condition:
-            self.passed += 1
-        else:
-            self.failures.append(what)
-            print(f"FAIL {what}", file=sys.stderr)
-        return condition
 
 
 def xml_to_json_shape(element, lists):

@@ -40,6 +40,8 @@ import urllib.request
 import uuid
 import xml.etree.ElementTree as ET
 
+from checks import Checks  # infra/local/checks.py: the script's folder is on sys.path
+
 PERSIAN_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
 ERROR_TYPES = ("application/json", "text/xml", "application/xml")
 
@@ -118,22 +120,6 @@ class Client:
                     return 0, "", str(error).encode()
                 time.sleep(0.5)
         return 0, "", b""
-
-
-class Checks:
-    """Collects failures instead of stopping at the first one."""
-
-    def __init__(self):
-        self.failures = []
-        self.passed = 0
-
-    def expect(self, condition, what):
-        if condition:
-            self.passed += 1
-        else:
-            self.failures.append(what)
-            print(f"FAIL {what}", file=sys.stderr)
-        return condition
 
 
 class Pass:

@@ -56,11 +56,4 @@ struct ReportRoutingHandler: Sendable {
             eventID: event.id, reportID: reportID, trackingCode: data.report.trackingCode, serviceCode: c.serviceCode,
             childFriendly: c.childFriendly, priority: c.priority, decision: decision, delivery: plan.delivery, messages: plan.messages)
     }
-
-    /// The JSON text of a payload, for a `jsonb` bind.
-    static func encodeJSON(_ value: some Encodable) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: (try? encoder.encode(value)) ?? Data("{}".utf8), as: UTF8.self)
-    }
 }

@@ -155,7 +155,7 @@ struct UnitUpdateHandler: Sendable {
             try await connection.query(
                 """
                 UPDATE reports SET unit = \(target), status = 'assigned', deadline = \(deadline), assignment = \(delivery.assignment),
-                    referral_count = \(referrals), delivery = \(ReportRoutingHandler.encodeJSON(delivery))::jsonb, updated_at = now()
+                    referral_count = \(referrals), delivery = \(delivery.jsonText)::jsonb, updated_at = now()
                 WHERE report_id = \(reportID)
                 """,
                 logger: logger)
@@ -176,7 +176,7 @@ struct UnitUpdateHandler: Sendable {
             try await connection.query(
                 """
                 UPDATE reports SET status = 'reopened', deadline = \(deadline), assignment = \(delivery.assignment),
-                    delivery = \(ReportRoutingHandler.encodeJSON(delivery))::jsonb, updated_at = now()
+                    delivery = \(delivery.jsonText)::jsonb, updated_at = now()
                 WHERE report_id = \(reportID)
                 """,
                 logger: logger)

@@ -3,8 +3,7 @@ extension ReportAssignedData: JSONWritable {
     public func writeJSON(into json: inout JSONText) {
         json.raw("{")
         json.member("assignment", literal: String(assignment), first: true)
-        json.memberName("attributes")
-        json.value(.object(attributes))
+        json.member("attributes", value: .object(attributes))
         json.member("child_friendly", literal: childFriendly ? "true" : "false")
         if let contact { json.member("contact", writing: contact) }
         json.member("deadline", deadline)
