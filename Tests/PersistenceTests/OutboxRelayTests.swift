@@ -247,18 +247,20 @@ struct OutboxRelayTests {
         try await TestDatabase.withClient { client in
             try await TestDatabase.withSchema("relay_backlog", client: client) { schema in
                 let outbox = try Outbox(schema: schema)
-                try await enqueue(8, into: outbox, client: client)
-                // One row per batch, 400 ms each: the round lasts ~3 s, three times the stall limit.
+                try await enqueue(24, into: outbox, client: client)
+                // One row per batch, 400 ms each: the round lasts ≥ 9.6 s, about twice the stall limit, while
+                // each batch stays far below it. The margin is wide because CI runs this beside the whole
+                // parallel suite on two cores: a 1 s limit saw one loaded batch take longer than that.
                 let publisher = RecordingPublisher(.confirm, delay: .milliseconds(400))
                 let stalls = StallCounter()
                 let relay = OutboxRelay(
                     client: client, outbox: outbox, publisher: publisher,
-                    configuration: .init(batchSize: 1, stallLimit: .seconds(1), onStall: { stalls.count.add(1, ordering: .relaxed) }),
+                    configuration: .init(batchSize: 1, stallLimit: .seconds(5), onStall: { stalls.count.add(1, ordering: .relaxed) }),
                     logger: logger)
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask { try await relay.run() }
-                    try await withTimeout(.seconds(20), "the backlog to be relayed") {
-                        while await publisher.confirmed.count < 8 { try await Task.sleep(for: .milliseconds(50)) }
+                    try await withTimeout(.seconds(60), "the backlog to be relayed") {
+                        while await publisher.confirmed.count < 24 { try await Task.sleep(for: .milliseconds(50)) }
                     }
                     group.cancelAll()
                 }
