@@ -1,9 +1,10 @@
 import Events
+import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import IntakeService
+@testable import IntakeService
 import Testing
 import TestSupport
 
@@ -203,6 +204,41 @@ import TestSupport
             }
             #expect(codes.count == 1 && codes.first! != nil)
             #expect(try await fixture.scalar("SELECT count(*) FROM reports") == 1)
+        }
+    }
+
+    @Test("keyed reports handed in at once are stored together (group commit): each key keeps its own report, a retry of any answers its first")
+    func keyedReportsInGroups() async throws {
+        try await IntakeFixture.withAPI { fixture, http in
+            let count = 40
+            let body = IntakeFixture.bytes(IntakeFixture.report())
+            let draft = try fixture.api.validator.validate(IntakeFixture.report())
+            // The test's HTTP client sends one request at a time, so the writer is called as the server's
+            // concurrent requests call it; the key's scope and hash are what the API would give them.
+            let scope = try #require(try await fixture.api.keys.identity(of: IntakeFixture.developmentKey)?.keyID)
+            let hash = Array(SHA256.hash(data: Data(buffer: body)))
+            let first = try await withThrowingTaskGroup(of: (String, AcceptedReport).self) { group in
+                for index in 0..<count {
+                    group.addTask {
+                        let claim = IdempotencyClaim(scope: scope, key: "key-\(index)", requestHash: hash)
+                        return ("key-\(index)", try await fixture.api.writer.accept(draft, idempotency: claim))
+                    }
+                }
+                return try await group.reduce(into: [String: AcceptedReport]()) { $0[$1.0] = $1.1 }
+            }
+            #expect(Set(first.values.map(\.reportID)).count == count)
+            #expect(first.values.allSatisfy { !$0.replayed })
+            #expect(try await fixture.scalar("SELECT count(*) FROM reports") == count)
+            #expect(try await fixture.scalar("SELECT count(*) FROM outbox") == count)
+            #expect(try await fixture.scalar("SELECT count(*) FROM idempotency_keys") == count)
+            // Rows written by one transaction share its xmin: fewer transactions than reports means batches.
+            #expect(try await fixture.scalar("SELECT count(DISTINCT xmin::text) FROM reports") < count)
+            // A retry over HTTP is answered from the report its key's first answer named.
+            let retry = try await http.execute(uri: "/api/v1/reports", method: .post, headers: IntakeFixture.headers(idempotencyKey: "key-7"), body: body)
+            #expect(retry.status == .created)
+            #expect(retry.headers[HTTPField.Name("Idempotent-Replayed")!] == "true")
+            #expect(try IntakeFixture.json(retry)["report_id"]?.stringValue == first["key-7"]?.reportID.uuidString.lowercased())
+            #expect(try await fixture.scalar("SELECT count(*) FROM reports") == count)
         }
     }
 

@@ -60,6 +60,42 @@ import TestSupport
         }
     }
 
+    @Test("one batch holding several events of one report applies them in rounds, in order; a repeated id is a duplicate, an unknown report is named")
+    func batchWithSeveralEventsOfOneReport() async throws {
+        try await IntakeFixture.withAPI { fixture, http in
+            let created = try await http.execute(uri: "/api/v1/reports", method: .post, headers: IntakeFixture.headers(), body: IntakeFixture.bytes(IntakeFixture.report()))
+            let receipt = try IntakeFixture.json(created)
+            let reportID = try #require(receipt["report_id"]?.stringValue)
+            let code = try #require(receipt["tracking_code"]?.stringValue)
+            let start = Date()
+            let resolved = event(EventType.reportStatusChanged, report: reportID, at: start + 10, data: ["status": "resolved", "note": "done"])
+            let events = [
+                event(EventType.reportClassified, report: reportID, at: start, data: [
+                    "classification": ["service_code": "CFC-PLAY", "child_friendly": true, "priority": "P0"],
+                ]),
+                event(EventType.reportRouted, report: reportID, at: start + 1, data: ["unit": "parks", "deadline": "2026-12-01T08:00:00Z"]),
+                resolved,
+                event(EventType.reportStatusChanged, report: reportID, at: start + 5, data: ["status": "acknowledged", "note": "late"]),
+                resolved,
+                event(EventType.reportRouted, report: UUID().uuidString.lowercased(), at: start, data: ["unit": "parks"]),
+            ].compactMap(ReadModelEvent.init)
+            #expect(events.count == 6)
+            let outcomes = try await fixture.client.withTransaction(logger: TestEnvironment.logger("read-model")) { connection in
+                try await fixture.api.store.applyToReadModel(events, on: connection)
+            }
+            #expect(outcomes == [.applied, .applied, .applied, .applied, .duplicate, .unknownReport])
+            let tracking = try IntakeFixture.json(try await http.execute(uri: "/api/v1/track/\(code)", method: .get))
+            #expect(tracking["status"]?.stringValue == "resolved")
+            #expect(tracking["status_notes"]?.stringValue == "done")
+            #expect(tracking["service_code"]?.stringValue == "CFC-PLAY")
+            #expect(tracking["unit"]?.stringValue == "parks")
+            let history = tracking["history"]?.arrayValue?.compactMap { $0["status"]?.stringValue }
+            #expect(history == ["received", "classified", "assigned", "acknowledged", "resolved"])
+            // A read-model event intake does not show (another type) is not an item at all.
+            #expect(ReadModelEvent(event(EventType.reportReceived, report: reportID, at: start, data: [:])) == nil)
+        }
+    }
+
     @Test("an event of a report intake never stored changes nothing")
     func unknownReportIsSkipped() async throws {
         try await IntakeFixture.withAPI { fixture, _ in

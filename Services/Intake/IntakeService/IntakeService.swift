@@ -51,7 +51,7 @@ public enum IntakeService {
             logger: logger
         )
 
-        let submissions = AMQPSubmissionHandler(validator: validator, store: store, publisher: runtime.publisher, logger: logger)
+        let submissions = AMQPSubmissionHandler(validator: validator, writer: writer, publisher: runtime.publisher, logger: logger)
         let submissionWorker = DeliveryWorker(
             consumer: AMQPConsumer(
                 configuration: try AMQPConfiguration(url: setup.configuration.amqpURL, connectionName: "\(name)-submissions"),
@@ -61,19 +61,22 @@ public enum IntakeService {
             deadLetterRoutingKey: Open137Topology.intakeRejectedQueue, logger: logger,
             handler: submissions.handle
         )
-        let readModel = ReadModelHandler(store: store, inbox: runtime.inbox, client: runtime.postgres, logger: logger)
+        let readModelWriter = ReadModelBatchWriter(store: store, logger: logger)
+        let readModel = ReadModelHandler(writer: readModelWriter, logger: logger)
+        // Enough events in hand for the writer's batches to grow under load (one transaction each).
         let eventWorker = DeliveryWorker(
             consumer: AMQPConsumer(
                 configuration: try AMQPConfiguration(url: setup.configuration.amqpURL, connectionName: "\(name)-events"),
-                queue: "intake.events", prefetch: 64, topology: topology, logger: logger
+                queue: "intake.events", prefetch: 512, topology: topology, logger: logger
             ),
-            publisher: runtime.publisher, concurrency: 16, logger: logger,
+            publisher: runtime.publisher, concurrency: 256, logger: logger,
             handler: readModel.handle
         )
         return runtime.makeGroup(
-            // The writer starts before and stops after the HTTP server, so it drains what the server accepted.
+            // The writers start before and stop after the HTTP server and the workers, so they drain what those accepted.
             stageServices: [
                 AfterMigrations(runtime.migrations, writer),
+                AfterMigrations(runtime.migrations, readModelWriter),
                 AfterMigrations(runtime.migrations, http),
                 AfterMigrations(runtime.migrations, submissionWorker),
                 AfterMigrations(runtime.migrations, eventWorker),

@@ -24,7 +24,7 @@ public struct IntakeSettings: ServiceSettings {
     public var maxBodyBytes: Int
     /// The Open311 `jurisdiction_id` this server answers for (`OPEN311_JURISDICTION`, default `tehran.ir`).
     public var jurisdiction: String
-    /// How many submissions from the AMQP channels are handled at once (`INTAKE_AMQP_CONCURRENCY`, default 32).
+    /// How many submissions from the AMQP channels are handled at once (`INTAKE_AMQP_CONCURRENCY`, default 128: enough in hand for the group commit to store them together).
     public var amqpConcurrency: Int
 
     public init(reading environment: inout EnvironmentConfig) {
@@ -46,6 +46,6 @@ public struct IntakeSettings: ServiceSettings {
         ratePerAddress = environment.int("INTAKE_RATE_PER_ADDRESS", default: 3_000, range: 1...1_000_000)
         maxBodyBytes = environment.int("INTAKE_MAX_BODY_BYTES", default: 65_536, range: 1_024...10_485_760)
         jurisdiction = environment.optional("OPEN311_JURISDICTION", default: "tehran.ir")
-        amqpConcurrency = environment.int("INTAKE_AMQP_CONCURRENCY", default: 32, range: 1...1_024)
+        amqpConcurrency = environment.int("INTAKE_AMQP_CONCURRENCY", default: 128, range: 1...1_024)
     }
 }

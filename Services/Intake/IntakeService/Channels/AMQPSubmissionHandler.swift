@@ -14,7 +14,7 @@ import ServiceSupport
 /// (the native API's JSON); its `channel` may be left out and defaults to the routing key's.
 struct AMQPSubmissionHandler: Sendable {
     let validator: SubmissionValidator
-    let store: ReportStore
+    let writer: ReportBatchWriter
     let publisher: any MessagePublishing
     let logger: Logger
 
@@ -49,9 +49,8 @@ struct AMQPSubmissionHandler: Sendable {
         }
         let accepted: AcceptedReport
         do {
-            accepted = try await store.accept(draft, idempotency: claim, correlationID: delivery.correlationID)
-        } catch {
-            guard error.code == .idempotencyConflict else { throw error }
+            accepted = try await writer.accept(draft, idempotency: claim, correlationID: delivery.correlationID)
+        } catch let error as IntakeStoreError where error.code == .idempotencyConflict {
             try await reject(delivery, code: "idempotency-conflict", message: "this message id was used before with another body")
         }
         logger.info("report accepted", metadata: [

@@ -110,7 +110,6 @@ public struct IntakeAPI: Sendable {
             }
             claim = IdempotencyClaim(scope: identity.keyID, key: idempotencyKey, requestHash: Array(SHA256.hash(data: Data(buffer: body))))
         }
-        guard let claim else { return try await writer.accept(draft) }
-        return try await store.accept(draft, idempotency: claim)
+        return try await writer.accept(draft, idempotency: claim)
     }
 }

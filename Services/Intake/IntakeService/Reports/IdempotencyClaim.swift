@@ -13,4 +13,15 @@ public struct IdempotencyClaim: Sendable, Hashable {
         self.key = key
         self.requestHash = requestHash
     }
+
+    /// A key within its scope: two claims with the same one are the same report (or a conflict).
+    public struct Key: Sendable, Hashable {
+        /// Whose key it is.
+        public var scope: String
+        /// The key the client sent.
+        public var key: String
+    }
+
+    /// This claim's key within its scope (without the body's hash).
+    public var scopedKey: Key { Key(scope: scope, key: key) }
 }

@@ -5,8 +5,9 @@ import ServiceSupport
 
 /// Group commit for reports (on the shared ``GroupCommit``): concurrent submissions are stored together in
 /// one statement — one transaction, one WAL flush — so a busy front door costs the database a few commits
-/// a second instead of one per report. `201` still comes only after the report's batch committed. Reports
-/// with an Idempotency-Key take the store's single path instead.
+/// a second instead of one per report. `201` still comes only after the report's batch committed. A
+/// report's Idempotency-Key is claimed in the same statement; a key seen before (a client's retry) and the
+/// rare tracking code drawn twice go to the store's single path, which answers from the first report.
 public struct ReportBatchWriter: Service {
     private let commit: GroupCommit<ReportStore.BatchItem, Result<AcceptedReport, any Error>>
 
@@ -27,10 +28,12 @@ public struct ReportBatchWriter: Service {
         }
     }
 
-    /// Stores `draft` in the next batch and returns once that batch committed. A caller that gives up
-    /// (cancellation) before its report was taken into a batch leaves nothing stored.
-    public func accept(_ draft: ReportDraft, correlationID: String? = nil) async throws -> AcceptedReport {
-        try await commit.submit(ReportStore.batchItem(draft, correlationID: correlationID)).get()
+    /// Stores `draft` in the next batch and returns once that batch committed; with an idempotency claim, a
+    /// key seen before returns the first report (same body) or throws `.idempotencyConflict` (another
+    /// body). A caller that gives up (cancellation) before its report was taken into a batch leaves
+    /// nothing stored.
+    public func accept(_ draft: ReportDraft, idempotency: IdempotencyClaim? = nil, correlationID: String? = nil) async throws -> AcceptedReport {
+        try await commit.submit(ReportStore.batchItem(draft, idempotency: idempotency, correlationID: correlationID)).get()
     }
 
     /// Runs the writers until graceful shutdown; then they store what is still waiting and stop.
@@ -39,7 +42,11 @@ public struct ReportBatchWriter: Service {
     }
 
     private static func write(_ items: [ReportStore.BatchItem], store: ReportStore) async throws -> [Result<AcceptedReport, any Error>] {
-        let stored = try await store.insertBatch(items)
+        // One claim of a key per statement: a second report under the same key (a client's retry racing its
+        // first try) waits for the single path, which then answers from the first report.
+        var keys = Set<IdempotencyClaim.Key>()
+        let batched = items.filter { item in item.idempotency.map { keys.insert($0.scopedKey).inserted } ?? true }
+        let stored = try await store.insertBatch(batched)
         var outcomes: [Result<AcceptedReport, any Error>] = []
         for item in items {
             if stored.contains(item.reportID) {
@@ -47,9 +54,8 @@ public struct ReportBatchWriter: Service {
                     reportID: item.reportID, trackingCode: item.trackingCode, status: "received", receivedAt: item.receivedAt, replayed: false
                 )))
             } else {
-                // Its tracking code was taken: rare; the single path draws another.
                 do {
-                    outcomes.append(.success(try await store.accept(item.draft, idempotency: nil, correlationID: item.correlationID)))
+                    outcomes.append(.success(try await store.accept(item.draft, idempotency: item.idempotency, correlationID: item.correlationID)))
                 } catch {
                     outcomes.append(.failure(error))
                 }

@@ -12,23 +12,29 @@ extension ReportStore {
         var receivedAt: Date
         var event: EncodedEvent<ReportReceivedData>
         var correlationID: String?
+        /// The client's Idempotency-Key, claimed in the same statement that stores the report.
+        var idempotency: IdempotencyClaim?
     }
 
     /// A batch item for `draft`, with a fresh id and tracking code.
-    static func batchItem(_ draft: ReportDraft, correlationID: String?) -> BatchItem {
+    static func batchItem(_ draft: ReportDraft, idempotency: IdempotencyClaim?, correlationID: String?) -> BatchItem {
         let reportID = UUID()
         let trackingCode = TrackingCode.random()
         let receivedAt = Date()
         return BatchItem(
             draft: draft, reportID: reportID, trackingCode: trackingCode, receivedAt: receivedAt,
             event: receivedEvent(draft, reportID: reportID, trackingCode: trackingCode, receivedAt: receivedAt, correlationID: correlationID),
-            correlationID: correlationID
+            correlationID: correlationID, idempotency: idempotency
         )
     }
 
     /// Stores many reports and their `report.received` events in ONE statement — one transaction, one
-    /// WAL flush for all of them (group commit). Returns the ids stored; an item missing from the answer
-    /// drew a tracking code that was already taken and must be stored again with another.
+    /// WAL flush for all of them (group commit), with the Idempotency-Keys of those that carry one.
+    /// Returns the ids stored; an item missing from the answer drew a tracking code that was already taken,
+    /// or carries a key that was used before: the single path stores it with another code or answers from
+    /// the key's first report. A key claimed by another batch committing at the same moment stores nothing
+    /// of this batch and answers no id: every report of it takes the single path, which tells a replay from
+    /// a new report. The caller claims each key once per batch.
     func insertBatch(_ items: [BatchItem]) async throws(IntakeStoreError) -> Set<UUID> {
         let document: String
         do {
@@ -41,10 +47,14 @@ extension ReportStore {
             // An explicit transaction: a lone statement commits only at the protocol's Sync, after its rows
             // have been read — a crash in between would leave a 201 for a report that was never stored.
             // Here COMMIT's own answer is what says the batch is durable.
-            try await client.withTransaction(logger: logger) { connection in
-                var ids = Set<UUID>()
-                for try await id in try await connection.execute(statement, logger: logger) { ids.insert(id) }
-                return ids
+            do {
+                return try await client.withTransaction(logger: logger) { connection in
+                    var ids = Set<UUID>()
+                    for try await id in try await connection.execute(statement, logger: logger) { ids.insert(id) }
+                    return ids
+                }
+            } catch where Self.isUniqueViolation(error, constraint: "idempotency_keys_pkey") {
+                return []
             }
         }
     }
@@ -74,6 +84,10 @@ extension ReportStore {
         /// The whole event, encoded once as part of the batch document; PostgreSQL writes its text as the body.
         var event: EncodedEvent<ReportReceivedData>
         var correlation_id: String?
+        var idem_scope: String?
+        var idem_key: String?
+        /// SHA-256 of the request body in hex (`decode(…, 'hex')` in the statement).
+        var idem_hash: String?
 
         init(_ item: BatchItem) {
             let draft = item.draft
@@ -99,6 +113,11 @@ extension ReportStore {
             event_id = item.event.id
             event = item.event
             correlation_id = item.event.correlationid
+            idem_scope = item.idempotency?.scope
+            idem_key = item.idempotency?.key
+            idem_hash = item.idempotency.map { claim in claim.requestHash.map { byte in
+                String(UInt16(byte) | 0x100, radix: 16).dropFirst()
+            }.joined() }
         }
     }
 }

@@ -45,45 +45,47 @@ extension ReportStore {
         }
     }
 
-    /// Applies a later event of a report to the read model on `connection` (inside the inbox transaction).
-    /// Returns false when intake does not know the report (nothing to update).
+    /// Applies a later event of a report to the read model on `connection` (inside the caller's
+    /// transaction), once per event id (inbox). Returns false when intake does not show the event, does not
+    /// know the report, or applied the event before (nothing to update).
     @discardableResult
     func applyToReadModel(_ event: CloudEvent, on connection: PostgresConnection) async throws -> Bool {
-        guard let change = Self.readModelChange(of: event), let subject = event.subject, let reportID = UUID(uuidString: subject) else {
-            return false
+        guard let item = ReadModelEvent(event) else { return false }
+        return try await applyToReadModel([item], on: connection) == [.applied]
+    }
+
+    /// Applies later events to the read model on `connection` (inside the caller's transaction), each once
+    /// (inbox `intake.read-model`), in as few statements as the batch allows: one per round, where a round
+    /// holds at most one event of each report (an `UPDATE … FROM` changes a row once per statement, so a
+    /// report's second event in the batch goes to the next round, in arrival order). Answers one outcome
+    /// per event, in order.
+    func applyToReadModel(_ events: [ReadModelEvent], on connection: PostgresConnection) async throws -> [ReadModelOutcome] {
+        // Each round holds indexes into `events`; a repeated event id lands in a later round and meets the inbox.
+        var rounds: [[Int]] = []
+        var seen: [UUID: Int] = [:]
+        for (index, event) in events.enumerated() {
+            let round = seen[event.reportID, default: 0]
+            seen[event.reportID] = round + 1
+            if round == rounds.count { rounds.append([]) }
+            rounds[round].append(index)
         }
-        let at = Self.parseTime(event.time) ?? Date()
-        let rows = try await connection.query(
-            """
-            UPDATE reports SET
-                service_code = COALESCE(\(change.serviceCode), service_code),
-                child_friendly = COALESCE(\(change.childFriendly), child_friendly),
-                priority = COALESCE(\(change.priority), priority),
-                status = CASE WHEN \(change.status)::text IS NOT NULL AND (status_at IS NULL OR status_at <= \(at))
-                              THEN \(change.status) ELSE status END,
-                status_notes = CASE WHEN \(change.status)::text IS NOT NULL AND (status_at IS NULL OR status_at <= \(at))
-                              THEN COALESCE(\(change.note), status_notes) ELSE status_notes END,
-                unit = CASE WHEN status_at IS NULL OR status_at <= \(at) THEN COALESCE(\(change.unit), unit) ELSE unit END,
-                deadline = CASE WHEN status_at IS NULL OR status_at <= \(at) THEN COALESCE(\(change.deadline), deadline) ELSE deadline END,
-                status_at = CASE WHEN \(change.status)::text IS NOT NULL THEN GREATEST(status_at, \(at)) ELSE status_at END,
-                updated_at = GREATEST(updated_at, \(at))
-            WHERE report_id = \(reportID)
-            RETURNING 1
-            """,
-            logger: logger
-        )
-        var found = false
-        for try await _ in rows { found = true }
-        guard found else { return false }
-        try await connection.query(
-            """
-            INSERT INTO report_history (report_id, event_id, status, note, unit, at)
-            VALUES (\(reportID), \(event.id), \(change.historyStatus), \(change.note), \(change.unit), \(at))
-            ON CONFLICT DO NOTHING
-            """,
-            logger: logger
-        )
-        return true
+        var outcomes = [ReadModelOutcome?](repeating: nil, count: events.count)
+        for round in rounds {
+            let statement = ApplyReadModelBatch(document: ReadModelEvent.document(round.map { events[$0] }), consumer: ReadModelEvent.consumer)
+            var answers: [String: ReadModelOutcome] = [:]
+            for try await (eventID, fresh, updated) in try await connection.execute(statement, logger: logger) {
+                answers[eventID] = updated ? .applied : fresh ? .unknownReport : .duplicate
+            }
+            for index in round { outcomes[index] = answers[events[index].eventID] }
+        }
+        // The statement answers for every input row; a missing answer must not pass for a duplicate (its
+        // delivery would be acked unapplied): fail the batch, and its redeliveries meet the inbox.
+        return try outcomes.enumerated().map { index, outcome in
+            guard let outcome else {
+                throw IntakeStoreError(.unavailable, "the read model's batch gave no answer for event \(events[index].eventID)")
+            }
+            return outcome
+        }
     }
 
     /// RFC 3339 with or without fractional seconds.
