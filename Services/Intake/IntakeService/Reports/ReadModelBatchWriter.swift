@@ -11,7 +11,10 @@ struct ReadModelBatchWriter: Service {
     private let commit: GroupCommit<ReadModelEvent, ReadModelOutcome>
 
     /// A writer applying through `store`: `writers` batches in flight at most, each of at most `maxBatch` events.
-    init(store: ReportStore, writers: Int = 2, maxBatch: Int = 256, logger: Logger) {
+    /// One writer by default: two batches updating the same reports in flight at once deadlocked
+    /// (SQLSTATE 40P01, the whole batch retried seconds later); one batch at a time grows as large as the
+    /// load needs instead.
+    init(store: ReportStore, writers: Int = 1, maxBatch: Int = 256, logger: Logger) {
         commit = GroupCommit(
             writers: writers, maxBatch: maxBatch,
             stoppedError: { IntakeStoreError(.unavailable, "intake is shutting down") }

@@ -70,7 +70,9 @@ extension ReportStore {
             rounds[round].append(index)
         }
         var outcomes = [ReadModelOutcome?](repeating: nil, count: events.count)
-        for round in rounds {
+        for var round in rounds {
+            // Rows locked in one order (the report's id) by every batch: another intake's batch waits, never deadlocks.
+            round.sort { events[$0].reportID.uuidString < events[$1].reportID.uuidString }
             let statement = ApplyReadModelBatch(document: ReadModelEvent.document(round.map { events[$0] }), consumer: ReadModelEvent.consumer)
             var answers: [String: ReadModelOutcome] = [:]
             for try await (eventID, fresh, updated) in try await connection.execute(statement, logger: logger) {
