@@ -10,8 +10,9 @@ import ServiceSupport
 ///
 /// It trains the model once at start (a missing or broken corpus or taxonomy stops it, naming the file),
 /// migrates its schema `classifier`, consumes `classifier.reports` (`report.received`) with a
-/// `DeliveryWorker`, stores each decision and emits `report.classified` through its outbox, once per event
-/// (inbox); poison messages are dead-lettered to `classifier.reports.dlq` with the reason.
+/// `DeliveryWorker`, stores the decisions in groups (a `ClassificationBatchWriter`: one statement and one
+/// commit per batch) and emits `report.classified` through its outbox, once per event (inbox) and once per
+/// report; poison messages are dead-lettered to `classifier.reports.dlq` with the reason.
 public enum ClassifierService {
     /// The executable's name, also its logger label and its CloudEvents source.
     public static let name = ServiceName.classifier.rawValue
@@ -41,18 +42,23 @@ public enum ClassifierService {
             "model_version": "\(classifier.modelVersion)", "reports": "\(classifier.trainingSize)",
             "features": "\(classifier.featureCount)", "training_ms": "\(Int(Double(training.components.seconds) * 1000 + Double(training.components.attoseconds) / 1e15))",
         ])
-        let handler = ReportClassificationHandler(
-            classifier: classifier, inbox: runtime.inbox, outbox: runtime.outbox, client: runtime.postgres, logger: logger)
+        let writer = ClassificationBatchWriter(
+            client: runtime.postgres, consumer: ReportClassificationHandler.consumer,
+            notificationChannel: runtime.outbox.notificationChannel, logger: logger)
+        let handler = ReportClassificationHandler(classifier: classifier, writer: writer, logger: logger)
         let worker = DeliveryWorker(
             consumer: AMQPConsumer(
                 configuration: try AMQPConfiguration(url: setup.configuration.amqpURL, connectionName: "\(name)-reports"),
-                queue: reportsQueue, prefetch: 64, topology: topology, logger: logger
+                queue: reportsQueue, prefetch: 256, topology: topology, logger: logger
             ),
-            publisher: runtime.publisher, concurrency: 16, logger: logger,
+            // Handlers classify and then mostly wait for their group commit: many in flight make the
+            // batches large (the prefetch keeps twice as many deliveries ready as are being handled).
+            publisher: runtime.publisher, concurrency: 128, logger: logger,
             handler: handler.handle
         )
+        // Dependency order: the writer runs once the schema exists, and before the worker that feeds it.
         return runtime.makeGroup(
-            stageServices: [AfterMigrations(runtime.migrations, worker)],
+            stageServices: [AfterMigrations(runtime.migrations, writer), AfterMigrations(runtime.migrations, worker)],
             gracefulShutdownSignals: gracefulShutdownSignals
         )
     }

@@ -3,28 +3,49 @@ import Events
 import Foundation
 import Logging
 import Messaging
-import Persistence
-import PostgresNIO
 import ServiceSupport
 
 /// Classifies each `report.received`: stores the decision in `classifier.classifications` and enqueues
-/// `report.classified` (same correlation id, subject = the report id) in one transaction, once per event
-/// (inbox). A message that is not a `report.received` event with a valid report is rejected (the worker
-/// dead-letters it with the reason); a database failure is thrown as is (the worker retries it).
+/// `report.classified` (same correlation id, subject = the report id, the producer's traceparent) in one
+/// transaction, once per event (inbox) and once per report (primary key). The classification runs here,
+/// in the worker's concurrent handlers; the storing is grouped by a ``ClassificationBatchWriter`` (one
+/// statement per batch), and the handler returns, so the worker acks, only after its report's batch
+/// committed. A message that is not a `report.received` event with a valid report is rejected before
+/// anything is stored (the worker dead-letters it with the reason); a database failure is thrown as is
+/// (the worker retries it).
 struct ReportClassificationHandler: Sendable {
+    /// The trained model.
     let classifier: ReportClassifier
-    let inbox: Inbox
-    let outbox: Outbox
-    let client: PostgresClient
+    /// Stores the decisions in groups.
+    let writer: ClassificationBatchWriter
+    /// The service's logger.
     let logger: Logger
 
     /// The inbox's consumer name.
     static let consumer = "classifier.reports"
 
+    /// Classifies one delivery and returns once its decision is stored (or was stored before).
     func handle(_ delivery: AMQPDelivery) async throws {
+        let item = try Self.prepare(delivery, classifier: classifier)
+        let outcome = try await writer.store(item)
+        let c = item.classification
+        logger.info("report classified", metadata: [
+            "report_id": "\(item.reportID.uuidString.lowercased())", "event_id": "\(item.eventID)", "service_code": "\(c.serviceCode)",
+            "child_friendly": "\(c.childFriendly)", "priority": "\(c.priority)", "triage": "\(c.triage)", "outcome": "\(outcome)",
+        ])
+    }
+
+    /// The decision and the `report.classified` event of one delivery, before any database work; a
+    /// delivery that can never be classified throws a ``DeliveryRejection`` with the reason.
+    static func prepare(_ delivery: AMQPDelivery, classifier: ReportClassifier) throws -> ClassificationBatchItem {
+        try prepare(body: delivery.body, classifier: classifier)
+    }
+
+    /// ``prepare(_:classifier:)`` from the message body alone (tests build items without a delivery).
+    static func prepare(body: [UInt8], classifier: ReportClassifier) throws -> ClassificationBatchItem {
         let event: CloudEvent
         do {
-            event = try CloudEvent.decode(delivery.body)
+            event = try CloudEvent.decode(body)
         } catch {
             throw DeliveryRejection(code: error.code.rawValue, reason: error.message)
         }
@@ -37,7 +58,7 @@ struct ReportClassificationHandler: Sendable {
         } catch {
             throw DeliveryRejection(code: EventDecodingError.Code.invalidPayload.rawValue, reason: "event \(event.id): data is not a report.received report")
         }
-        guard UUID(uuidString: report.reportID) != nil else {
+        guard let reportID = UUID(uuidString: report.reportID) else {
             throw DeliveryRejection(code: EventDecodingError.Code.invalidPayload.rawValue, reason: "event \(event.id): report_id is not a UUID")
         }
 
@@ -47,32 +68,11 @@ struct ReportClassificationHandler: Sendable {
             childFriendly: decision.childFriendly, priority: decision.priority.rawValue,
             confidence: decision.confidence, evidence: decision.evidence, triage: decision.triage,
             triageReason: decision.triageReason, modelVersion: decision.modelVersion)
-        let classified = try CloudEvent(
-            source: "/open137/\(ClassifierService.name)", type: EventType.reportClassified, subject: report.reportID,
-            payload: ReportClassifiedData(report: report, classification: classification),
+        let classified = ReportClassifiedEvent(
+            source: "/open137/\(ClassifierService.name)", report: report, classification: classification,
             correlationID: event.correlationid ?? event.id, traceparent: event.traceparent)
-        let evidence = String(decoding: try JSONEncoder().encode(decision.evidence), as: UTF8.self)
-
-        let outcome = try await inbox.handleOnce(client: client, eventID: event.id, consumer: Self.consumer, logger: logger) { connection in
-            let reportID = UUID(uuidString: report.reportID)!
-            try await connection.query(
-                """
-                INSERT INTO classifications
-                    (report_id, event_id, service_code, channel_service_code, child_friendly, priority, confidence,
-                     evidence, triage, triage_reason, model_version)
-                VALUES (\(reportID), \(event.id), \(classification.serviceCode), \(classification.channelServiceCode),
-                        \(classification.childFriendly), \(classification.priority), \(classification.confidence),
-                        \(evidence)::jsonb, \(classification.triage), \(classification.triageReason), \(classification.modelVersion))
-                ON CONFLICT (report_id) DO NOTHING
-                """,
-                logger: logger
-            )
-            try await outbox.enqueue(classified, exchange: Open137Topology.eventsExchange, on: connection, logger: logger)
-        }
-        logger.info("report classified", metadata: [
-            "report_id": "\(report.reportID)", "event_id": "\(event.id)", "service_code": "\(classification.serviceCode)",
-            "child_friendly": "\(classification.childFriendly)", "priority": "\(classification.priority)",
-            "triage": "\(classification.triage)", "outcome": "\(outcome)",
-        ])
+        return ClassificationBatchItem(
+            eventID: event.id, reportID: reportID, classification: classification, classifiedEventID: classified.id,
+            correlationID: classified.correlationID, traceparent: classified.traceparent, body: classified.encoded())
     }
 }

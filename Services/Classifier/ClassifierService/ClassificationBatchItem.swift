@@ -1,0 +1,52 @@
+import Events
+import Foundation
+import Messaging
+
+/// One classified report ready to be stored: its decision (a row of `classifications`) and its
+/// `report.classified` event (an outbox row).
+struct ClassificationBatchItem: Sendable {
+    /// The `report.received` event's id (the inbox key).
+    var eventID: String
+    /// The report's id.
+    var reportID: UUID
+    /// What the classifier decided.
+    var classification: ReportClassification
+    /// The `report.classified` event's id (its message id and outbox key).
+    var classifiedEventID: String
+    /// The journey's correlation id (the AMQP correlation id of `report.classified`).
+    var correlationID: String?
+    /// The W3C trace context, sent as the `traceparent` header as `CloudEvent.message(exchange:)` does.
+    var traceparent: String?
+    /// The `report.classified` event's JSON.
+    var body: [UInt8]
+
+    /// Appends this item as one `jsonb_to_recordset` object of ``InsertClassificationBatch``; the event's
+    /// body goes to `bodies` (a `text[]` of its own, referred to by index), so that PostgreSQL stores it as
+    /// it is instead of parsing it into `jsonb` and printing it back. The index is also unique per input
+    /// row, which lets the statement pick one row when an event comes twice in one batch.
+    func write(to json: inout JSONText, bodies: inout [String]) {
+        let c = classification
+        json.raw("{")
+        json.member("event_id", eventID, first: true)
+        json.member("report_id", reportID.uuidString.lowercased())
+        json.member("service_code", c.serviceCode)
+        json.member("channel_service_code", c.channelServiceCode)
+        json.member("child_friendly", literal: String(c.childFriendly))
+        json.member("priority", c.priority)
+        json.member("confidence", number: c.confidence)
+        json.member("evidence", strings: c.evidence)
+        json.member("triage", literal: String(c.triage))
+        json.member("triage_reason", c.triageReason)
+        json.member("model_version", c.modelVersion)
+        json.member("message_id", classifiedEventID)
+        json.member("correlation_id", correlationID)
+        json.memberName("headers")
+        json.raw("{")
+        if let traceparent { json.member("traceparent", traceparent, first: true) }
+        json.raw("}")
+        // PostgreSQL arrays count from 1.
+        json.member("body", literal: String(bodies.count + 1))
+        bodies.append(String(decoding: body, as: UTF8.self))
+        json.raw("}")
+    }
+}
