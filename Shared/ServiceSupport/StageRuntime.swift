@@ -30,12 +30,14 @@ public struct StageRuntime: Sendable {
 
     /// Builds the runtime of a stage that owns `schema` (migrations from `bundle`) and `topology`; `relay`
     /// tunes its outbox relay (a stage that emits several messages per event relays in larger batches).
+    /// A stage's relay deletes what the broker confirmed: every stage de-duplicates with its inbox, the
+    /// audit log keeps every event, and each row is then written once instead of twice.
     public init<Settings: ServiceSettings>(
         setup: ServiceSetup<Settings>,
         schema: String,
         migrationsBundle bundle: Bundle,
         topology: Topology,
-        relay: OutboxRelay.Configuration = OutboxRelay.Configuration()
+        relay: OutboxRelay.Configuration = OutboxRelay.Configuration(deleteWhenSent: true)
     ) throws {
         let logger = setup.logger
         self.logger = logger
