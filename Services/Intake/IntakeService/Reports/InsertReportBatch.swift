@@ -27,10 +27,12 @@ struct InsertReportBatch: PostgresPreparedStatement {
         ),
         unclaimed AS (
             -- A key committed before is answered by the single path (the first report, or 409); a key
-            -- committed by a batch still in flight meets the primary key below and fails this batch.
+            -- committed by a batch still in flight meets the primary key below and fails this batch. A scalar
+            -- subquery probes the key's index for each report: NOT EXISTS was planned as a hashed subplan
+            -- that read the whole idempotency_keys table for every batch.
             SELECT * FROM input i
             WHERE i.idem_key IS NULL
-               OR NOT EXISTS (SELECT 1 FROM idempotency_keys k WHERE k.scope = i.idem_scope AND k.key = i.idem_key)
+               OR (SELECT true FROM idempotency_keys k WHERE k.scope = i.idem_scope AND k.key = i.idem_key) IS NULL
         ),
         stored AS (
             INSERT INTO reports (report_id, tracking_code, channel, description, requested_service_code, attributes,
