@@ -513,6 +513,57 @@ struct ClassifierServiceTests {
 
     // MARK: - The event body
 
+    /// `value` with the member at `path` set to `member` (or removed when nil).
+    private static func setting(_ value: JSONValue, _ path: [String], _ member: JSONValue?) -> JSONValue {
+        guard let key = path.first, case .object(var object) = value else { return value }
+        if path.count == 1 { object[key] = member } else { object[key] = setting(object[key] ?? .object([:]), Array(path.dropFirst()), member) }
+        return .object(object)
+    }
+
+    @Test("ReportReceivedData(json:) reads what its Decodable conformance (CloudEvent.payload(as:)) reads, and refuses what it refuses")
+    func readsReceivedDataAsDecodableDoes() throws {
+        let (event, _) = try received("چراغ خیابان ما خاموشه", channelCode: "LIGHT")
+        var full = event.data
+        for (path, member) in [
+            (["contact"], JSONValue.object(["name": .string("مریم"), "phone": .string("+989121234567")])),
+            (["reporter", "notify"], .bool(false)), (["reporter", "age_band"], .string("6-11")),
+            (["attributes"], .object(["count": .number(3), "none": .null, "nested": .object(["a": .array([.bool(true)])])])),
+            (["media_urls"], .array([.string("https://example.org/a.jpg")])), (["location", "address"], .string("خیابان ولیعصر")),
+            (["unknown"], .string("ignored")),
+        ] as [([String], JSONValue)] { full = Self.setting(full, path, member) }
+        var cases: [(String, JSONValue)] = [("as intake writes it", event.data), ("every part", full)]
+        for key in ["report_id", "tracking_code", "channel", "description", "attributes", "reporter", "contact_allowed", "media_urls", "received_at"] {
+            cases.append(("\(key) missing", Self.setting(full, [key], nil)))
+            cases.append(("\(key) null", Self.setting(full, [key], .null)))
+        }
+        let variants: [([String], JSONValue?)] = [
+            (["report_id"], .number(7)), (["contact_allowed"], .string("true")), (["media_urls"], .array([.string("a"), .number(1)])),
+            (["media_urls"], .string("a")), (["attributes"], .array([])), (["reporter"], .string("parent")), (["description"], .bool(true)),
+            (["service_code"], .null), (["service_code"], nil), (["service_code"], .number(1)),
+            (["location"], .null), (["location"], nil), (["location"], .string("here")), (["location"], .object([:])),
+            (["location", "lat"], .string("35.7")), (["location", "lat"], .null), (["location", "district"], .number(6.5)),
+            (["location", "district"], .number(6)), (["location", "district"], .number(-3)), (["location", "district"], .string("6")),
+            (["location", "address"], .number(1)),
+            (["contact"], .null), (["contact"], .object([:])), (["contact", "phone"], .number(5)), (["contact"], .string("me")),
+            (["reporter", "notify"], .string("no")), (["reporter", "notify"], .null), (["reporter", "notify"], .bool(true)),
+            (["reporter", "age_band"], .number(7)), (["reporter", "type"], .null),
+        ]
+        for (path, member) in variants {
+            cases.append(("\(path.joined(separator: ".")) = \(member.map { "\($0)" } ?? "absent")", Self.setting(full, path, member)))
+        }
+        cases.append(("data an array", .array([full])))
+        cases.append(("data a string", .string("report")))
+        var accepted = 0
+        for (name, data) in cases {
+            var carrying = event
+            carrying.data = data
+            let decodable = try? carrying.payload(as: ReportReceivedData.self)
+            #expect(ReportReceivedData(json: data) == decodable, "\(name)")
+            if decodable != nil { accepted += 1 }
+        }
+        #expect(accepted >= 10 && accepted < cases.count, "the table tries both kinds: \(accepted) of \(cases.count) decodable")
+    }
+
     /// `value` changed by `change`.
     private func with<T>(_ value: T, _ change: (inout T) -> Void) -> T {
         var value = value

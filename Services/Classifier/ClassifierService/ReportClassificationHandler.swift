@@ -52,10 +52,8 @@ struct ReportClassificationHandler: Sendable {
         guard event.type == EventType.reportReceived else {
             throw DeliveryRejection(code: "unexpected-type", reason: "event \(event.id) has type \(event.type), not \(EventType.reportReceived)")
         }
-        let report: ReportReceivedData
-        do {
-            report = try event.payload(as: ReportReceivedData.self)
-        } catch {
+        // Straight from the parsed envelope: `event.payload(as:)` would encode and decode the data again.
+        guard let report = ReportReceivedData(json: event.data) else {
             throw DeliveryRejection(code: EventDecodingError.Code.invalidPayload.rawValue, reason: "event \(event.id): data is not a report.received report")
         }
         guard let reportID = UUID(uuidString: report.reportID) else {
