@@ -22,7 +22,8 @@ public struct ChannelSender: Service {
 
     /// Creates a sender sending up to `batchSize` notifications at a time in each of `loops` loops (more than
     /// one: a batch is claimed while the previous one is still being sent and recorded), taking fresh ones
-    /// from `handoff` before claiming from the table.
+    /// from `handoff` before claiming from the table. Idle, a loop polls the table every `idleDelay`, or —
+    /// with a hand-off, which wakes it for fresh notifications — every `idleDelay` × 10.
     public init(channel: NotificationChannel, store: NotificationStore, transport: any NotificationTransport, policy: RetryPolicy,
                 batchSize: Int = 64, loops: Int = 1, handoff: NotificationHandoff? = nil, idleDelay: Duration = .milliseconds(50),
                 logger: Logger) {
@@ -66,7 +67,14 @@ public struct ChannelSender: Service {
                 sentCount = 0
                 try? await Task.sleep(for: .seconds(1))
             }
-            if sentCount == 0 { try? await Task.sleep(for: idleDelay) }
+            guard sentCount == 0 else { continue }
+            if let handoff {
+                // Fresh notifications arrive through the hand-off and wake this loop; the table is claimed
+                // from again after `idleDelay` × 10 (retries that came due, ended leases, overflow).
+                await handoff.waitForWork(channel, upTo: idleDelay * 10)
+            } else {
+                try? await Task.sleep(for: idleDelay)
+            }
         }
     }
 
