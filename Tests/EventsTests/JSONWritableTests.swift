@@ -19,7 +19,7 @@ struct JSONWritableTests {
         description: "تاب زمین بازی شکسته است\nو بچه‌ها سوار می‌شوند — a/b \\ tab\there",
         attributes: ["park_name": .string("پارک لاله"), "hazard_count": .number(3), "depth_cm": .number(12.5),
                      "flags": .array([.bool(true), .null, .object(["b": .number(1), "a": .string("x")])])],
-        mediaURLs: ["https://example.org/a/b.jpg"], reporter: ReporterProfile(type: "child", language: "fa", ageBand: "7-12"),
+        mediaURLs: ["https://example.org/a/b.jpg"], reporter: ReporterProfile(type: "child", language: "fa", ageBand: "7-12", notify: false),
         contact: ReporterContact(name: "Sara", phone: "+989121234567", email: "s@example.org"), assignment: 2,
         receivedAt: "2026-11-29T09:58:01.123Z")
 
