@@ -65,6 +65,33 @@ struct JSONWritableTests {
         }
     }
 
+    @Test("report.received, full and sparse: the same bytes as JSONEncoder, and read back by ReportReceivedData(json:)")
+    func received() throws {
+        let full = Self.fullDelivery
+        var reports = [ReportReceivedData(
+            reportID: full.reportID, trackingCode: full.trackingCode, channel: "137-phone", description: full.description,
+            serviceCode: "CFC-PLAY", attributes: full.attributes, location: full.location, reporter: full.reporter,
+            contact: full.contact, contactAllowed: true, mediaURLs: full.mediaURLs, receivedAt: full.receivedAt)]
+        var sparse = reports[0]
+        sparse.serviceCode = nil
+        sparse.location = nil
+        sparse.contact = nil
+        sparse.attributes = [:]
+        sparse.mediaURLs = []
+        sparse.contactAllowed = false
+        sparse.reporter = ReporterProfile()
+        reports.append(sparse)
+        for report in reports {
+            let event = EncodedEvent(
+                id: "e1", source: "/open137/intake", type: "report.received", time: Date(timeIntervalSince1970: 1_790_000_000),
+                subject: report.reportID, data: report, correlationID: report.reportID)
+            let written = try event.encoded()
+            #expect(String(decoding: written, as: UTF8.self) == String(decoding: try Self.encoderBytes(event), as: UTF8.self))
+            let parsed = try JSONValue.parse(written)
+            #expect(ReportReceivedData(json: try #require(parsed["data"])) == report)
+        }
+    }
+
     @Test("JSONValue: keys in byte order, whole numbers without a fraction, escapes JSON requires")
     func values() {
         var json = JSONText()

@@ -48,3 +48,24 @@ extension ReportReceivedData {
             contact: contact, contactAllowed: contactAllowed, mediaURLs: mediaURLs, receivedAt: receivedAt)
     }
 }
+
+extension ReportReceivedData: JSONWritable {
+    /// Writes the report as `JSONEncoder` with sorted keys would (absent parts left out): intake emits one
+    /// per report, and the classifier carries it on in `report.classified`.
+    public func writeJSON(into json: inout JSONText) {
+        json.raw("{")
+        json.member("attributes", value: .object(attributes), first: true)
+        json.member("channel", channel)
+        if let contact { json.member("contact", writing: contact) }
+        json.member("contact_allowed", literal: contactAllowed ? "true" : "false")
+        json.member("description", description)
+        if let location { json.member("location", writing: location) }
+        json.member("media_urls", strings: mediaURLs)
+        json.member("received_at", receivedAt)
+        json.member("report_id", reportID)
+        json.member("reporter", writing: reporter)
+        if let serviceCode { json.member("service_code", serviceCode) }
+        json.member("tracking_code", trackingCode)
+        json.raw("}")
+    }
+}

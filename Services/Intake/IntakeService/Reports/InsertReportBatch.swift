@@ -9,8 +9,10 @@ import PostgresNIO
 struct InsertReportBatch: PostgresPreparedStatement {
     typealias Row = UUID
 
-    /// The reports, as `jsonb_to_recordset` reads them.
+    /// The reports, as `jsonb_to_recordset` reads them; each names its event's body by index in `bodies`.
     var document: String
+    /// The events' bodies (JSON text), stored as they are.
+    var bodies: [String]
     /// The outbox's NOTIFY channel (the relay wakes at commit).
     var notificationChannel: String
 
@@ -22,7 +24,7 @@ struct InsertReportBatch: PostgresPreparedStatement {
                 attributes jsonb, lat double precision, long double precision, address text, district integer,
                 reporter_type text, reporter_language text, reporter_age_band text, contact_name text,
                 contact_phone text, contact_email text, contact_allowed boolean, media_urls jsonb,
-                received_at timestamptz, event_id text, event jsonb, correlation_id text,
+                received_at timestamptz, event_id text, body integer, correlation_id text,
                 idem_scope text, idem_key text, idem_hash text)
         ),
         unclaimed AS (
@@ -59,7 +61,7 @@ struct InsertReportBatch: PostgresPreparedStatement {
         ),
         events AS (
             INSERT INTO outbox (event_id, exchange, routing_key, body, content_type, correlation_id, message_type, headers)
-            SELECT i.event_id, '\(Open137Topology.eventsExchange)', '\(EventType.reportReceived)', convert_to(i.event::text, 'UTF8'),
+            SELECT i.event_id, '\(Open137Topology.eventsExchange)', '\(EventType.reportReceived)', convert_to(($3::text[])[i.body], 'UTF8'),
                    'application/cloudevents+json', i.correlation_id, '\(EventType.reportReceived)', '{}'::jsonb
             FROM input i JOIN stored s USING (report_id)
         ),
@@ -70,9 +72,10 @@ struct InsertReportBatch: PostgresPreparedStatement {
         """
 
     func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 2)
+        var bindings = PostgresBindings(capacity: 3)
         bindings.append(document)
         bindings.append(notificationChannel)
+        bindings.append(bodies)
         return bindings
     }
 

@@ -36,13 +36,21 @@ extension ReportStore {
     /// of this batch and answers no id: every report of it takes the single path, which tells a replay from
     /// a new report. The caller claims each key once per batch.
     func insertBatch(_ items: [BatchItem]) async throws(IntakeStoreError) -> Set<UUID> {
-        let document: String
-        do {
-            document = try Self.json(items.map(BatchRow.init))
-        } catch {
-            throw IntakeStoreError(.unavailable, "encoding a batch of reports: \(error)")
+        var json = JSONText()
+        json.reserveCapacity(items.count * 1_024)
+        var bodies: [String] = []
+        bodies.reserveCapacity(items.count)
+        json.raw("[")
+        for (index, item) in items.enumerated() {
+            if index > 0 { json.raw(",") }
+            do {
+                try item.write(to: &json, bodies: &bodies)
+            } catch {
+                throw IntakeStoreError(.unavailable, "encoding a batch of reports: \(error)")
+            }
         }
-        let statement = InsertReportBatch(document: document, notificationChannel: outbox.notificationChannel)
+        json.raw("]")
+        let statement = InsertReportBatch(document: json.text, bodies: bodies, notificationChannel: outbox.notificationChannel)
         return try await bounded("storing a batch of reports") { [client, logger] in
             // An explicit transaction: a lone statement commits only at the protocol's Sync, after its rows
             // have been read — a crash in between would leave a 201 for a report that was never stored.
@@ -58,66 +66,45 @@ extension ReportStore {
             }
         }
     }
+}
 
-    /// A batch item as one JSON object of `jsonb_to_recordset`.
-    private struct BatchRow: Encodable {
-        var report_id: String
-        var tracking_code: String
-        var channel: String
-        var description: String
-        var requested_service_code: String?
-        var attributes: [String: JSONValue]
-        var lat: Double?
-        var long: Double?
-        var address: String?
-        var district: Int?
-        var reporter_type: String?
-        var reporter_language: String?
-        var reporter_age_band: String?
-        var contact_name: String?
-        var contact_phone: String?
-        var contact_email: String?
-        var contact_allowed: Bool
-        var media_urls: [String]
-        var received_at: String
-        var event_id: String
-        /// The whole event, encoded once as part of the batch document; PostgreSQL writes its text as the body.
-        var event: EncodedEvent<ReportReceivedData>
-        var correlation_id: String?
-        var idem_scope: String?
-        var idem_key: String?
-        /// SHA-256 of the request body in hex (`decode(…, 'hex')` in the statement).
-        var idem_hash: String?
-
-        init(_ item: BatchItem) {
-            let draft = item.draft
-            report_id = item.reportID.uuidString.lowercased()
-            tracking_code = item.trackingCode.digits
-            channel = draft.channel
-            description = draft.description
-            requested_service_code = draft.serviceCode
-            attributes = draft.attributes
-            lat = draft.location.lat
-            long = draft.location.long
-            address = draft.location.address
-            district = draft.location.district
-            reporter_type = draft.reporter.type
-            reporter_language = draft.reporter.language
-            reporter_age_band = draft.reporter.ageBand
-            contact_name = draft.contact?.name
-            contact_phone = draft.contact?.phone
-            contact_email = draft.contact?.email
-            contact_allowed = draft.contactAllowed
-            media_urls = draft.mediaURLs
-            received_at = CloudEvent.formatTime(item.receivedAt)
-            event_id = item.event.id
-            event = item.event
-            correlation_id = item.event.correlationid
-            idem_scope = item.idempotency?.scope
-            idem_key = item.idempotency?.key
-            idem_hash = item.idempotency.map { claim in claim.requestHash.map { byte in
-                String(UInt16(byte) | 0x100, radix: 16).dropFirst()
-            }.joined() }
-        }
+extension ReportStore.BatchItem {
+    /// Appends this report as one `jsonb_to_recordset` object of ``InsertReportBatch``; its event goes to
+    /// `bodies` (a `text[]` of its own, referred to by index), so that PostgreSQL stores it as written
+    /// instead of parsing it into `jsonb` and printing it back.
+    func write(to json: inout JSONText, bodies: inout [String]) throws {
+        json.raw("{")
+        json.member("report_id", reportID.uuidString.lowercased(), first: true)
+        json.member("tracking_code", trackingCode.digits)
+        json.member("channel", draft.channel)
+        json.member("description", draft.description)
+        json.member("requested_service_code", draft.serviceCode)
+        json.member("attributes", value: .object(draft.attributes))
+        // Absent members are NULL to `jsonb_to_recordset`.
+        if let lat = draft.location.lat { json.member("lat", number: lat) }
+        if let long = draft.location.long { json.member("long", number: long) }
+        json.member("address", draft.location.address)
+        if let district = draft.location.district { json.member("district", literal: String(district)) }
+        json.member("reporter_type", draft.reporter.type)
+        json.member("reporter_language", draft.reporter.language)
+        json.member("reporter_age_band", draft.reporter.ageBand)
+        json.member("contact_name", draft.contact?.name)
+        json.member("contact_phone", draft.contact?.phone)
+        json.member("contact_email", draft.contact?.email)
+        json.member("contact_allowed", literal: draft.contactAllowed ? "true" : "false")
+        json.member("media_urls", strings: draft.mediaURLs)
+        json.member("received_at", event.time)
+        json.member("event_id", event.id)
+        json.member("correlation_id", event.correlationid)
+        json.member("idem_scope", idempotency?.scope)
+        json.member("idem_key", idempotency?.key)
+        // SHA-256 of the request body in hex (`decode(…, 'hex')` in the statement).
+        json.member("idem_hash", idempotency.map { claim in claim.requestHash.map { byte in
+            String(UInt16(byte) | 0x100, radix: 16).dropFirst()
+        }.joined() })
+        // PostgreSQL arrays count from 1.
+        json.member("body", literal: String(bodies.count + 1))
+        bodies.append(String(decoding: try event.encoded(), as: UTF8.self))
+        json.raw("}")
     }
 }
