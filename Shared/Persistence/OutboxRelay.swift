@@ -49,6 +49,9 @@ public struct OutboxRelay: Service {
         public var stallLimit: Duration
         /// Called (once) when a round has been under way longer than `stallLimit`; nil to only log it.
         public var onStall: (@Sendable () -> Void)?
+        /// Pause after a wake-up before the first claim of a round, so that the commits of a few
+        /// milliseconds go out in one batch (one transaction, one publish) instead of one round each.
+        public var linger: Duration
         /// Deletes a row once the broker confirmed it instead of marking it sent (and keeping it for
         /// `retention`): for a stage whose events are many and kept elsewhere (the audit log), this spares
         /// PostgreSQL writing each row a second time. Its consumers must not rely on the outbox's
@@ -67,8 +70,10 @@ public struct OutboxRelay: Service {
             deadline: Duration = .seconds(20),
             stallLimit: Duration = .seconds(60),
             onStall: (@Sendable () -> Void)? = nil,
-            deleteWhenSent: Bool = false
+            deleteWhenSent: Bool = false,
+            linger: Duration = .milliseconds(2)
         ) {
+            self.linger = linger
             self.batchSize = max(1, batchSize)
             self.pollInterval = pollInterval
             self.retryBaseDelay = retryBaseDelay
@@ -291,6 +296,7 @@ public struct OutboxRelay: Service {
 
     /// Relays batches until the outbox has no more due rows, a batch makes no progress, or shutdown begins.
     private func drain(progress: RoundStart) async {
+        if configuration.linger > .zero { try? await Task.sleep(for: configuration.linger) }
         while !Task.isCancelled {
             do {
                 let report = try await DatabaseDeadline(timeout: configuration.deadline).run("relaying \(outbox.schema).outbox") {

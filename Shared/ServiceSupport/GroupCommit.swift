@@ -2,9 +2,11 @@ import ServiceLifecycle
 import Synchronization
 
 /// Group commit: concurrent callers each hand in one item and wait while a writer stores everything that
-/// is waiting in one batch (one transaction, one WAL flush), then each gets its own outcome. Idle, an item
-/// is written at once — batching adds no delay, it only takes what piled up while the previous batch was
-/// committing. Several writers overlap their round trips.
+/// is waiting in one batch (one transaction, one WAL flush), then each gets its own outcome. A writer that
+/// finds fewer than `maxBatch` items waiting lingers `linger` first (zero: it writes at once), so that
+/// at moderate rates a transaction carries several items instead of one: on two cores the pipeline spent
+/// ~18 ms of CPU per report at 100 reports/s, three times what it spends per report when batches are full.
+/// Several writers overlap their round trips.
 ///
 /// The stage decides what a batch is (`write` stores the items and answers one outcome per item, in
 /// order); this type owns the waiting, the wake-ups, draining on shutdown and cancellation. A caller that
@@ -12,6 +14,7 @@ import Synchronization
 public final class GroupCommit<Item: Sendable, Outcome: Sendable>: Service, Sendable {
     private let writers: Int
     private let maxBatch: Int
+    private let linger: Duration
     private let write: @Sendable ([Item]) async throws -> [Outcome]
     private let stoppedError: @Sendable () -> any Error
     private let state = Mutex(State())
@@ -29,15 +32,17 @@ public final class GroupCommit<Item: Sendable, Outcome: Sendable>: Service, Send
         var stopping = false
     }
 
-    /// At most `writers` batches in flight, each of at most `maxBatch` items; `stoppedError` answers items
-    /// handed in after shutdown began; `write` stores a batch (throwing: nothing of it was stored).
+    /// At most `writers` batches in flight, each of at most `maxBatch` items, a writer lingering `linger`
+    /// before a batch that is not full; `stoppedError` answers items handed in after shutdown began; `write`
+    /// stores a batch (throwing: nothing of it was stored).
     public init(
-        writers: Int, maxBatch: Int, stoppedError: @escaping @Sendable () -> any Error,
+        writers: Int, maxBatch: Int, linger: Duration = .milliseconds(2), stoppedError: @escaping @Sendable () -> any Error,
         write: @escaping @Sendable ([Item]) async throws -> [Outcome]
     ) {
         precondition(writers > 0 && maxBatch > 0, "group commit needs at least one writer and one item per batch")
         self.writers = writers
         self.maxBatch = maxBatch
+        self.linger = linger
         self.stoppedError = stoppedError
         self.write = write
     }
@@ -99,6 +104,10 @@ public final class GroupCommit<Item: Sendable, Outcome: Sendable>: Service, Send
 
     private func writeUntilStopped() async {
         while true {
+            if linger > .zero, state.withLock({ !$0.waiting.isEmpty && $0.waiting.count < maxBatch && !$0.stopping }) {
+                // Not cancellable on purpose: the items waiting are written after the pause either way.
+                try? await Task.sleep(for: linger)
+            }
             let batch = state.withLock { state -> [Waiting]? in
                 if state.waiting.isEmpty { return state.stopping ? nil : [] }
                 let count = min(maxBatch, state.waiting.count)

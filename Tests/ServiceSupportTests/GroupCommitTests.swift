@@ -48,6 +48,23 @@ import Testing
         #expect(batches.allSatisfy { $0.count <= 64 })
     }
 
+    @Test("a writer lingers before a batch that is not full: an item handed in meanwhile shares it; without linger each goes alone", arguments: [true, false])
+    func linger(lingering: Bool) async throws {
+        let store = Store()
+        let commit = GroupCommit<Int, Int>(
+            writers: 1, maxBatch: 64, linger: lingering ? .milliseconds(300) : .zero, stoppedError: { Refused() }, write: store.write)
+        try await running(commit) { () async throws in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { _ = try await commit.submit(1) }
+                try await Task.sleep(for: .milliseconds(60))
+                group.addTask { _ = try await commit.submit(2) }
+                try await group.waitForAll()
+            }
+        }
+        let batches = store.batches.withLock { $0 }
+        #expect(batches == (lingering ? [[1, 2]] : [[1], [2]]))
+    }
+
     @Test("a batch that fails fails every caller in it; the next batch is written again")
     func failures() async throws {
         let store = Store()
