@@ -21,11 +21,13 @@ public struct EncodedEvent<Payload: Encodable & Sendable>: Encodable, Sendable {
     public let data: Payload
     /// Ties the events of one journey together.
     public let correlationid: String?
+    /// The W3C trace context carried on from the event this one answers (also sent as a header).
+    public let traceparent: String?
 
     /// An event with a fresh id.
     public init(
         id: String = UUID().uuidString.lowercased(), source: String, type: String, time: Date, subject: String?,
-        data: Payload, correlationID: String?
+        data: Payload, correlationID: String?, traceparent: String? = nil
     ) {
         self.id = id
         self.source = source
@@ -34,11 +36,14 @@ public struct EncodedEvent<Payload: Encodable & Sendable>: Encodable, Sendable {
         self.subject = subject
         self.data = data
         self.correlationid = correlationID
+        self.traceparent = traceparent
     }
 
     /// The AMQP message of this event on `exchange`: routing key = type, message id = event id.
     public func message(exchange: String) throws -> OutgoingMessage {
-        OutgoingMessage(exchange: exchange, routingKey: type, body: try encoded(), messageID: id, correlationID: correlationid, type: type)
+        OutgoingMessage(
+            exchange: exchange, routingKey: type, body: try encoded(), messageID: id, correlationID: correlationid, type: type,
+            headers: traceparent.map { ["traceparent": .string($0)] } ?? [:])
     }
 
     /// The event's JSON: written by hand when the payload writes itself (``JSONWritable``), else by
@@ -62,12 +67,13 @@ public struct EncodedEvent<Payload: Encodable & Sendable>: Encodable, Sendable {
         json.member("specversion", specversion)
         if let subject { json.member("subject", subject) }
         json.member("time", time)
+        if let traceparent { json.member("traceparent", traceparent) }
         json.member("type", type)
         json.raw("}")
         return json.bytes
     }
 
     private enum CodingKeys: String, CodingKey {
-        case specversion, id, source, type, time, subject, datacontenttype, data, correlationid
+        case specversion, id, source, type, time, subject, datacontenttype, data, correlationid, traceparent
     }
 }

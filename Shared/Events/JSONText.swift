@@ -28,6 +28,12 @@ public struct JSONText: Sendable {
         if let value { string(value) } else { raw("null") }
     }
 
+    /// Appends `"key":` and `true` or `false`, preceded by a comma unless `first`.
+    public mutating func member(_ key: String, bool: Bool, first: Bool = false) {
+        memberName(key, first: first)
+        raw(bool ? "true" : "false")
+    }
+
     /// Appends `"key":` and a literal (`true`, `42`, an encoded value), preceded by a comma unless `first`.
     public mutating func member(_ key: String, literal: String, first: Bool = false) {
         memberName(key, first: first)

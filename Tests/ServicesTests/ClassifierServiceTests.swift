@@ -385,12 +385,13 @@ struct ClassifierServiceTests {
             serviceCode: "CFC-PLAY", channelServiceCode: report.serviceCode, childFriendly: true, priority: "P\(index % 3)",
             confidence: 0.1 + Double(index % 9) / 10, evidence: ["danger rule: \"شکسته\"", "term \(index)"], triage: index % 2 == 0,
             triageReason: index % 2 == 0 ? "channel said GREEN" : nil, modelVersion: "lr-ngram-1.test")
-        let classified = ReportClassifiedEvent(
-            source: ServiceName.classifier.eventSource, report: report, classification: classification,
+        let classified = EncodedEvent(
+            source: ServiceName.classifier.eventSource, type: EventType.reportClassified, time: Date(), subject: report.reportID,
+            data: ReportClassifiedData(report: report, classification: classification),
             correlationID: "journey-\(index)", traceparent: index % 4 == 0 ? nil : "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
         return ClassificationBatchItem(
             eventID: eventID, reportID: reportID, classification: classification, classifiedEventID: classified.id,
-            correlationID: classified.correlationID, traceparent: classified.traceparent, body: classified.encoded())
+            correlationID: classified.correlationid, traceparent: classified.traceparent, body: try classified.encoded())
     }
 
     /// Stores every item concurrently and answers their outcomes in the items' order.
@@ -601,8 +602,9 @@ struct ClassifierServiceTests {
             (with(bare) { $0.reporter = ReporterProfile(language: "en", notify: true) }, decided, "journey-3", nil),
         ]
         for (report, classification, correlationID, traceparent) in cases {
-            let written = ReportClassifiedEvent(
-                source: ServiceName.classifier.eventSource, report: report, classification: classification,
+            let written = EncodedEvent(
+                source: ServiceName.classifier.eventSource, type: EventType.reportClassified, time: Date(), subject: report.reportID,
+                data: ReportClassifiedData(report: report, classification: classification),
                 correlationID: correlationID, traceparent: traceparent)
             var expected = try CloudEvent(
                 source: ServiceName.classifier.eventSource, type: EventType.reportClassified, subject: report.reportID,
@@ -610,7 +612,7 @@ struct ClassifierServiceTests {
                 traceparent: traceparent)
             expected.id = written.id
             expected.time = written.time
-            let bytes = written.encoded()
+            let bytes = try written.encoded()
             #expect(String(decoding: bytes, as: UTF8.self) == String(decoding: try expected.encoded(), as: UTF8.self))
             #expect(try CloudEvent.decode(bytes) == expected)
         }

@@ -66,11 +66,12 @@ struct ReportClassificationHandler: Sendable {
             childFriendly: decision.childFriendly, priority: decision.priority.rawValue,
             confidence: decision.confidence, evidence: decision.evidence, triage: decision.triage,
             triageReason: decision.triageReason, modelVersion: decision.modelVersion)
-        let classified = ReportClassifiedEvent(
-            source: "/open137/\(ClassifierService.name)", report: report, classification: classification,
+        let classified = EncodedEvent(
+            source: "/open137/\(ClassifierService.name)", type: EventType.reportClassified, time: Date(), subject: report.reportID,
+            data: ReportClassifiedData(report: report, classification: classification),
             correlationID: event.correlationid ?? event.id, traceparent: event.traceparent)
         return ClassificationBatchItem(
             eventID: event.id, reportID: reportID, classification: classification, classifiedEventID: classified.id,
-            correlationID: classified.correlationID, traceparent: classified.traceparent, body: classified.encoded())
+            correlationID: classified.correlationid, traceparent: classified.traceparent, body: try classified.encoded())
     }
 }

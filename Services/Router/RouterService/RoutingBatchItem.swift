@@ -32,7 +32,7 @@ struct RoutingBatchItem: Sendable {
         json.member("report_id", reportID.uuidString.lowercased())
         json.member("tracking_code", trackingCode)
         json.member("service_code", serviceCode)
-        json.member("child_friendly", literal: String(childFriendly))
+        json.member("child_friendly", bool: childFriendly)
         json.member("priority", priority)
         json.member("district", decision.district)
         json.member("unit", decision.unit)

@@ -4,7 +4,7 @@ extension ReportAssignedData: JSONWritable {
         json.raw("{")
         json.member("assignment", literal: String(assignment), first: true)
         json.member("attributes", value: .object(attributes))
-        json.member("child_friendly", literal: childFriendly ? "true" : "false")
+        json.member("child_friendly", bool: childFriendly)
         if let contact { json.member("contact", writing: contact) }
         json.member("deadline", deadline)
         json.member("description", description)

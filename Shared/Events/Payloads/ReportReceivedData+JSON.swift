@@ -57,7 +57,7 @@ extension ReportReceivedData: JSONWritable {
         json.member("attributes", value: .object(attributes), first: true)
         json.member("channel", channel)
         if let contact { json.member("contact", writing: contact) }
-        json.member("contact_allowed", literal: contactAllowed ? "true" : "false")
+        json.member("contact_allowed", bool: contactAllowed)
         json.member("description", description)
         if let location { json.member("location", writing: location) }
         json.member("media_urls", strings: mediaURLs)

@@ -3,7 +3,7 @@ extension ReportRoutedData: JSONWritable {
     public func writeJSON(into json: inout JSONText) {
         json.raw("{")
         json.member("channel", channel, first: true)
-        json.member("child_friendly", literal: childFriendly ? "true" : "false")
+        json.member("child_friendly", bool: childFriendly)
         json.member("deadline", deadline)
         json.member("district", district)
         json.member("priority", priority)
@@ -12,7 +12,7 @@ extension ReportRoutedData: JSONWritable {
         if let reporterType { json.member("reporter_type", reporterType) }
         json.member("service_code", serviceCode)
         json.member("tracking_code", trackingCode)
-        json.member("triage", literal: triage ? "true" : "false")
+        json.member("triage", bool: triage)
         json.member("unit", unit)
         json.raw("}")
     }

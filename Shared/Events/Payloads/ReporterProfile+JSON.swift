@@ -5,7 +5,7 @@ extension ReporterProfile: JSONWritable {
         var first = true
         if let ageBand { json.member("age_band", ageBand, first: first); first = false }
         if let language { json.member("language", language, first: first); first = false }
-        if let notify { json.member("notify", literal: String(notify), first: first); first = false }
+        if let notify { json.member("notify", bool: notify, first: first); first = false }
         if let type { json.member("type", type, first: first) }
         json.raw("}")
     }

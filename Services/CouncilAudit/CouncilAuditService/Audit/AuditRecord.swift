@@ -1,6 +1,7 @@
 import Crypto
 import Events
 import Foundation
+import ServiceSupport
 
 /// One event as the audit log keeps it: its canonical bytes without personal contact data, the hash of
 /// the message exactly as received, and the columns the log is searched by.
@@ -53,7 +54,7 @@ public struct AuditRecord: Sendable, Hashable {
             eventID = id
             eventType = type
         } else {
-            eventID = messageID.flatMap { $0.isEmpty ? nil : $0 } ?? "sha256:" + originalHash.hexString
+            eventID = messageID.flatMap { $0.isEmpty ? nil : $0 } ?? "sha256:" + Hex.lowercase(originalHash)
             eventType = routingKey.hasSuffix(".status") ? "unit.status" : (routingKey.isEmpty ? "unknown" : routingKey)
         }
         guard eventID.utf8.count <= 512 else {

@@ -27,7 +27,7 @@ extension ReportPatch {
         ] {
             if let value { json.member(name, value) }
         }
-        if let childFriendly { json.member("child_friendly", literal: childFriendly ? "true" : "false") }
+        if let childFriendly { json.member("child_friendly", bool: childFriendly) }
         json.member("reopened", literal: String(reopened))
         json.member("referred", literal: String(referred))
         if let referralCount { json.member("referral_count", literal: String(referralCount)) }

@@ -3,6 +3,7 @@ import Foundation
 import JalaliCalendar
 import Logging
 import PostgresNIO
+import ServiceSupport
 import Taxonomy
 
 /// The committee's queries over the projection (`reports`) and the log (`audit_log`). Every filter value
@@ -82,8 +83,8 @@ public struct CouncilQueries: Sendable {
             let event = (try? JSONValue.parse(Array(row.9.readableBytesView))) ?? .null
             entries.append(TimelineEntry(
                 seq: row.0, eventID: row.1, type: row.2, time: row.3, appendedAt: row.4,
-                prevHash: Array(row.5.readableBytesView).hexString, hash: Array(row.6.readableBytesView).hexString,
-                originalSha256: Array(row.7.readableBytesView).hexString, redacted: row.8, event: event))
+                prevHash: Hex.lowercase(row.5.readableBytesView), hash: Hex.lowercase(row.6.readableBytesView),
+                originalSha256: Hex.lowercase(row.7.readableBytesView), redacted: row.8, event: event))
         }
         return entries.isEmpty ? nil : entries
     }

@@ -2,6 +2,7 @@ import Events
 import Foundation
 import Messaging
 import PostgresNIO
+import ServiceSupport
 
 extension ReportStore {
     /// One report of a batch, with its id, tracking code and `report.received` event already made.
@@ -91,7 +92,7 @@ extension ReportStore.BatchItem {
         json.member("contact_name", draft.contact?.name)
         json.member("contact_phone", draft.contact?.phone)
         json.member("contact_email", draft.contact?.email)
-        json.member("contact_allowed", literal: draft.contactAllowed ? "true" : "false")
+        json.member("contact_allowed", bool: draft.contactAllowed)
         json.member("media_urls", strings: draft.mediaURLs)
         json.member("received_at", event.time)
         json.member("event_id", event.id)
@@ -99,9 +100,7 @@ extension ReportStore.BatchItem {
         json.member("idem_scope", idempotency?.scope)
         json.member("idem_key", idempotency?.key)
         // SHA-256 of the request body in hex (`decode(…, 'hex')` in the statement).
-        json.member("idem_hash", idempotency.map { claim in claim.requestHash.map { byte in
-            String(UInt16(byte) | 0x100, radix: 16).dropFirst()
-        }.joined() })
+        json.member("idem_hash", idempotency.map { Hex.lowercase($0.requestHash) })
         // PostgreSQL arrays count from 1.
         json.member("body", literal: String(bodies.count + 1))
         bodies.append(String(decoding: try event.encoded(), as: UTF8.self))

@@ -2,6 +2,7 @@ import Crypto
 import Events
 import Foundation
 import PostgresNIO
+import ServiceSupport
 
 extension ReportStore {
     /// Queues a unit's status update for the router: a `unit.status-update` event on the unit-updates
@@ -45,7 +46,7 @@ extension ReportStore {
     /// outbox and the router's inbox keep once).
     static func statusEventID(keyID: String, idempotencyKey: String) -> String {
         let digest = SHA256.hash(data: Data("\(keyID)\u{0}\(idempotencyKey)".utf8))
-        return "status-" + digest.prefix(16).map { String(format: "%02x", $0) }.joined()
+        return "status-" + Hex.lowercase(digest.prefix(16))
     }
 }
 

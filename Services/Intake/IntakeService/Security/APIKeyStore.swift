@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Persistence
 import PostgresNIO
+import ServiceSupport
 import Synchronization
 
 /// The channels' API keys, stored as SHA-256 hashes in `intake.api_keys` (a key is shown once, when it
@@ -91,11 +92,11 @@ public final class APIKeyStore: Sendable {
     static func keyID(of key: String) -> String {
         let parts = key.split(separator: "_")
         if parts.count == 3, parts[0] == "o137" { return String(parts[1]) }
-        return "h" + hash(key).prefix(4).map { String(format: "%02x", $0) }.joined()
+        return "h" + Hex.lowercase(hash(key).prefix(4))
     }
 
     private static func randomHex(bytes count: Int) -> String {
         var generator = SystemRandomNumberGenerator()
-        return (0..<count).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+        return Hex.lowercase((0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) })
     }
 }

@@ -1,4 +1,5 @@
 import Crypto
+import ServiceSupport
 
 /// The webhook signature, as Stripe signs: `t=<unix time>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`.
 public enum WebhookSignature {

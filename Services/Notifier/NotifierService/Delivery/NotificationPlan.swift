@@ -1,4 +1,5 @@
 import Crypto
+import ServiceSupport
 
 /// One notification to write as pending: the channel, whom it goes to and what it says.
 public struct NotificationPlan: Sendable, Hashable {
