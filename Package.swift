@@ -80,6 +80,12 @@ let package = Package(
             path: "Shared/Units",
             resources: [.copy("Data/units.yaml")]
         ),
+        // The reporter's reopen secret: intake checks it, the notifier sends it; derived, so never in an event.
+        .target(
+            name: "ReporterSecret",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            path: "Shared/ReporterSecret"
+        ),
         // The Solar Hijri (Jalali) calendar: council-audit's quarters and the notifier's dates.
         .target(name: "JalaliCalendar", path: "Shared/Calendar"),
         .target(
@@ -105,7 +111,7 @@ let package = Package(
         .target(
             name: "IntakeService",
             dependencies: [
-                "ServiceSupport", "Messaging", "Events", "Persistence", "Taxonomy",
+                "ServiceSupport", "Messaging", "Events", "Persistence", "Taxonomy", "ReporterSecret",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -130,7 +136,7 @@ let package = Package(
         .target(
             name: "NotifierService",
             dependencies: [
-                "ServiceSupport", "Messaging", "Events", "Persistence", "Taxonomy", "JalaliCalendar",
+                "ServiceSupport", "Messaging", "Events", "Persistence", "Taxonomy", "JalaliCalendar", "ReporterSecret",
                 // Unit names in messages, from the shared units file (the router's routing table too).
                 "Units",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -198,13 +204,14 @@ let package = Package(
             path: "Tests/PersistenceTests"
         ),
         .testTarget(name: "ServiceSupportTests", dependencies: ["ServiceSupport", "TestSupport"], path: "Tests/ServiceSupportTests"),
+        .testTarget(name: "ReporterSecretTests", dependencies: ["ReporterSecret"], path: "Tests/ReporterSecretTests"),
         .testTarget(name: "CalendarTests", dependencies: ["JalaliCalendar"], path: "Tests/CalendarTests"),
         .testTarget(name: "TaxonomyTests", dependencies: ["Taxonomy"], path: "Tests/TaxonomyTests"),
         .testTarget(name: "ClassificationTests", dependencies: ["Classification", "Taxonomy"], path: "Tests/ClassificationTests"),
         .testTarget(
             name: "IntakeTests",
             dependencies: [
-                "IntakeService", "Events", "Messaging", "Persistence", "Taxonomy", "TestSupport", "ServiceSupport",
+                "IntakeService", "Events", "Messaging", "Persistence", "Taxonomy", "TestSupport", "ServiceSupport", "ReporterSecret",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -227,6 +234,7 @@ let package = Package(
             name: "NotifierTests",
             dependencies: [
                 "NotifierService", "IntakeService", "Events", "Messaging", "Persistence", "TestSupport", "ServiceSupport", "JalaliCalendar",
+                "ReporterSecret",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],

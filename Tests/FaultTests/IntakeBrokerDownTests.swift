@@ -31,6 +31,7 @@ extension BrokerFaultTests {
         let configuration = try ServiceConfiguration.load(IntakeSettings.self, environment: [
             "AMQP_URL": try TestEnvironment.amqpURL(), "DATABASE_URL": try TestEnvironment.databaseURL(),
             "OPS_PORT": String(opsPort), "INTAKE_PORT": String(intakePort), "OPEN137_API_KEY": apiKey,
+            "OPEN137_REOPEN_KEY": TestEnvironment.reopenKey,
         ], defaultOpsPort: 1)
         let group = try IntakeService.build(
             ServiceSetup(name: IntakeService.name, configuration: configuration.service, settings: configuration.settings, logger: logger, registry: MetricsBootstrap.bootstrap()),

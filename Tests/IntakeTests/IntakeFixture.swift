@@ -7,6 +7,7 @@ import IntakeService
 import Logging
 import Persistence
 import PostgresNIO
+import ReporterSecret
 import ServiceSupport
 import Taxonomy
 import TestSupport
@@ -16,6 +17,9 @@ import TestSupport
 struct IntakeFixture: Sendable {
     /// The development key (valid for every channel).
     static let developmentKey = "test-development-key-0123456789"
+
+    /// The reporters' secrets, as the API derives them.
+    static let reopenSecret = ReopenSecret(key: TestEnvironment.reopenKey)!
 
     /// The API under test.
     let api: IntakeAPI
@@ -30,6 +34,10 @@ struct IntakeFixture: Sendable {
         var ratePerKey = 10_000
         /// Requests one client address may make in a test before it is answered 429.
         var ratePerAddress = 10_000
+        /// Public reopen requests one client address may make in a test before it is answered 429.
+        var reopensPerAddress = 10_000
+        /// Whether the development key may act as a unit or the council.
+        var developmentKeyActsForUnits = false
         var maxBodyBytes = 65_536
         /// The logger of the API and the HTTP server (the tests' quiet logger unless set).
         var logger: Logger?
@@ -75,6 +83,8 @@ struct IntakeFixture: Sendable {
             // Tests count requests against the burst: the buckets refill too slowly to matter within a test.
             keyLimiter: RateLimiter(rate: 0.01, burst: Double(options.ratePerKey)),
             addressLimiter: RateLimiter(rate: 0.01, burst: Double(options.ratePerAddress)),
+            reopenSecret: reopenSecret, reopenLimiter: RateLimiter(rate: 0.01, burst: Double(options.reopensPerAddress)),
+            developmentKeyActsForUnits: options.developmentKeyActsForUnits,
             maxBodyBytes: options.maxBodyBytes, jurisdiction: "tehran.ir", logger: logger
         )
         return IntakeFixture(api: api, client: client, schema: schema)

@@ -118,28 +118,50 @@ import TestSupport
     }
 }
 
-/// `POST /api/v1/track/{code}/reopen`: the reporter reopens a resolved report with its tracking code.
+/// `POST /api/v1/track/{code}/reopen`: the reporter reopens a resolved report with its tracking code and
+/// the secret given with it; the tracking code alone (public: Open311 lists it) reopens nothing.
 @Suite("Reporter reopens through intake") struct ReporterReopenTests {
-    @Test("only a resolved report is reopened — queued once as reporter.status; otherwise 409, unknown 404, mistyped 400")
+    private typealias Created = (reportID: String, code: String, secret: String)
+
+    private func create(_ http: any TestClientProtocol) async throws -> Created {
+        let created = try await http.execute(uri: "/api/v1/reports", method: .post, headers: IntakeFixture.headers(), body: IntakeFixture.bytes(IntakeFixture.report()))
+        let receipt = try IntakeFixture.json(created)
+        return (try #require(receipt["report_id"]?.stringValue), try #require(receipt["tracking_code"]?.stringValue),
+                try #require(receipt["reopen_secret"]?.stringValue))
+    }
+
+    /// The unit resolves it (as the read model hears from the router); `at` tells resolutions apart.
+    private func resolve(_ fixture: IntakeFixture, _ reportID: String, eventID: String = UUID().uuidString) async throws {
+        try await fixture.client.withTransaction(logger: TestEnvironment.logger("reopen")) { connection in
+            var resolved = CloudEvent(source: "/open137/router", type: EventType.reportStatusChanged, subject: reportID,
+                                      data: ["report_id": .string(reportID), "unit": "parks", "status": "resolved", "note": "تعمیر شد"])
+            resolved.id = eventID
+            _ = try await fixture.api.store.applyToReadModel(resolved, on: connection)
+        }
+    }
+
+    private func reopen(_ http: any TestClientProtocol, _ code: String, _ body: JSONValue?) async throws -> TestResponse {
+        try await http.execute(uri: "/api/v1/track/\(code)/reopen", method: .post, headers: [.contentType: "application/json"],
+                               body: body.map(IntakeFixture.bytes))
+    }
+
+    private func errorCode(_ response: TestResponse) throws -> String? {
+        try IntakeFixture.json(response)["error"]?["code"]?.stringValue
+    }
+
+    @Test("the 201 gives the reporter's secret; only a resolved report is reopened with it — queued once as reporter.status")
     func reopen() async throws {
         try await IntakeFixture.withAPI { fixture, http in
-            let created = try await http.execute(uri: "/api/v1/reports", method: .post, headers: IntakeFixture.headers(), body: IntakeFixture.bytes(IntakeFixture.report()))
-            let receipt = try IntakeFixture.json(created)
-            let reportID = try #require(receipt["report_id"]?.stringValue)
-            let code = try #require(receipt["tracking_code"]?.stringValue)
-            let early = try await http.execute(uri: "/api/v1/track/\(code)/reopen", method: .post)
+            let report = try await create(http)
+            #expect(report.secret == IntakeFixture.reopenSecret.secret(forReport: report.reportID))
+            let early = try await reopen(http, report.code, ["secret": .string(report.secret)])
             #expect(early.status == .conflict)
-            #expect(try IntakeFixture.json(early)["error"]?["code"]?.stringValue == "not-resolved")
+            #expect(try errorCode(early) == "not-resolved")
 
-            // The unit resolves it (as the read model hears from the router).
-            try await fixture.client.withTransaction(logger: TestEnvironment.logger("reopen")) { connection in
-                let resolved = CloudEvent(source: "/open137/router", type: EventType.reportStatusChanged, subject: reportID,
-                                          data: ["report_id": .string(reportID), "unit": "parks", "status": "resolved", "note": "تعمیر شد"])
-                _ = try await fixture.api.store.applyToReadModel(resolved, on: connection)
-            }
-            let body = IntakeFixture.bytes(["note": "تاب دوباره شکسته است"])
-            let first = try await http.execute(uri: "/api/v1/track/\(code)/reopen", method: .post, headers: [.contentType: "application/json"], body: body)
-            let second = try await http.execute(uri: "/api/v1/track/\(code)/reopen", method: .post, headers: [.contentType: "application/json"], body: body)
+            try await resolve(fixture, report.reportID)
+            let body: JSONValue = ["secret": .string(report.secret), "note": "تاب دوباره شکسته است"]
+            let first = try await reopen(http, report.code, body)
+            let second = try await reopen(http, report.code, body)
             #expect(first.status == .accepted && second.status == .accepted)
             #expect(try await fixture.scalar("SELECT count(*) FROM outbox WHERE exchange = 'open137.unit-updates' AND routing_key = 'reporter.status'") == 1)
             let stored = try #require(try await fixture.text("SELECT convert_from(body, 'UTF8') FROM outbox WHERE routing_key = 'reporter.status'"))
@@ -148,11 +170,86 @@ import TestSupport
             #expect(update.unit == "reporter" && update.status == "reopened" && update.note == "تاب دوباره شکسته است")
 
             var unknown = TrackingCode.random()
-            while unknown.digits == code { unknown = TrackingCode.random() }
-            #expect(try await http.execute(uri: "/api/v1/track/\(unknown.digits)/reopen", method: .post).status == .notFound)
-            #expect(try await http.execute(uri: "/api/v1/track/123/reopen", method: .post).status == .badRequest)
-            let html = try await http.execute(uri: "/api/v1/track/\(code)/reopen", method: .post, body: IntakeFixture.bytes(["note": "<script>x</script>"]))
+            while unknown.digits == report.code { unknown = TrackingCode.random() }
+            #expect(try await reopen(http, unknown.digits, ["secret": "12345678"]).status == .notFound)
+            #expect(try await reopen(http, "123", ["secret": "12345678"]).status == .badRequest)
+            let html = try await reopen(http, report.code, ["secret": .string(report.secret), "note": "<script>x</script>"])
             #expect(html.status == .badRequest)
+            let extra = try await reopen(http, report.code, ["secret": .string(report.secret), "colour": "red"])
+            #expect(try extra.status == .badRequest && errorCode(extra) == "invalid-request")
+        }
+    }
+
+    @Test("the tracking code alone, or another report's secret, reopens nothing: 403 with the reason, nothing queued")
+    func secretIsRequired() async throws {
+        try await IntakeFixture.withAPI { fixture, http in
+            let report = try await create(http)
+            let other = try await create(http)
+            try await resolve(fixture, report.reportID)
+            let bare = try await http.execute(uri: "/api/v1/track/\(report.code)/reopen", method: .post)
+            #expect(bare.status == .forbidden)
+            #expect(try errorCode(bare) == "reopen-secret-required")
+            let noSecret = try await reopen(http, report.code, ["note": "still broken"])
+            #expect(try noSecret.status == .forbidden && errorCode(noSecret) == "reopen-secret-required")
+            let wrong = try await reopen(http, report.code, ["secret": .string(other.secret)])
+            #expect(wrong.status == .forbidden)
+            #expect(try errorCode(wrong) == "reopen-secret-invalid")
+            #expect(try await fixture.scalar("SELECT count(*) FROM outbox WHERE routing_key = 'reporter.status'") == 0)
+        }
+    }
+
+    @Test("five wrong secrets lock the report's public reopen (429, even for the right secret), the count survives each request")
+    func wrongSecretsLock() async throws {
+        try await IntakeFixture.withAPI { fixture, http in
+            let report = try await create(http)
+            try await resolve(fixture, report.reportID)
+            let wrong = report.secret == "00000000" ? "11111111" : "00000000"
+            for attempt in 1...5 {
+                let response = try await reopen(http, report.code, ["secret": .string(wrong)])
+                #expect(response.status == .forbidden, "attempt \(attempt)")
+            }
+            let locked = try await reopen(http, report.code, ["secret": .string(report.secret)])
+            #expect(locked.status == .tooManyRequests)
+            #expect(try errorCode(locked) == "reopen-locked")
+            #expect(Int(locked.headers[.retryAfter] ?? "") ?? 0 > 60)
+            #expect(try await fixture.scalar("SELECT count(*) FROM outbox WHERE routing_key = 'reporter.status'") == 0)
+            // Once the lock has passed, the right secret works again.
+            try await fixture.client.query("UPDATE reports SET reopen_locked_until = now() - interval '1 second'", logger: TestEnvironment.logger("reopen"))
+            #expect(try await reopen(http, report.code, ["secret": .string(report.secret)]).status == .accepted)
+        }
+    }
+
+    @Test("a reporter reopens one report at most three times; the fourth resolution stays resolved (409 reopen-limit)")
+    func reopeningsAreCapped() async throws {
+        try await IntakeFixture.withAPI { fixture, http in
+            let report = try await create(http)
+            for round in 1...3 {
+                try await resolve(fixture, report.reportID)
+                #expect(try await reopen(http, report.code, ["secret": .string(report.secret)]).status == .accepted, "round \(round)")
+                // The router moves it on; the next resolution comes later (events carry their time to the millisecond).
+                try await fixture.client.query("UPDATE reports SET status = 'reopened'", logger: TestEnvironment.logger("reopen"))
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            try await resolve(fixture, report.reportID)
+            let fourth = try await reopen(http, report.code, ["secret": .string(report.secret)])
+            #expect(fourth.status == .conflict)
+            #expect(try errorCode(fourth) == "reopen-limit")
+            #expect(try await fixture.scalar("SELECT count(*) FROM outbox WHERE routing_key = 'reporter.status'") == 3)
+        }
+    }
+
+    @Test("one address may try a few reopenings a minute; past that 429 before any secret is checked")
+    func perAddressLimit() async throws {
+        var options = IntakeFixture.Options()
+        options.reopensPerAddress = 3
+        try await IntakeFixture.withAPI(options) { fixture, http in
+            let report = try await create(http)
+            for _ in 1...3 {
+                #expect(try await reopen(http, report.code, ["secret": .string(report.secret)]).status == .conflict)
+            }
+            let limited = try await reopen(http, report.code, ["secret": .string(report.secret)])
+            #expect(limited.status == .tooManyRequests)
+            #expect(try errorCode(limited) == "rate-limited")
         }
     }
 }

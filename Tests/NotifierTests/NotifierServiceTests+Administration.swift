@@ -115,6 +115,7 @@ extension NotifierServiceTests {
             var config = EnvironmentConfig(environment: [
                 "AMQP_URL": try TestEnvironment.amqpURL(), "DATABASE_URL": try TestEnvironment.databaseURL(),
                 "OPS_PORT": String(intakeOps), "INTAKE_PORT": String(intakePort), "OPEN137_API_KEY": apiKey,
+                "OPEN137_REOPEN_KEY": TestEnvironment.reopenKey,
             ])
             let common = ServiceConfiguration(reading: &config, defaultOpsPort: 1)
             let settings = IntakeSettings(reading: &config)

@@ -7,6 +7,7 @@ import Logging
 import Messaging
 import NotifierService
 import PostgresNIO
+import ReporterSecret
 import ServiceLifecycle
 import ServiceSupport
 import TestSupport
@@ -39,6 +40,7 @@ struct NotifierServiceTests {
             "NOTIFIER_SMS_URL": "http://127.0.0.1:\(servers.port)/sms", "NOTIFIER_SMS_KEY": LoopbackServers.gatewayKey,
             "NOTIFIER_SMTP_HOST": "127.0.0.1", "NOTIFIER_SMTP_PORT": String(smtp.port), "NOTIFIER_SMTP_FROM": "notify@open137.example",
             "NOTIFIER_WEBHOOKS": webhooks, "NOTIFIER_RETRY_BASE_MS": "200", "NOTIFIER_MAX_ATTEMPTS": "3",
+            "OPEN137_REOPEN_KEY": TestEnvironment.reopenKey,
         ]
         var config = EnvironmentConfig(environment: environment.merging(try extra(servers)) { $1 })
         let common = ServiceConfiguration(reading: &config, defaultOpsPort: 1)
@@ -161,6 +163,9 @@ struct NotifierServiceTests {
             guard case .object(let members) = payload, case .string(let smsText)? = members["text"] else { Issue.record("no SMS text"); return }
             #expect(smsText.contains("۱۴۰۴/۰۱/۰۱ ساعت ۱۲:۰۰"))
             #expect(smsText.contains("کد پیگیری: 1370000017"))
+            // The reporter's reopen secret (intake's derivation), in Persian digits.
+            let secret = try #require(ReopenSecret(key: TestEnvironment.reopenKey)).secret(forReport: event.subject!)
+            #expect(smsText.contains(MessageDates.persianDigits(secret)))
             #expect(sms.first?.headers["idempotency-key"]?.count == 64)
 
             let mails = smtp.messages().filter { $0.contains(mail) }
@@ -174,6 +179,11 @@ struct NotifierServiceTests {
             #expect(hooks.count == 1)
             #expect(hooks.first?.status == 204)
             #expect(hooks.first.map { (try? CloudEvent.decode($0.body))?.id } == event.id)
+            // The subscriber gets the report without the reporter's contact (contact_allowed was false, and
+            // a webhook is never the reporter's channel anyway).
+            let hookBody = String(decoding: hooks.first?.body ?? [], as: UTF8.self)
+            #expect(!hookBody.contains(sara) && !hookBody.contains(mail) && !hookBody.contains("Sara") && !hookBody.contains(#""contact""#))
+            #expect(hookBody.contains("تاب پارک شکسته است"))
         }
     }
 

@@ -110,3 +110,71 @@ struct NotifierUnitTests {
         #expect(WebhookSubscriptionRequest.parseList("not json") == nil)
     }
 }
+
+/// What webhook subscribers receive: events without the reporter's contact, free text masked.
+@Suite("Webhook copies carry no personal data")
+struct WebhookCopyTests {
+    let canaryPhone = "09127775533"
+    let canaryMail = "canary.reporter@example.org"
+
+    var canaries: [String] { [canaryPhone, canaryMail, "Canary Reporter", #""contact""#] }
+
+    func planner() throws -> NotificationPlanner {
+        try NotifierService.makePlanner(reporterChannels: [])
+    }
+
+    func webhookBodies(_ event: CloudEvent) throws -> [String] {
+        let body = String(decoding: try event.encoded(), as: UTF8.self)
+        let subscription = WebhookSubscription(id: 1, url: "http://127.0.0.1:1/hooks", events: ["report.*"], secret: "s")
+        return try planner().plans(event: event, body: body, reporter: nil, subscriptions: [subscription]).map(\.body)
+    }
+
+    func receivedEvent() throws -> CloudEvent {
+        try CloudEvent(
+            source: ServiceName.intake.eventSource, type: EventType.reportReceived, subject: "3f0c3f5e-6a43-4f51-9d6e-2f1b0f3f9a10",
+            payload: ReportReceivedData(
+                reportID: "3f0c3f5e-6a43-4f51-9d6e-2f1b0f3f9a10", trackingCode: "1370000017", channel: "web",
+                description: "تاب شکسته است، با من تماس بگیرید \(canaryPhone) یا \(canaryMail)", serviceCode: "CFC-PLAY",
+                attributes: [:], location: nil, reporter: ReporterProfile(type: "parent", language: "fa"),
+                contact: ReporterContact(name: "Canary Reporter", phone: canaryPhone, email: canaryMail), contactAllowed: false,
+                mediaURLs: [], receivedAt: "2025-03-21T08:30:00Z"))
+    }
+
+    @Test("report.received: no contact member, no name, phone or e-mail anywhere; the rest of the event as sent")
+    func receivedCopy() throws {
+        let event = try receivedEvent()
+        let bodies = try webhookBodies(event)
+        #expect(bodies.count == 1)
+        let body = try #require(bodies.first)
+        for canary in canaries { #expect(!body.contains(canary), "\(canary) in \(body)") }
+        let copy = try CloudEvent.decode(Array(body.utf8))
+        #expect(copy.id == event.id && copy.type == event.type && copy.subject == event.subject)
+        #expect(copy.data["tracking_code"]?.stringValue == "1370000017")
+        #expect(copy.data["description"]?.stringValue?.contains("[phone]") == true)
+    }
+
+    @Test("report.classified: the report inside it loses its contact too")
+    func classified() throws {
+        let received = try receivedEvent()
+        var classified = received
+        classified.type = EventType.reportClassified
+        let classification: JSONValue = .object(["service_code": .string("CFC-PLAY")])
+        classified.data = JSONValue.object(["report": received.data, "classification": classification])
+        let body = try #require(try webhookBodies(classified).first)
+        for canary in canaries { #expect(!body.contains(canary), "\(canary) in \(body)") }
+        #expect(try CloudEvent.decode(Array(body.utf8)).data["classification"]?["service_code"]?.stringValue == "CFC-PLAY")
+    }
+
+    @Test("an event with nothing personal goes out byte for byte; a unit's note quoting a number is masked")
+    func statusEvents() throws {
+        let plain = CloudEvent(source: "/open137/router", type: EventType.reportStatusChanged, subject: "r",
+                               data: .object(["report_id": .string("r"), "unit": .string("parks"), "status": .string("resolved"), "note": .string("fixed")]))
+        let plainBody = String(decoding: try plain.encoded(), as: UTF8.self)
+        #expect(try webhookBodies(plain) == [plainBody])
+        let quoting = CloudEvent(source: "/open137/router", type: EventType.reportStatusChanged, subject: "r",
+                                 data: .object(["report_id": .string("r"), "unit": .string("parks"), "status": .string("resolved"),
+                                                 "note": .string("called \(canaryPhone)")]))
+        let body = try #require(try webhookBodies(quoting).first)
+        #expect(!body.contains(canaryPhone) && body.contains("[phone]"))
+    }
+}

@@ -27,6 +27,7 @@ struct IntakeServiceTests {
             "OPS_PORT": String(opsPort),
             "INTAKE_PORT": String(intakePort),
             "OPEN137_API_KEY": Self.apiKey,
+            "OPEN137_REOPEN_KEY": TestEnvironment.reopenKey,
         ])
         let running = Task { try await group.run() }
         defer { running.cancel() }

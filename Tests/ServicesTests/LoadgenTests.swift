@@ -24,6 +24,7 @@ struct LoadgenTests {
                 "INTAKE_PORT": String(intakePort),
                 "COUNCIL_PORT": String(try freePort()),
                 "OPEN137_API_KEY": Self.apiKey,
+                "OPEN137_REOPEN_KEY": TestEnvironment.reopenKey,
                 "OPEN137_COUNCIL_KEY": "loadgen-test-council-key-0123456789",
             ])
             groups.append((service.name, group, opsPort))

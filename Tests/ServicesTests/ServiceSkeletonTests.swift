@@ -16,6 +16,7 @@ struct ServiceSkeletonTests {
             "DATABASE_URL": try TestEnvironment.databaseURL(),
             "OPS_PORT": String(opsPort),
             "OPEN137_API_KEY": "test-key-0123456789abcdef",
+            "OPEN137_REOPEN_KEY": TestEnvironment.reopenKey,
             "OPEN137_COUNCIL_KEY": "test-council-key-0123456789",
         ]
         let group = try service.build(environment)

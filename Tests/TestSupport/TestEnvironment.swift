@@ -22,6 +22,9 @@ public enum TestEnvironment {
         try value("AMQP_URL")
     }
 
+    /// The reopen key (`OPEN137_REOPEN_KEY`) the tests give intake and the notifier.
+    public static let reopenKey = "test-reopen-key-0123456789abcdef-0123456789"
+
     /// `DATABASE_URL` of the test database.
     public static func databaseURL() throws -> String {
         try value("DATABASE_URL")

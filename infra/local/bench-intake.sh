@@ -35,6 +35,7 @@ BIN="${OPEN137_BIN_DIR:-$OPEN137_ROOT/.build/release}"
 
 bench_stack_start
 export OPEN137_API_KEY="bench-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+export OPEN137_REOPEN_KEY="bench-reopen-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 # Every queue exists, as in a running pipeline: report.received is routable (else the relay retries unroutable rows).
 "$BIN/open137" topology declare
 log "synchronous_commit = $("${PSQL[@]}" -c 'SHOW synchronous_commit'), fsync = $("${PSQL[@]}" -c 'SHOW fsync')"

@@ -96,6 +96,7 @@ set +a
 mkdir -p "$STACK/logs"
 API_KEY="$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')"
 COUNCIL_KEY="$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')"
+REOPEN_KEY="$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')"
 "$BIN/open137" migrate >/dev/null
 "$BIN/open137" topology declare >/dev/null
 
@@ -106,7 +107,7 @@ start_copy() {
     ops="$(ops_port "$name" "$i")"
     local env=(AMQP_URL="$AMQP_URL" DATABASE_URL="$DATABASE_URL" OPS_PORT="$ops" LOG_LEVEL=warning)
     case "$name" in
-        intake) env+=(INTAKE_PORT="$INTAKE_PORT" OPEN137_API_KEY="$API_KEY") ;;
+        intake) env+=(INTAKE_PORT="$INTAKE_PORT" OPEN137_API_KEY="$API_KEY" OPEN137_REOPEN_KEY="$REOPEN_KEY") ;;
         council-audit) env+=(COUNCIL_PORT=$((COUNCIL_PORT + 10 * i)) OPEN137_COUNCIL_KEY="$COUNCIL_KEY") ;;
     esac
     env "${env[@]}" "$BIN/$name" >>"$STACK/logs/$instance.log" 2>&1 </dev/null &

@@ -14,7 +14,12 @@ Talks HTTP with the Python standard library only, as an attacker or a careless c
   * canary: reports carrying a unique name, phone number and e-mail (native, Open311, Persian digits,
     and the phone and e-mail typed into a description) flow through the pipeline (routed, in the audit
     log); then every file under the given log folders must be free of them (the phone in any spelling:
-    +98…, 0…, Persian digits, with spaces or dashes). The scan fails the pass when it finds one.
+    +98…, 0…, Persian digits, with spaces or dashes). The scan fails the pass when it finds one. With
+    --webhook-port (the notifier subscribed to it for report.*), every webhook body received must be free
+    of them too; with --management, the unit's delivery of a victim who refused contact is read back from
+    its queue (requeued) and must be free of them;
+  * reopening: the public tracking code alone, or a wrong secret, reopens nothing (403); the secret from
+    the 201 is what the reporter holds.
 
     DATABASE_URL=… python3 infra/local/security-pass.py --intake http://127.0.0.1:8137 \\
         --council http://127.0.0.1:8138 --api-key "$OPEN137_API_KEY" --council-key "$OPEN137_COUNCIL_KEY" \\
@@ -26,6 +31,8 @@ every check passes, 1 otherwise (each failure printed), 2 for usage errors; the 
 """
 
 import argparse
+import base64
+import http.server
 import json
 import os
 import random
@@ -33,6 +40,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -122,6 +130,41 @@ class Client:
         return 0, "", b""
 
 
+class WebhookReceiver:
+    """A webhook subscriber on 127.0.0.1:port, recording every body it is sent (answers 204)."""
+
+    def __init__(self, port):
+        received = self._received = []
+        lock = self._lock = threading.Lock()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                with lock:
+                    received.append(body)
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def bodies(self):
+        with self._lock:
+            return list(self._received)
+
+    def subjects(self):
+        found = set()
+        for body in self.bodies():
+            try:
+                found.add(json.loads(body).get("subject"))
+            except ValueError:
+                pass
+        return found
+
+
 class Pass:
     """The checks over the live APIs."""
 
@@ -136,6 +179,10 @@ class Pass:
         self.checks = Checks()
         self.keys = {}
         self.victims = []          # (report id, tracking code, description)
+        self.secrets = {}          # tracking code → the reporter's reopen secret from the 201
+        self.refused_contact = None  # the report id of the victim who said contact_allowed: false
+        self.webhooks = WebhookReceiver(arguments.webhook_port) if arguments.webhook_port else None
+        self.management = arguments.management
         self.marker = uuid.uuid4().hex[:12]   # in descriptions: not the canary (a description is no contact)
 
     # -- helpers ---------------------------------------------------------------------------------------
@@ -211,9 +258,9 @@ class Pass:
 
     # -- the victims (canary reports) ------------------------------------------------------------------
 
-    def report(self, service_code, description, reporter, attributes=None, channel="web", key=None):
+    def report(self, service_code, description, reporter, attributes=None, channel="web", key=None, contact_allowed=True):
         body = {"channel": channel, "description": description, "service_code": service_code,
-                "location": {"lat": 35.70, "long": 51.40}, "reporter": reporter, "contact_allowed": True}
+                "location": {"lat": 35.70, "long": 51.40}, "reporter": reporter, "contact_allowed": contact_allowed}
         if attributes:
             body["attributes"] = attributes
         return self.post_json("/api/v1/reports", body, key=key or self.keys["web"],
@@ -231,14 +278,24 @@ class Pass:
             ("native, contact in the description", "CFC-PLAY",
              f"Security pass {self.marker} C: the swing chain is broken; call me on {c.phone} or write to {c.email}",
              {"type": "parent", "language": "en"}, "web", None),
+            ("native, contact given but refused to the unit", "CFC-SCHOOL",
+             f"Security pass {self.marker} E: the zebra crossing at the primary school gate has faded away",
+             {"name": c.name, "phone": c.phone, "email": c.email, "language": "en", "type": "parent"}, "web", None),
         ]
         for what, code, description, reporter, channel, key in submissions:
             attributes = {"equipment": "slide"} if code == "CFC-PLAY" else None
-            status, _, body = self.answer(f"canary report ({what})", self.report(code, description, reporter, attributes, channel, key), 201,
+            refuses = " E:" in description
+            status, _, body = self.answer(f"canary report ({what})", self.report(code, description, reporter, attributes, channel, key,
+                                                                                 contact_allowed=not refuses), 201,
                                           description_too=False)
             if status == 201:
                 receipt = json.loads(body)
                 self.victims.append((receipt["report_id"], receipt["tracking_code"], description))
+                secret = receipt.get("reopen_secret", "")
+                self.checks.expect(re.fullmatch(r"[0-9]{8}", secret or "") is not None, f"canary report ({what}): the 201 gives an 8-digit reopen secret")
+                self.secrets[receipt["tracking_code"]] = secret
+                if refuses:
+                    self.refused_contact = receipt["report_id"]
         form = {"api_key": self.keys["open311"], "service_code": "CFC-PLAY", "lat": "35.7", "long": "51.4",
                 "description": f"Security pass {self.marker} D: the seesaw in the park is broken", "attribute[equipment]": "seesaw",
                 "first_name": c.name.split()[0], "last_name": c.name.split()[1], "email": c.email, "phone": c.phone}
@@ -361,7 +418,13 @@ class Pass:
         self.answer("status: script in the note", self.post_json(path(report), dict(update, note="<script>alert(1)</script>"), key=traffic), 400)
         self.answer("status: rejection without its reason", self.post_json(path(report), {"status": "rejected"}, key=traffic), 400)
         self.answer("status: another report id in the body", self.post_json(path(report), dict(update, report_id=str(uuid.uuid4())), key=traffic), 400)
-        self.answer("reopen: not resolved", self.post_json(f"/api/v1/track/{self.victims[0][1]}/reopen", {}) if self.victims else (409, "application/json", b'{"error":{"code":"x"}}'), 409)
+        if self.victims:
+            code = self.victims[0][1]
+            self.answer("reopen with the public tracking code alone", self.post_json(f"/api/v1/track/{code}/reopen", {}), 403)
+            self.answer("reopen with another report's secret", self.post_json(
+                f"/api/v1/track/{code}/reopen", {"secret": self.secrets.get(self.victims[1][1], "00000000") if len(self.victims) > 1 else "00000000"}), 403)
+            self.answer("reopen: not resolved (the reporter's own secret)", self.post_json(
+                f"/api/v1/track/{code}/reopen", {"secret": self.secrets.get(code, "")}), 409)
         self.answer("reopen: unknown code", self.post_json(f"/api/v1/track/{self.unknown_tracking_code()}/reopen", {}), 404)
         self.answer("reopen: malformed JSON", self.post_json(f"/api/v1/track/{self.unknown_tracking_code()}/reopen", None, raw=b"{nope"), (400, 404))
         self.answer("reopen: oversize", self.post_json(f"/api/v1/track/{self.unknown_tracking_code()}/reopen", None, raw=b'{"note": "' + b"n" * 300_000 + b'"}'), 413)
@@ -440,6 +503,45 @@ class Pass:
         self.answer("council wrong method", self.council.request("POST", "/api/v1/council/reports", body=b"{}", key=key), (404, 405))
         self.answer("council oversize request", self.council.request("POST", "/api/v1/council/reports", body=b"x" * 300_000, key=key), (404, 405, 413))
 
+    def outward_copies(self):
+        """Webhook bodies and the unit's delivery of the victim who refused contact carry no canary."""
+        if self.webhooks:
+            deadline = time.time() + self.wait
+            wanted = {report_id for report_id, _, _ in self.victims if report_id}
+            while time.time() < deadline and not wanted <= self.webhooks.subjects():
+                time.sleep(1)
+            self.checks.expect(wanted <= self.webhooks.subjects(), f"webhooks for every canary report within {self.wait} s "
+                                                                   f"(got {len(self.webhooks.subjects() & wanted)} of {len(wanted)})")
+            bodies = self.webhooks.bodies()
+            leaked = sum(1 for body in bodies if self.canary.found_in(body.decode("utf-8", errors="replace")))
+            self.checks.expect(bodies and leaked == 0, f"webhook bodies: {leaked} of {len(bodies)} carry the canary")
+            self.checks.expect(not any(b'"contact"' in body for body in bodies), "webhook bodies carry no contact member")
+        if self.management and self.refused_contact:
+            delivery = self.unit_delivery("traffic", self.refused_contact)
+            self.checks.expect(delivery is not None, "the delivery of the report that refused contact is in unit.traffic")
+            if delivery is not None:
+                found = self.canary.found_in(delivery)
+                self.checks.expect(not found, f"the unit's delivery of a report that refused contact shows {', '.join(found)}")
+
+    def unit_delivery(self, unit, report_id):
+        """The body of the unit's delivery of report_id, read from its queue and requeued (management API)."""
+        url = urllib.parse.urlsplit(self.management)
+        base = f"{url.scheme}://{url.hostname}:{url.port}"
+        token = base64.b64encode(f"{url.username or 'guest'}:{url.password or 'guest'}".encode()).decode()
+        request = urllib.request.Request(f"{base}/api/queues/%2F/unit.{unit}/get", method="POST",
+                                         data=json.dumps({"count": 1000, "ackmode": "ack_requeue_true", "encoding": "auto"}).encode(),
+                                         headers={"Content-Type": "application/json", "Authorization": f"Basic {token}"})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                messages = json.loads(response.read())
+        except (urllib.error.URLError, ValueError) as error:
+            self.checks.expect(False, f"reading unit.{unit} through the management API: {error}")
+            return None
+        for message in messages:
+            if report_id in message.get("payload", ""):
+                return message["payload"]
+        return None
+
     def other_routes(self):
         self.answer("intake unknown route", self.intake.request("GET", "/admin"), 404)
         self.answer("intake wrong method", self.intake.request("DELETE", "/api/v1/reports"), (404, 405))
@@ -457,6 +559,7 @@ class Pass:
         self.open311()
         self.council_api()
         self.other_routes()
+        self.outward_copies()
         self.answer("intake still answers after the pass", self.intake.request("GET", "/openapi.yaml"), 200)
         return self.checks
 
@@ -506,6 +609,8 @@ def main():
     parser.add_argument("--open137", default="open137", help="the open137 binary (for keys create; needs DATABASE_URL)")
     parser.add_argument("--wait", type=float, default=90, help="seconds the canary reports may take through the pipeline")
     parser.add_argument("--settle", type=float, default=3, help="seconds to let the services write their logs before the scan")
+    parser.add_argument("--webhook-port", type=int, help="receive the notifier's webhooks on 127.0.0.1:PORT and search them for the canary")
+    parser.add_argument("--management", help="RabbitMQ management URL with credentials, to read a unit's delivery back from its queue")
     parser.add_argument("--self-test", action="store_true", help="only prove that the canary scan catches a planted canary")
     arguments = parser.parse_args()
     if arguments.self_test:

@@ -36,8 +36,12 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 python3 "$OPEN137_LOCAL_DIR/security-pass.py" --self-test || die "the canary scan's self-test failed"
+# The notifier sends every report event to the pass's own webhook receiver, which searches them for the canary.
+webhook_port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+export NOTIFIER_WEBHOOKS="[{\"url\": \"http://127.0.0.1:$webhook_port/hooks\", \"events\": [\"report.*\"], \"secret\": \"security-pass-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')\"}]"
 log "starting the five services under ${STACK#"$OPEN137_ROOT"/} (AMQP $OPEN137_AMQP_PORT, PostgreSQL $OPEN137_PG_PORT, intake $INTAKE_PORT)"
 pipeline_start 180 || exit 1
 mapfile -t log_args < <(pipeline_logs)
 python3 "$OPEN137_LOCAL_DIR/security-pass.py" --intake "$INTAKE_URL" --council "$COUNCIL_URL" \
-    --api-key "$OPEN137_API_KEY" --council-key "$OPEN137_COUNCIL_KEY" --open137 "$OPEN137_BIN_DIR/open137" "${log_args[@]}"
+    --api-key "$OPEN137_API_KEY" --council-key "$OPEN137_COUNCIL_KEY" --open137 "$OPEN137_BIN_DIR/open137" "${log_args[@]}" \
+    --webhook-port "$webhook_port" ${RABBITMQ_MANAGEMENT_URL:+--management "$RABBITMQ_MANAGEMENT_URL"}

@@ -31,6 +31,10 @@ public enum IntakeService {
         _ setup: ServiceSetup<IntakeSettings>,
         gracefulShutdownSignals: [UnixSignal] = ServiceHost.defaultGracefulShutdownSignals
     ) throws -> ServiceGroup {
+        // Settings that read no usable key already failed validation; this is for a caller that built them by hand.
+        guard let reopenSecret = setup.settings.reopenSecret else {
+            throw ConfigurationError(problems: [.init(key: IntakeSettings.reopenKeyKey, kind: .malformed, expected: "at least 32 characters")])
+        }
         let runtime = try StageRuntime(setup: setup, schema: schema, migrationsBundle: migrationsBundle, topology: topology)
         let settings = setup.settings
         let logger = setup.logger
@@ -38,11 +42,15 @@ public enum IntakeService {
         let store = ReportStore(client: runtime.postgres, outbox: runtime.outbox, logger: logger)
         let validator = SubmissionValidator(taxonomy: taxonomy, bounds: settings.bounds)
         let writer = ReportBatchWriter(store: store, logger: logger)
+        let keyLimiter = RateLimiter(rate: Double(settings.ratePerKey), burst: Double(settings.ratePerKey * 2))
+        let addressLimiter = RateLimiter(rate: Double(settings.ratePerAddress), burst: Double(settings.ratePerAddress * 2))
+        let reopenLimiter = RateLimiter(rate: IntakeAPI.reopensPerMinute / 60, burst: IntakeAPI.reopensPerMinute)
         let api = IntakeAPI(
             validator: validator, store: store, writer: writer,
             keys: APIKeyStore(client: runtime.postgres, logger: logger, developmentKey: settings.apiKey),
-            keyLimiter: RateLimiter(rate: Double(settings.ratePerKey), burst: Double(settings.ratePerKey * 2)),
-            addressLimiter: RateLimiter(rate: Double(settings.ratePerAddress), burst: Double(settings.ratePerAddress * 2)),
+            keyLimiter: keyLimiter,
+            addressLimiter: addressLimiter,
+            reopenSecret: reopenSecret, reopenLimiter: reopenLimiter, developmentKeyActsForUnits: settings.developmentKeyActsForUnits,
             maxBodyBytes: settings.maxBodyBytes, jurisdiction: settings.jurisdiction, logger: logger
         )
         let http = Application(
@@ -51,7 +59,9 @@ public enum IntakeService {
             logger: logger
         )
 
-        let submissions = AMQPSubmissionHandler(validator: validator, writer: writer, publisher: runtime.publisher, logger: logger)
+        let submissions = AMQPSubmissionHandler(
+            validator: validator, writer: writer, reopenSecret: reopenSecret, publisher: runtime.publisher, logger: logger
+        )
         let submissionWorker = DeliveryWorker(
             consumer: AMQPConsumer(
                 configuration: try AMQPConfiguration(url: setup.configuration.amqpURL, connectionName: "\(name)-submissions"),
@@ -75,6 +85,9 @@ public enum IntakeService {
         return runtime.makeGroup(
             // The writers start before and stop after the HTTP server and the workers, so they drain what those accepted.
             stageServices: [
+                keyLimiter,
+                addressLimiter,
+                reopenLimiter,
                 AfterMigrations(runtime.migrations, writer),
                 AfterMigrations(runtime.migrations, readModelWriter),
                 AfterMigrations(runtime.migrations, http),

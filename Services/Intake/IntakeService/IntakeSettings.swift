@@ -1,3 +1,4 @@
+import ReporterSecret
 import ServiceSupport
 
 /// Intake's own configuration: the public HTTP API (native and Open311), the development API key, the
@@ -8,12 +9,24 @@ public struct IntakeSettings: ServiceSettings {
     /// The key of the development API key channels send as `Authorization: Bearer KEY` (valid for every channel).
     public static let apiKeyKey = "OPEN137_API_KEY"
 
+    /// The key of the reporters' reopen secrets (`OPEN137_REOPEN_KEY`, at least 32 characters; the notifier
+    /// needs the same key to send each reporter their secret).
+    public static let reopenKeyKey = "OPEN137_REOPEN_KEY"
+    /// The key of the flag that lets the development key act as any unit or the council
+    /// (`OPEN137_API_KEY_ACTS_FOR_UNITS`, default false: the development key only submits reports).
+    public static let developmentKeyActsForUnitsKey = "OPEN137_API_KEY_ACTS_FOR_UNITS"
+
     /// The public HTTP API's port.
     public var port: Int
     /// The address the API listens on (`INTAKE_HOST`, default 127.0.0.1; 0.0.0.0 in containers).
     public var host: String
     /// The development API key; never logged.
     public var apiKey: String
+    /// Whether the development key may also post status updates as any unit or the council.
+    public var developmentKeyActsForUnits: Bool
+    /// Derives and checks the reporters' reopen secrets; nil only when the key is missing or short (a
+    /// configuration problem is recorded then, so the service does not start).
+    public var reopenSecret: ReopenSecret?
     /// The rectangle report coordinates must fall in (`INTAKE_CITY_BOUNDS` = `minLat,minLong,maxLat,maxLong`).
     public var bounds: CityBounds
     /// Requests a second per API key (`INTAKE_RATE_PER_KEY`, default 3000), bursts of twice that.
@@ -31,6 +44,8 @@ public struct IntakeSettings: ServiceSettings {
         port = environment.port(Self.portKey, default: 8137)
         host = environment.optional("INTAKE_HOST", default: "127.0.0.1")
         apiKey = environment.apiKey(Self.apiKeyKey)
+        developmentKeyActsForUnits = environment.bool(Self.developmentKeyActsForUnitsKey, default: false)
+        reopenSecret = ReopenSecret(key: environment.apiKey(Self.reopenKeyKey, minimumLength: ReopenSecret.minimumKeyBytes))
         let boundsText = environment.optional("INTAKE_CITY_BOUNDS")
         if let boundsText {
             if let parsed = CityBounds(parsing: boundsText) {

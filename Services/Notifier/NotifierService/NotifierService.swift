@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Events
 import Foundation
 import Messaging
+import ReporterSecret
 import ServiceLifecycle
 import ServiceSupport
 import Taxonomy
@@ -30,11 +31,11 @@ public enum NotifierService {
     public static let topology = Open137Topology.topology(for: .notifier)
 
     /// The planner from the bundled templates, taxonomy and units file.
-    public static func makePlanner(reporterChannels: Set<NotificationChannel>) throws -> NotificationPlanner {
+    public static func makePlanner(reporterChannels: Set<NotificationChannel>, reopenSecret: ReopenSecret? = nil) throws -> NotificationPlanner {
         let taxonomy = try Taxonomy.bundled()
         return NotificationPlanner(
             templates: try MessageTemplates.bundled(), taxonomy: taxonomy, units: try UnitDirectory.bundled(taxonomy: taxonomy),
-            reporterChannels: reporterChannels)
+            reporterChannels: reporterChannels, reopenSecret: reopenSecret)
     }
 
     /// Builds the service's group; `@main` runs it, tests run it too (with `gracefulShutdownSignals: []`).
@@ -46,7 +47,7 @@ public enum NotifierService {
         var reporterChannels: Set<NotificationChannel> = []
         if settings.sms != nil { reporterChannels.insert(.sms) }
         if settings.smtp != nil { reporterChannels.insert(.email) }
-        let planner = try makePlanner(reporterChannels: reporterChannels)
+        let planner = try makePlanner(reporterChannels: reporterChannels, reopenSecret: settings.reopenSecret)
         let runtime = try StageRuntime(setup: setup, schema: schema, migrationsBundle: migrationsBundle, topology: topology)
         let logger = setup.logger
         let store = NotificationStore(

@@ -1,5 +1,6 @@
 import Events
 import Foundation
+import ReporterSecret
 import ServiceSupport
 
 /// The notifier's own configuration: the SMS gateway, the SMTP server, webhook subscriptions from the
@@ -32,6 +33,10 @@ public struct NotifierSettings: ServiceSettings {
     /// Messages per recipient (phone or e-mail) per hour; more are suppressed.
     public static let ratePerRecipientKey = "NOTIFIER_RATE_PER_RECIPIENT_PER_HOUR"
 
+    /// The key of the reporters' reopen secrets (`OPEN137_REOPEN_KEY`, intake's key): the "received"
+    /// message gives the reporter their secret. Required when SMS or e-mail is configured.
+    public static let reopenKeyKey = "OPEN137_REOPEN_KEY"
+
     /// The SMS gateway, when configured.
     public var sms: SMSGatewayConfiguration?
     /// The SMTP server, when configured.
@@ -46,6 +51,8 @@ public struct NotifierSettings: ServiceSettings {
     public var sendTimeout: Duration
     /// Messages per recipient per hour.
     public var ratePerRecipientPerHour: Int
+    /// Derives each reporter's reopen secret for the "received" message; nil when no reporter channel is configured.
+    public var reopenSecret: ReopenSecret?
 
     public init(reading environment: inout EnvironmentConfig) {
         let smsURL = environment.optional(Self.smsURLKey)
@@ -83,6 +90,13 @@ public struct NotifierSettings: ServiceSettings {
             }
         } else {
             webhooks = []
+        }
+        let reopenKey = environment.optional(Self.reopenKeyKey)
+        reopenSecret = reopenKey.flatMap(ReopenSecret.init(key:))
+        if reopenKey != nil && reopenSecret == nil {
+            environment.problem(Self.reopenKeyKey, expected: "at least \(ReopenSecret.minimumKeyBytes) characters (intake's key)")
+        } else if reopenKey == nil && (sms != nil || smtp != nil) {
+            environment.problem(Self.reopenKeyKey, expected: "intake's reopen key, to give reporters their secret by SMS or e-mail")
         }
         maxAttempts = environment.int(Self.maxAttemptsKey, default: 8, range: 1...100)
         retryBase = .milliseconds(environment.int(Self.retryBaseKey, default: 2_000, range: 1...600_000))

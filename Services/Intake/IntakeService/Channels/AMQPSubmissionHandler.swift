@@ -3,6 +3,7 @@ import Events
 import Foundation
 import Logging
 import Messaging
+import ReporterSecret
 import ServiceSupport
 
 /// Handles one submission from an AMQP channel (routing key `intake.<channel>`): validates it, stores it
@@ -15,6 +16,7 @@ import ServiceSupport
 struct AMQPSubmissionHandler: Sendable {
     let validator: SubmissionValidator
     let writer: ReportBatchWriter
+    let reopenSecret: ReopenSecret
     let publisher: any MessagePublishing
     let logger: Logger
 
@@ -60,6 +62,7 @@ struct AMQPSubmissionHandler: Sendable {
             "status": .string("accepted"),
             "report_id": .string(accepted.reportID.uuidString.lowercased()),
             "tracking_code": .string(accepted.trackingCode.digits),
+            "reopen_secret": .string(reopenSecret.secret(forReport: accepted.reportID.uuidString)),
         ])
     }
 

@@ -49,7 +49,7 @@ extension IntakeAPI {
         ])
         var headers: HTTPFields = [.location: "/api/v1/track/\(accepted.trackingCode.digits)"]
         if accepted.replayed { headers[.idempotentReplayed] = "true" }
-        return try Self.json(NativeReceipt(accepted), status: .created, headers: headers)
+        return try Self.json(NativeReceipt(accepted, reopenSecret: reopenSecret.secret(forReport: accepted.reportID.uuidString)), status: .created, headers: headers)
     }
 
     private func track(_ request: Request, context: IntakeRequestContext) async throws -> Response {

@@ -19,41 +19,74 @@ extension IntakeAPI {
         }
     }
 
-    /// `POST /api/v1/track/{tracking_code}/reopen` — the reporter says a resolved report is not resolved
-    /// (optional `{"note": "…"}`). Public like tracking: the tracking code is what the reporter holds; rate
-    /// limited per address. Queued for the router as `reporter.status`; `202`, or `409` if not resolved.
+    /// `POST /api/v1/track/{tracking_code}/reopen` — the reporter says a resolved report is not resolved:
+    /// `{"secret": "12345678", "note": "…"}`. The tracking code is public (Open311 lists it), so the
+    /// reporter proves who they are with the secret given with the tracking code. Rate limited per
+    /// address; a few reopenings per report; wrong secrets lock the report's public reopen for a while.
+    /// Queued for the router as `reporter.status`; `202`, `403` without the right secret, `409` when not
+    /// resolved or reopened as often as allowed, `429` while locked.
     private func reopen(_ request: Request, context: IntakeRequestContext) async throws -> Response {
         try limitAddress(context)
+        if let wait = reopenLimiter.acquire(context.clientAddress) { throw APIError.rateLimited(retryAfter: wait) }
         let text = context.parameters.get("tracking_code") ?? ""
         guard let code = TrackingCode(parsing: text.removingPercentEncoding ?? text) else {
             throw APIError(.badRequest, code: "invalid-tracking-code", message: "a tracking code has 10 digits; check it and try again")
         }
         let body = try await collectBody(request)
-        var note: String?
-        if body.readableBytes > 0 {
-            guard let json = try? JSONValue.parse(Array(buffer: body)), case .object(let fields) = json else {
-                throw APIError(.badRequest, code: "malformed-json", message: "the body is not a JSON object")
-            }
-            for key in fields.keys where key != "note" {
-                throw APIError(.badRequest, code: "invalid-request", message: "unknown field", fields: [FieldProblem(field: key, code: "unknown-field", message: "no such field")])
-            }
-            switch fields["note"] {
-            case nil, .null?: break
-            case .string(let value)? where value.count <= 2_000 && !SubmissionValidator.containsMarkup(value): note = value
-            case _?:
-                throw APIError(.badRequest, code: "invalid-request", message: "note is at most 2000 characters of plain text",
-                               fields: [FieldProblem(field: "note", code: "invalid-value", message: "at most 2000 characters of plain text")])
-            }
+        let (secret, note) = try Self.reopenRequest(body)
+        guard let secret else {
+            throw APIError(.forbidden, code: "reopen-secret-required",
+                           message: "reopening needs the reporter's secret, given with the tracking code")
         }
-        switch try await store.reopenByReporter(code, note: note) {
+        let outcome = try await store.reopenByReporter(code, note: note) { [reopenSecret] reportID in
+            reopenSecret.verify(secret, forReport: reportID)
+        }
+        switch outcome {
         case .unknown:
             throw APIError(.notFound, code: "not-found", message: "no report has this tracking code")
+        case .wrongSecret:
+            context.logger.notice("reopening refused: wrong secret", metadata: ["tracking_code": "\(code.digits)"])
+            throw APIError(.forbidden, code: "reopen-secret-invalid", message: "this is not the report's secret")
+        case .locked(let seconds):
+            throw APIError(.tooManyRequests, code: "reopen-locked", message: "too many wrong secrets for this report; try again later",
+                           retryAfter: seconds)
         case .notResolved(let status):
             throw APIError(.conflict, code: "not-resolved", message: "only a resolved report can be reopened; this one is \(status)")
+        case .limitReached(let allowed):
+            throw APIError(.conflict, code: "reopen-limit",
+                           message: "a report can be reopened by its reporter \(allowed) times; call 137 for more")
         case .queued(let reportID):
             context.logger.info("reopening by the reporter queued", metadata: ["report_id": "\(reportID)"])
             return try Self.json(StatusReceipt(updateID: "reopen", reportID: reportID, unit: "reporter", status: "reopened"), status: .accepted)
         }
+    }
+
+    /// The secret and the note of a reopen body (`{"secret": "…", "note": "…"}`; an empty body has neither).
+    static func reopenRequest(_ body: ByteBuffer) throws(APIError) -> (secret: String?, note: String?) {
+        guard body.readableBytes > 0 else { return (nil, nil) }
+        guard let json = try? JSONValue.parse(Array(buffer: body)), case .object(let fields) = json else {
+            throw APIError(.badRequest, code: "malformed-json", message: "the body is not a JSON object")
+        }
+        var problems: [FieldProblem] = []
+        for key in fields.keys.sorted() where key != "note" && key != "secret" {
+            problems.append(FieldProblem(field: key, code: "unknown-field", message: "no such field"))
+        }
+        var secret: String?
+        switch fields["secret"] {
+        case nil, .null?: break
+        case .string(let value)? where value.count <= 32: secret = value
+        case _?: problems.append(FieldProblem(field: "secret", code: "invalid-value", message: "the 8-digit secret, as a string"))
+        }
+        var note: String?
+        switch fields["note"] {
+        case nil, .null?: break
+        case .string(let value)? where value.count <= 2_000 && !SubmissionValidator.containsMarkup(value): note = value
+        case _?: problems.append(FieldProblem(field: "note", code: "invalid-value", message: "at most 2000 characters of plain text"))
+        }
+        guard problems.isEmpty else {
+            throw APIError(.badRequest, code: "invalid-request", message: "the request has invalid fields", fields: problems)
+        }
+        return (secret, note)
     }
 
     private func postStatus(_ request: Request, context: IntakeRequestContext) async throws -> Response {
@@ -61,6 +94,11 @@ extension IntakeAPI {
         let identity = try await authenticate(key: Self.bearerKey(request))
         let keyUnit: String?
         if identity.channel == "*" {
+            // The development key submits for every channel; it speaks for units only where that is asked for.
+            guard developmentKeyActsForUnits else {
+                throw APIError(.forbidden, code: "not-a-unit-key",
+                               message: "the development key submits reports only; use a unit's key (or set OPEN137_API_KEY_ACTS_FOR_UNITS)")
+            }
             keyUnit = nil
         } else if identity.channel == "council" {
             keyUnit = "council"

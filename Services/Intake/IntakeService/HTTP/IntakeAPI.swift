@@ -4,6 +4,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import ReporterSecret
 import Taxonomy
 
 /// Intake's HTTP API — the native JSON API and Open311 GeoReport v2 — over the report store: what the
@@ -21,6 +22,12 @@ public struct IntakeAPI: Sendable {
     public let keyLimiter: RateLimiter
     /// Limits per client address.
     public let addressLimiter: RateLimiter
+    /// Limits the public reopen per client address (far below `addressLimiter`: each try is a guess at a secret).
+    public let reopenLimiter: RateLimiter
+    /// The reporters' reopen secrets (given with the tracking code, asked for by the public reopen).
+    public let reopenSecret: ReopenSecret
+    /// Whether the development key may act as any unit or the council (off unless configured).
+    public let developmentKeyActsForUnits: Bool
     /// The service codes.
     public var taxonomy: Taxonomy { validator.taxonomy }
     /// The largest body accepted.
@@ -33,7 +40,9 @@ public struct IntakeAPI: Sendable {
     /// Creates the API.
     public init(
         validator: SubmissionValidator, store: ReportStore, writer: ReportBatchWriter, keys: APIKeyStore, keyLimiter: RateLimiter,
-        addressLimiter: RateLimiter, maxBodyBytes: Int, jurisdiction: String, logger: Logger
+        addressLimiter: RateLimiter, reopenSecret: ReopenSecret, reopenLimiter: RateLimiter = RateLimiter(rate: IntakeAPI.reopensPerMinute / 60, burst: IntakeAPI.reopensPerMinute),
+        developmentKeyActsForUnits: Bool = false, maxBodyBytes: Int,
+        jurisdiction: String, logger: Logger
     ) {
         self.validator = validator
         self.store = store
@@ -41,6 +50,9 @@ public struct IntakeAPI: Sendable {
         self.keys = keys
         self.keyLimiter = keyLimiter
         self.addressLimiter = addressLimiter
+        self.reopenSecret = reopenSecret
+        self.reopenLimiter = reopenLimiter
+        self.developmentKeyActsForUnits = developmentKeyActsForUnits
         self.maxBodyBytes = maxBodyBytes
         self.jurisdiction = jurisdiction
         self.logger = logger
@@ -55,6 +67,9 @@ public struct IntakeAPI: Sendable {
         addOpen311Routes(to: router)
         return router
     }
+
+    /// Public reopen requests a client address may make a minute (in bursts of as many).
+    public static let reopensPerMinute: Double = 10
 
     // MARK: Shared steps of the handlers
 

@@ -55,7 +55,10 @@ extension IntakeAPI {
         ])
         let language = open311Language(request, form)
         // 200, as the spec's and the swagger's POST answer (not the native API's 201).
-        return Open311Document(root: "service_requests", body: .created(trackingCode: accepted.trackingCode.digits, language: language))
+        return Open311Document(root: "service_requests", body: .created(
+            trackingCode: accepted.trackingCode.digits, reopenSecret: reopenSecret.secret(forReport: accepted.reportID.uuidString),
+            language: language
+        ))
             .response(encoding)
     }
 

@@ -44,11 +44,13 @@ extension Open311Node {
     }
 
     /// The answer to `POST requests`: the id the report is followed by, at once (every service is
-    /// `realtime`, so no token: the spec returns one or the other).
-    static func created(trackingCode: String, language: Open311Language) -> Open311Node {
+    /// `realtime`, so no token: the spec returns one or the other), and the reporter's reopen secret — an
+    /// extension member, which Open311 clients ignore.
+    static func created(trackingCode: String, reopenSecret: String, language: Open311Language) -> Open311Node {
         .list(item: "request", [
             .object([
                 Field("service_request_id", .string(trackingCode)),
+                Field("reopen_secret", .string(reopenSecret)),
                 Field("service_notice", .string(receivedNotice(trackingCode).text(for: language.code))),
                 Field("account_id", .null),
             ])

@@ -1,4 +1,5 @@
 import Foundation
+import ServiceSupport
 
 /// A report as the public may see it — tracking, Open311 `GET requests` — without personal data: no
 /// name, phone or e-mail, and phone numbers or e-mail addresses typed into the description are masked.
@@ -59,6 +60,12 @@ public struct PublicReport: Sendable, Hashable {
     /// Open311's two-valued status: closed once resolved or rejected.
     public var open311Status: String {
         Self.closedStatuses.contains(status) ? "closed" : "open"
+    }
+
+    /// `text` with phone numbers and e-mail addresses masked: what the public sees of anything a person
+    /// typed (descriptions, the units' notes), since people quote their own or others' numbers there.
+    public static func masked(_ text: String) -> String {
+        Redaction.redactEmailAddresses(Redaction.redactPhoneNumbers(text))
     }
 
     /// The statuses Open311 shows as `closed`.

@@ -81,9 +81,9 @@ extension ReportStore {
         for try await row in rows.decode(PublicRow.self) {
             let media = (try? JSONDecoder().decode([String].self, from: Data(row.16.utf8))) ?? []
             reports.append(PublicReport(
-                reportID: row.0, trackingCode: row.1, channel: row.2, description: Redaction.redactEmailAddresses(Redaction.redactPhoneNumbers(row.3)),
+                reportID: row.0, trackingCode: row.1, channel: row.2, description: PublicReport.masked(row.3),
                 requestedServiceCode: row.4, serviceCode: row.5, childFriendly: row.6, priority: row.7, status: row.8,
-                statusNotes: row.9, unit: row.10, deadline: row.11, lat: row.12, long: row.13, address: row.14, district: row.15,
+                statusNotes: row.9.map(PublicReport.masked), unit: row.10, deadline: row.11, lat: row.12, long: row.13, address: row.14, district: row.15,
                 mediaURLs: media, receivedAt: row.17, updatedAt: row.18, history: []
             ))
         }
@@ -97,7 +97,7 @@ extension ReportStore {
         )
         var entries: [PublicReport.HistoryEntry] = []
         for try await (status, note, unit, at) in rows.decode((String, String?, String?, Date).self) {
-            entries.append(PublicReport.HistoryEntry(status: status, note: note, unit: unit, at: at))
+            entries.append(PublicReport.HistoryEntry(status: status, note: note.map(PublicReport.masked), unit: unit, at: at))
         }
         return entries
     }

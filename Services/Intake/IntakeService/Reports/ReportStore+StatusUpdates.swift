@@ -57,30 +57,84 @@ extension ReportStore {
         case queued(reportID: String)
         /// No report has this tracking code.
         case unknown
+        /// The secret is not this report's.
+        case wrongSecret
+        /// Too many wrong secrets: the report's public reopen is locked for this many seconds.
+        case locked(retryAfter: Int)
         /// The report is not resolved (only a resolved report can be reopened); its status.
         case notResolved(status: String)
+        /// The reporter has reopened this report as often as allowed.
+        case limitReached(allowed: Int)
     }
 
-    /// Queues the reporter's reopening of a resolved report (`reporter.status`, `unit: reporter`). The event
-    /// id is derived from the resolution it reopens, so asking twice queues it once.
-    func reopenByReporter(_ trackingCode: TrackingCode, note: String?) async throws(IntakeStoreError) -> ReopenOutcome {
+    /// How the public reopen is bounded per report.
+    struct ReopenPolicy: Sendable {
+        /// How many times a reporter may reopen one report.
+        var maxReopenings = 3
+        /// Wrong secrets in a row before the report's public reopen is locked.
+        var maxFailures = 5
+        /// How long it stays locked.
+        var lockout: Duration = .seconds(15 * 60)
+    }
+
+    /// Queues the reporter's reopening of a resolved report (`reporter.status`, `unit: reporter`) when
+    /// `isReporter` accepts the secret for the report's id. The event id is derived from the resolution it
+    /// reopens, so asking twice queues it once and counts once. Wrong secrets are counted (and the count
+    /// committed) before anything about the report's state is told.
+    func reopenByReporter(
+        _ trackingCode: TrackingCode, note: String?, policy: ReopenPolicy = ReopenPolicy(),
+        isReporter: @escaping @Sendable (_ reportID: String) -> Bool
+    ) async throws(IntakeStoreError) -> ReopenOutcome {
         try await bounded("reopening a report") { [client, logger, outbox] in
             try await client.withTransaction(logger: logger) { connection in
                 let rows = try await connection.query(
-                    "SELECT report_id, status, status_at FROM reports WHERE tracking_code = \(trackingCode.digits) FOR UPDATE",
+                    """
+                    SELECT report_id, status, status_at, reporter_reopenings,
+                           reopened_resolution_at IS NOT DISTINCT FROM status_at,
+                           ceil(extract(epoch FROM reopen_locked_until - now()))::bigint
+                    FROM reports WHERE tracking_code = \(trackingCode.digits) FOR UPDATE
+                    """,
                     logger: logger
                 )
-                var found: (UUID, String, Date?)?
-                for try await row in rows.decode((UUID, String, Date?).self) { found = row }
-                guard let (reportID, status, statusAt) = found else { return ReopenOutcome.unknown }
-                guard status == "resolved" else { return ReopenOutcome.notResolved(status: status) }
+                var found: (UUID, String, Date?, Int, Bool, Int64?)?
+                for try await row in rows.decode((UUID, String, Date?, Int, Bool, Int64?).self) { found = row }
+                guard let (reportID, status, statusAt, reopenings, alreadyReopened, lockedFor) = found else { return ReopenOutcome.unknown }
+                if let lockedFor, lockedFor > 0 { return ReopenOutcome.locked(retryAfter: Int(lockedFor)) }
                 let id = reportID.uuidString.lowercased()
+                guard isReporter(id) else {
+                    let lockout = Int64(policy.lockout.components.seconds)
+                    try await connection.query(
+                        """
+                        UPDATE reports SET
+                            reopen_failures = CASE WHEN reopen_failures + 1 >= \(policy.maxFailures) THEN 0 ELSE reopen_failures + 1 END,
+                            reopen_locked_until = CASE WHEN reopen_failures + 1 >= \(policy.maxFailures)
+                                THEN now() + make_interval(secs => \(lockout)) ELSE reopen_locked_until END
+                        WHERE report_id = \(reportID)
+                        """,
+                        logger: logger
+                    )
+                    return ReopenOutcome.wrongSecret
+                }
+                try await connection.query(
+                    "UPDATE reports SET reopen_failures = 0, reopen_locked_until = NULL WHERE report_id = \(reportID) AND reopen_failures > 0",
+                    logger: logger
+                )
+                guard status == "resolved" else { return ReopenOutcome.notResolved(status: status) }
+                if alreadyReopened { return ReopenOutcome.queued(reportID: id) }
+                guard reopenings < policy.maxReopenings else { return ReopenOutcome.limitReached(allowed: policy.maxReopenings) }
                 var event = try CloudEvent(
                     source: ServiceName.intake.eventSource, type: UnitStatusUpdateData.eventType, subject: id,
                     payload: UnitStatusUpdateData(reportID: id, unit: "reporter", status: "reopened", note: note), correlationID: id
                 )
                 event.id = "reopen-\(id)-\(Int64(((statusAt ?? Date(timeIntervalSince1970: 0)).timeIntervalSince1970 * 1_000).rounded()))"
                 try await outbox.enqueue(event, exchange: Open137Topology.unitUpdatesExchange, routingKey: "reporter.status", on: connection, logger: logger)
+                try await connection.query(
+                    """
+                    UPDATE reports SET reporter_reopenings = reporter_reopenings + 1, reopened_resolution_at = status_at
+                    WHERE report_id = \(reportID)
+                    """,
+                    logger: logger
+                )
                 return ReopenOutcome.queued(reportID: id)
             }
         }

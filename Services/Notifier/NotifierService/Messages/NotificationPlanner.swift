@@ -1,5 +1,6 @@
 import Events
 import Foundation
+import ReporterSecret
 import Taxonomy
 import Units
 
@@ -15,13 +16,20 @@ public struct NotificationPlanner: Sendable {
     public let units: UnitDirectory
     /// The reporter channels configured (SMS without a gateway, or e-mail without a server, plan nothing).
     public let reporterChannels: Set<NotificationChannel>
+    /// Derives the reporter's reopen secret for the "received" message (`{reopen_secret}`); without it the
+    /// placeholder reads "—" (no reporter channel is configured then, so nothing is sent anyway).
+    public let reopenSecret: ReopenSecret?
 
     /// Creates a planner.
-    public init(templates: MessageTemplates, taxonomy: Taxonomy, units: UnitDirectory, reporterChannels: Set<NotificationChannel>) {
+    public init(
+        templates: MessageTemplates, taxonomy: Taxonomy, units: UnitDirectory, reporterChannels: Set<NotificationChannel>,
+        reopenSecret: ReopenSecret? = nil
+    ) {
         self.templates = templates
         self.taxonomy = taxonomy
         self.units = units
         self.reporterChannels = reporterChannels
+        self.reopenSecret = reopenSecret
     }
 
     /// The reporter's record straight from a `report.received`'s data, reading only what the notifier keeps
@@ -78,6 +86,10 @@ public struct NotificationPlanner: Sendable {
         case EventType.reportReceived:
             let data = try event.payload(as: ReportReceivedData.self)
             values["received_at"] = MessageDates.format(rfc3339: data.receivedAt, language: language)
+            values["reopen_secret"] = reopenSecret.map { secret in
+                let digits = secret.secret(forReport: reporter.reportID)
+                return language == "en" ? digits : MessageDates.persianDigits(digits)
+            } ?? "—"
             return ("received", values)
         case EventType.reportRouted:
             let data = try event.payload(as: ReportRoutedData.self)
@@ -106,7 +118,8 @@ public struct NotificationPlanner: Sendable {
         }
     }
 
-    /// Everything `event` sends. `body` is the event as received (webhooks get it byte for byte).
+    /// Everything `event` sends. `body` is the event as received; webhooks get it without personal data
+    /// (`WebhookCopy`: byte for byte when there is none).
     public func plans(event: CloudEvent, body: String, reporter: ReporterRecord?, subscriptions: [WebhookSubscription]) throws -> [NotificationPlan] {
         var plans: [NotificationPlan] = []
         if let reporter, reporter.reachable, let (kind, values) = try message(for: event, reporter: reporter),
@@ -120,10 +133,14 @@ public struct NotificationPlanner: Sendable {
                 plans.append(NotificationPlan(eventID: event.id, channel: .email, recipient: email, subject: subject, body: text))
             }
         }
-        for subscription in subscriptions where subscription.wants(event.type) {
-            plans.append(NotificationPlan(
-                eventID: event.id, channel: .webhook, recipient: subscription.url, subscriptionID: subscription.id,
-                subject: nil, body: body))
+        let wanting = subscriptions.filter { $0.wants(event.type) }
+        if !wanting.isEmpty {
+            let outward = try WebhookCopy.body(of: event, received: body)
+            for subscription in wanting {
+                plans.append(NotificationPlan(
+                    eventID: event.id, channel: .webhook, recipient: subscription.url, subscriptionID: subscription.id,
+                    subject: nil, body: outward))
+            }
         }
         return plans
     }
