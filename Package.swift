@@ -244,7 +244,7 @@ let package = Package(
             name: "ServicesTests",
             dependencies: [
                 "IntakeService", "ClassifierService", "RouterService", "NotifierService", "CouncilAuditService",
-                "AdminCommands", "TestSupport", "Units", .product(name: "Yams", package: "Yams"),
+                "AdminCommands", "TestSupport", "Units", "ReporterSecret", .product(name: "Yams", package: "Yams"),
             ],
             path: "Tests/ServicesTests"
         ),

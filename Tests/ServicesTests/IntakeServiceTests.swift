@@ -2,6 +2,7 @@ import Events
 import Foundation
 import IntakeService
 import Messaging
+import ReporterSecret
 import ServiceLifecycle
 import ServiceSupport
 import TestSupport
@@ -119,6 +120,9 @@ struct IntakeServiceTests {
             let firstReply = try JSONDecoder().decode(JSONValue.self, from: Data(first.body))
             #expect(firstReply["status"]?.stringValue == "accepted")
             let code = try #require(firstReply["tracking_code"]?.stringValue)
+            // The reporter's reopen secret travels in the reply, as in the HTTP receipts.
+            let reportID = try #require(firstReply["report_id"]?.stringValue)
+            #expect(firstReply["reopen_secret"]?.stringValue == ReopenSecret(key: TestEnvironment.reopenKey)?.secret(forReport: reportID))
 
             // The channel resends the same message (same id): the same report, not a second one.
             try await submit(valid, id: messageID, correlation: "again")
