@@ -102,7 +102,7 @@ public struct Migrator: Sendable {
 
     /// Creates the record table once, under a database-wide advisory lock because `CREATE TABLE IF NOT
     /// EXISTS` is not safe against a concurrent twin.
-    private func bootstrap() async throws {
+    func bootstrap() async throws {
         do {
             let rows = try await client.query("SELECT to_regclass('public.open137_migrations') IS NOT NULL", logger: logger)
             var exists = false
@@ -171,7 +171,7 @@ public struct Migrator: Sendable {
                     try Self.verify(recorded, of: migration, schema: schema, component: component)
                     return false
                 }
-                try await connection.query("CREATE SCHEMA IF NOT EXISTS \(unescaped: schema.quoted)", logger: logger)
+                try await Self.becomeSchemaOwner(schema, on: connection, logger: logger)
                 try await connection.query("SET LOCAL search_path TO \(unescaped: schema.quoted)", logger: logger)
                 for (index, statement) in SQLScript.statements(in: migration.sql).enumerated() {
                     do {
@@ -200,6 +200,32 @@ public struct Migrator: Sendable {
             ])
         }
         return applied
+    }
+
+    /// Creates the schema when it is missing; otherwise, when the connecting role is not the schema's owner
+    /// but may act as it (the administrator running `open137 migrate` after `open137 services provision`),
+    /// runs the rest of the transaction as the owner, so every object a migration creates belongs to the
+    /// service's own role and the service can migrate its schema later without the administrator. The
+    /// existence check comes first because `CREATE SCHEMA IF NOT EXISTS` needs the database's CREATE
+    /// privilege even when the schema exists, and a service's role has none.
+    private static func becomeSchemaOwner(_ schema: SQLIdentifier, on connection: PostgresConnection, logger: Logger) async throws {
+        // format('%I') quotes the owner's name on the server: it comes from the catalog, not from us.
+        let rows = try await connection.query(
+            """
+            SELECT n.nspowner <> r.oid AND pg_has_role(n.nspowner, 'MEMBER'), format('SET LOCAL ROLE %I', pg_get_userbyid(n.nspowner))
+            FROM pg_namespace n, pg_roles r WHERE n.nspname = \(schema.name) AND r.rolname = current_user
+            """,
+            logger: logger
+        )
+        var owner: (switchRole: Bool, statement: String)?
+        for try await (switchRole, statement) in rows.decode((Bool, String).self) { owner = (switchRole, statement) }
+        guard let owner else {
+            try await connection.query("CREATE SCHEMA IF NOT EXISTS \(unescaped: schema.quoted)", logger: logger)
+            return
+        }
+        if owner.switchRole {
+            try await connection.query(PostgresQuery(unsafeSQL: owner.statement), logger: logger)
+        }
     }
 
     private static func verify(_ recorded: String, of migration: Migration, schema: SQLIdentifier, component: String) throws(PersistenceError) {

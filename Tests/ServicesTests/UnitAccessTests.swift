@@ -95,15 +95,10 @@ struct UnitAccessTests {
 
     /// Whether `user` with `password` may consume `queue`; the broker's refusal code otherwise.
     private func consumes(_ user: String, _ password: String, _ queue: String) async throws -> Int? {
-        let consumer = try consumer(user, password, queue: queue)
-        do {
-            try await consumer.waitUntilConnected(timeout: .seconds(5))
-            await consumer.stop()
-            return nil
-        } catch {
-            await consumer.abort()
-            return Int(error.replyCode ?? 0)
-        }
+        var url = try #require(URLComponents(string: try TestEnvironment.amqpURL()))
+        url.user = user
+        url.password = password
+        return try await BrokerAccess.consumeRefusal(url: try #require(url.string), queue: queue, logger: TestEnvironment.logger("unit-access"))
     }
 
     @Test("the provisioner creates a unit's user with a fresh password once, keeps it on a second run, rotates on request; the user is refused another unit's queue")

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A private PostgreSQL cluster (Debian's postgresql, version 15 preferred) on 127.0.0.1, with its data
-# under $OPEN137_STACK_DIR/postgres, trust authentication for user `postgres`, and a database `open137`.
+# under $OPEN137_STACK_DIR/postgres, trust authentication for user `postgres` (every other role needs its
+# password), and a database `open137`.
 # Usage: infra/local/postgres.sh {start|stop [fast|immediate]|status}   (`stop immediate`: pg_ctl's crash-like stop,
 # no checkpoint — what make chaos does to the database once; the next start recovers from the WAL)
 #
@@ -135,6 +136,7 @@ cmd_start() {
     fi
 
     require_free_port "$PORT" OPEN137_PG_PORT "PostgreSQL"
+    write_hba
     write_env_file "$SERVER_ENV" "PORT=$PORT"
     log "starting on 127.0.0.1:$PORT (data $DATA)"
     if ! as_server "$PG_BIN/pg_ctl" -D "$DATA" -l "$PG_LOG" -w -t 60 \
@@ -145,6 +147,21 @@ cmd_start() {
     ensure_database "$PORT"
     log "ready in $((SECONDS - started)) s"
     print_summary "$PORT"
+}
+
+# write_hba — client authentication, rewritten at every start (an older cluster trusted everyone): the
+# administrator `postgres` logs in without a password, as the local stack always allowed; every other
+# role — the services' own, made by `open137 services provision` — must give its password (SCRAM).
+write_hba() {
+    as_server tee "$DATA/pg_hba.conf" > /dev/null <<'HBA'
+# Written by infra/local/postgres.sh at every start; edits here are lost.
+local   all          postgres                    trust
+host    all          postgres   127.0.0.1/32     trust
+local   replication  postgres                    trust
+host    replication  postgres   127.0.0.1/32     trust
+local   all          all                         scram-sha-256
+host    all          all        127.0.0.1/32     scram-sha-256
+HBA
 }
 
 cmd_stop() {

@@ -18,7 +18,13 @@
 #                              pipeline, such as make chaos, writes its own so make run's stays true)
 #   OPEN137_STACK_DIR, OPEN137_AMQP_PORT, OPEN137_PG_PORT, ...  see stack.sh (default .local/run)
 # Files: .local/run/keys.env (development keys, made once), .local/run/logs/<service>.log,
-#        .local/stack.env (URLs and keys for clients), .local/run/pids/ (what `stop` stops).
+#        .local/stack.env (URLs and keys for clients), .local/run/pids/ (what `stop` stops),
+#        .local/run/stack.env (the stack's administrator URLs and, after `open137 services provision`,
+#        each service's own <SERVICE>_DATABASE_URL and <SERVICE>_AMQP_URL; mode 0600).
+#
+# The administrator (postgres, guest) is used only by the set-up steps: open137 services provision (each
+# service's own database role and broker user, new random passwords at every start), migrate, topology
+# declare. Each service runs with its own URLs as DATABASE_URL and AMQP_URL.
 set -euo pipefail
 OPEN137_LOG_TAG="run"
 # shellcheck source=infra/local/lib.sh
@@ -174,6 +180,33 @@ load_stack_env() {
     PROMETHEUS_URL="$S_RABBITMQ_PROMETHEUS_URL"
 }
 
+# env_prefix NAME — the prefix of a service's keys in the env files (council-audit → COUNCIL_AUDIT).
+env_prefix() { tr 'a-z-' 'A-Z_' <<< "$1"; }
+
+# provision_services — every service's own database role (owner of its schema only) and broker user (its
+# own queues and exchanges only), with new random passwords: `open137 services provision` as the
+# administrator. Their URLs are added to $STACK/stack.env (0600) and kept in SERVICE_ENV_LINES for the
+# client env; start_service gives each service its own.
+provision_services() {
+    [[ -n "$MANAGEMENT_URL" ]] || { log "error: the broker has no management API (RABBITMQ_MANAGEMENT_URL): cannot create the services' users"; return 1; }
+    local file="$STACK/services.env.$$" name prefix key
+    rm -f "$file"
+    run_fg env RABBITMQ_MANAGEMENT_URL="$MANAGEMENT_URL" "$BIN/open137" services provision --output "$file" >/dev/null \
+        || { rm -f "$file"; return 1; }
+    mapfile -t SERVICE_ENV_LINES < "$file"
+    read_env_file "$file" SVC_
+    rm -f "$file"
+    for name in "${SERVICES[@]}"; do
+        prefix="$(env_prefix "$name")"
+        for key in DATABASE_URL AMQP_URL; do
+            local var="SVC_${prefix}_$key"
+            [[ -n "${!var:-}" ]] || { log "error: open137 services provision gave no ${prefix}_$key"; return 1; }
+        done
+    done
+    chmod 600 "$STACK/stack.env"
+    printf '%s\n' "${SERVICE_ENV_LINES[@]}" >> "$STACK/stack.env"
+}
+
 # start_service NAME COPY — start one copy in its own session (so Ctrl-C reaches only this script,
 # which then stops everything in order); record its pid.
 start_service() {
@@ -181,7 +214,11 @@ start_service() {
     instance="$(instance_name "$name" "$i")"
     ops="$(ops_port "$name" "$i")"
     log_file="$LOG_DIR/$instance.log"
-    local env=(AMQP_URL="$AMQP_URL" DATABASE_URL="$DATABASE_URL" OPS_PORT="$ops" LOG_LEVEL="$LOG_LEVEL")
+    # The service's own role and user (provision_services), never the administrator's.
+    local prefix database_var amqp_var
+    prefix="$(env_prefix "$name")"
+    database_var="SVC_${prefix}_DATABASE_URL"; amqp_var="SVC_${prefix}_AMQP_URL"
+    local env=(AMQP_URL="${!amqp_var}" DATABASE_URL="${!database_var}" OPS_PORT="$ops" LOG_LEVEL="$LOG_LEVEL")
     case "$name" in
         intake) env+=(INTAKE_PORT="$INTAKE_PORT" OPEN137_API_KEY="$API_KEY") ;;
         council-audit) env+=(COUNCIL_PORT=$((COUNCIL_PORT + 10 * i)) OPEN137_COUNCIL_KEY="$COUNCIL_KEY") ;;
@@ -316,6 +353,9 @@ cmd_start() {
     done
 
     export LOG_LEVEL
+    # Before migrate: a new schema is then created by its service's role, and migrate runs as that owner.
+    log "open137 services provision"
+    provision_services || { log "error: open137 services provision failed"; shutdown 1; }
     log "open137 migrate"
     run_fg "$BIN/open137" migrate || { log "error: open137 migrate failed"; shutdown 1; }
     log "open137 topology declare"
@@ -348,7 +388,8 @@ cmd_start() {
         "NOTIFIER_OPS_URL=http://127.0.0.1:$(ops_port notifier 0)" \
         "COUNCIL_AUDIT_OPS_URL=http://127.0.0.1:$(ops_port council-audit 0)" \
         "OPS_URLS=$ops_list" \
-        "OPEN137_STACK_DIR=$STACK")
+        "OPEN137_STACK_DIR=$STACK" \
+        "${SERVICE_ENV_LINES[@]}")
 
     wait_healthy
     {
@@ -359,6 +400,7 @@ cmd_start() {
         echo "  rabbitmq         $AMQP_URL"
         [[ -z "$MANAGEMENT_URL" ]] || echo "  management       $MANAGEMENT_URL (guest/guest)"
         echo "  postgres         $DATABASE_URL"
+        echo "  services         each with its own database role and broker user (open137_<schema>, open137-<service>; URLs in the env file)"
         for i in "${!NAMES[@]}"; do
             printf '  %-16s %s/health /ready /metrics\n' "${NAMES[$i]}" "${OPS_URLS[$i]}"
         done

@@ -1,0 +1,34 @@
+import ClassifierService
+import CouncilAuditService
+import Events
+import IntakeService
+import NotifierService
+import RouterService
+
+/// Who a pipeline service is to PostgreSQL and RabbitMQ: the role that owns its schema and the broker user
+/// of ``Open137Topology/serviceUser(_:)``. The one list `open137 services provision` (and so `make run`)
+/// works from.
+public struct ServiceIdentity: Sendable, Hashable {
+    /// The service.
+    public let service: ServiceName
+    /// Its schema (`council_audit`).
+    public let schema: String
+    /// Roles its own role is a member of (council-audit's appends run as the audit log's writer).
+    public let memberOf: [String]
+
+    /// The PostgreSQL role (`open137_council_audit`): owns the schema, nothing else.
+    public var databaseRole: String { "open137_\(schema)" }
+    /// The broker user (`open137-council-audit`).
+    public var brokerUser: BrokerUser { Open137Topology.serviceUser(service) }
+    /// The prefix of its keys in the env file (`COUNCIL_AUDIT` → `COUNCIL_AUDIT_DATABASE_URL`, `COUNCIL_AUDIT_AMQP_URL`).
+    public var environmentPrefix: String { schema.uppercased() }
+
+    /// Every service, in pipeline order.
+    public static let all: [ServiceIdentity] = [
+        ServiceIdentity(service: .intake, schema: IntakeService.schema, memberOf: []),
+        ServiceIdentity(service: .classifier, schema: ClassifierService.schema, memberOf: []),
+        ServiceIdentity(service: .router, schema: RouterService.schema, memberOf: []),
+        ServiceIdentity(service: .notifier, schema: NotifierService.schema, memberOf: []),
+        ServiceIdentity(service: .councilAudit, schema: CouncilAuditService.schema, memberOf: [AuditLog.writerRole]),
+    ]
+}
