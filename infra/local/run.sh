@@ -164,11 +164,17 @@ ensure_keys() {
         log "generated development keys in $KEYS_ENV"
     fi
     chmod 600 "$KEYS_ENV"
-    local K_OPEN137_API_KEY="" K_OPEN137_COUNCIL_KEY=""
+    local K_OPEN137_API_KEY="" K_OPEN137_COUNCIL_KEY="" K_OPEN137_REOPEN_KEY=""
     read_env_file "$KEYS_ENV" K_
     [[ -n "$K_OPEN137_API_KEY" && -n "$K_OPEN137_COUNCIL_KEY" ]] || die "$KEYS_ENV lacks a key; delete it to regenerate"
+    # The reporters' reopen secrets are derived from this key: made once, kept (a new key voids every secret given out).
+    if [[ -z "$K_OPEN137_REOPEN_KEY" ]]; then
+        K_OPEN137_REOPEN_KEY="$(random_key)"
+        (umask 077; echo "OPEN137_REOPEN_KEY=$K_OPEN137_REOPEN_KEY" >> "$KEYS_ENV")
+    fi
     API_KEY="$K_OPEN137_API_KEY"
     COUNCIL_KEY="$K_OPEN137_COUNCIL_KEY"
+    REOPEN_KEY="$K_OPEN137_REOPEN_KEY"
 }
 
 load_stack_env() {
@@ -220,12 +226,13 @@ start_service() {
     database_var="SVC_${prefix}_DATABASE_URL"; amqp_var="SVC_${prefix}_AMQP_URL"
     local env=(AMQP_URL="${!amqp_var}" DATABASE_URL="${!database_var}" OPS_PORT="$ops" LOG_LEVEL="$LOG_LEVEL")
     case "$name" in
-        intake) env+=(INTAKE_PORT="$INTAKE_PORT" OPEN137_API_KEY="$API_KEY") ;;
+        intake) env+=(INTAKE_PORT="$INTAKE_PORT" OPEN137_API_KEY="$API_KEY" OPEN137_REOPEN_KEY="$REOPEN_KEY") ;;
+        notifier) env+=(OPEN137_REOPEN_KEY="$REOPEN_KEY") ;;
         council-audit) env+=(COUNCIL_PORT=$((COUNCIL_PORT + 10 * i)) OPEN137_COUNCIL_KEY="$COUNCIL_KEY") ;;
     esac
     printf '\n=== %s started %s (OPS_PORT=%s) ===\n' "$instance" "$(date -u +%FT%TZ)" "$ops" >> "$log_file"
     # Only this copy's own keys: the caller's INTAKE_PORT, keys etc. do not leak into the other services.
-    env -u OPS_PORT -u INTAKE_PORT -u COUNCIL_PORT -u OPEN137_API_KEY -u OPEN137_COUNCIL_KEY \
+    env -u OPS_PORT -u INTAKE_PORT -u COUNCIL_PORT -u OPEN137_API_KEY -u OPEN137_COUNCIL_KEY -u OPEN137_REOPEN_KEY \
         "${env[@]}" setsid "$BIN/$name" >> "$log_file" 2>&1 < /dev/null &
     local pid=$!
     echo "$pid" > "$PID_DIR/$instance.pid"
