@@ -52,6 +52,8 @@ export OPEN137_STACK_DIR="$STACK"
 export OPEN137_AMQP_PORT="${CHAOS_AMQP_PORT:-5742}" OPEN137_PG_PORT="${CHAOS_PG_PORT:-5502}"
 export INTAKE_PORT="${CHAOS_INTAKE_PORT:-8742}" COUNCIL_PORT="${CHAOS_COUNCIL_PORT:-8743}"
 export OPEN137_OPS_BASE_PORT="${CHAOS_OPS_BASE_PORT:-9740}"
+# The security pass at the end sends a few dozen reopen requests from one address.
+export INTAKE_REOPENS_PER_MINUTE=1000
 CHAOS_LOG="$STACK/chaos.log"
 IDS="$STACK/ids.tsv"
 

@@ -425,7 +425,7 @@ class Pass:
                 f"/api/v1/track/{code}/reopen", {"secret": self.secrets.get(self.victims[1][1], "00000000") if len(self.victims) > 1 else "00000000"}), 403)
             self.answer("reopen: not resolved (the reporter's own secret)", self.post_json(
                 f"/api/v1/track/{code}/reopen", {"secret": self.secrets.get(code, "")}), 409)
-        self.answer("reopen: unknown code", self.post_json(f"/api/v1/track/{self.unknown_tracking_code()}/reopen", {}), 404)
+        self.answer("reopen: unknown code", self.post_json(f"/api/v1/track/{self.unknown_tracking_code()}/reopen", {"secret": "12345678"}), 404)
         self.answer("reopen: malformed JSON", self.post_json(f"/api/v1/track/{self.unknown_tracking_code()}/reopen", None, raw=b"{nope"), (400, 404))
         self.answer("reopen: oversize", self.post_json(f"/api/v1/track/{self.unknown_tracking_code()}/reopen", None, raw=b'{"note": "' + b"n" * 300_000 + b'"}'), 413)
         self.answer("reopen: unknown field", self.post_json(f"/api/v1/track/{self.unknown_tracking_code()}/reopen", {"status": "resolved"}), (400, 404))

@@ -39,6 +39,8 @@ python3 "$OPEN137_LOCAL_DIR/security-pass.py" --self-test || die "the canary sca
 # The notifier sends every report event to the pass's own webhook receiver, which searches them for the canary.
 webhook_port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 export NOTIFIER_WEBHOOKS="[{\"url\": \"http://127.0.0.1:$webhook_port/hooks\", \"events\": [\"report.*\"], \"secret\": \"security-pass-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')\"}]"
+# The pass sends a few dozen reopen requests from one address; the per-address reopen limit has its own tests.
+export INTAKE_REOPENS_PER_MINUTE=1000
 log "starting the five services under ${STACK#"$OPEN137_ROOT"/} (AMQP $OPEN137_AMQP_PORT, PostgreSQL $OPEN137_PG_PORT, intake $INTAKE_PORT)"
 pipeline_start 180 || exit 1
 mapfile -t log_args < <(pipeline_logs)

@@ -44,7 +44,7 @@ public enum IntakeService {
         let writer = ReportBatchWriter(store: store, logger: logger)
         let keyLimiter = RateLimiter(rate: Double(settings.ratePerKey), burst: Double(settings.ratePerKey * 2))
         let addressLimiter = RateLimiter(rate: Double(settings.ratePerAddress), burst: Double(settings.ratePerAddress * 2))
-        let reopenLimiter = RateLimiter(rate: IntakeAPI.reopensPerMinute / 60, burst: IntakeAPI.reopensPerMinute)
+        let reopenLimiter = RateLimiter(rate: Double(settings.reopensPerMinute) / 60, burst: Double(settings.reopensPerMinute))
         let api = IntakeAPI(
             validator: validator, store: store, writer: writer,
             keys: APIKeyStore(client: runtime.postgres, logger: logger, developmentKey: settings.apiKey),

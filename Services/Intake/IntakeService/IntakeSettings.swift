@@ -33,6 +33,9 @@ public struct IntakeSettings: ServiceSettings {
     public var ratePerKey: Int
     /// Requests a second per client address (`INTAKE_RATE_PER_ADDRESS`, default 3000), bursts of twice that.
     public var ratePerAddress: Int
+    /// Public reopen requests a client address may make a minute (`INTAKE_REOPENS_PER_MINUTE`, default 10, in
+    /// bursts of as many): each is a guess at a reporter's secret, so far below the general limit.
+    public var reopensPerMinute: Int
     /// The largest request body in bytes (`INTAKE_MAX_BODY_BYTES`, default 65536); larger → 413.
     public var maxBodyBytes: Int
     /// The Open311 `jurisdiction_id` this server answers for (`OPEN311_JURISDICTION`, default `tehran.ir`).
@@ -59,6 +62,7 @@ public struct IntakeSettings: ServiceSettings {
         }
         ratePerKey = environment.int("INTAKE_RATE_PER_KEY", default: 3_000, range: 1...1_000_000)
         ratePerAddress = environment.int("INTAKE_RATE_PER_ADDRESS", default: 3_000, range: 1...1_000_000)
+        reopensPerMinute = environment.int("INTAKE_REOPENS_PER_MINUTE", default: Int(IntakeAPI.reopensPerMinute), range: 1...100_000)
         maxBodyBytes = environment.int("INTAKE_MAX_BODY_BYTES", default: 65_536, range: 1_024...10_485_760)
         jurisdiction = environment.optional("OPEN311_JURISDICTION", default: "tehran.ir")
         amqpConcurrency = environment.int("INTAKE_AMQP_CONCURRENCY", default: 128, range: 1...1_024)

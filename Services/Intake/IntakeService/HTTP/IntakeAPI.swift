@@ -68,7 +68,7 @@ public struct IntakeAPI: Sendable {
         return router
     }
 
-    /// Public reopen requests a client address may make a minute (in bursts of as many).
+    /// Public reopen requests a client address may make a minute by default (in bursts of as many).
     public static let reopensPerMinute: Double = 10
 
     // MARK: Shared steps of the handlers
