@@ -125,6 +125,9 @@ import TestSupport
         (["location": .object(["address": .string("خیابان ولیعصر")])], "location.district", "required"),
         (["location": .object(["address": .string("خیابان ولیعصر"), "district": .number(23)])], "location.district", "invalid-value"),
         (["location": JSONValue.null], "location", "required"),
+        // A blank address is no address: without coordinates there is nowhere to send anyone.
+        (["location": .object(["address": .string(""), "district": .number(5)])], "location", "required"),
+        (["location": .object(["address": .string(" \n\t "), "district": .number(5)])], "location", "required"),
         (["reporter": .object(["phone": .string("0212345678")])], "reporter.phone", "invalid-phone"),
         (["reporter": .object(["email": .string("not-an-email")])], "reporter.email", "invalid-email"),
         (["reporter": .object(["type": .string("robot")])], "reporter.type", "invalid-value"),

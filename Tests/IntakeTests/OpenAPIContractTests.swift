@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import IntakeService
+import Taxonomy
 import Testing
 import TestSupport
 
@@ -21,11 +22,15 @@ import TestSupport
         #expect(problems.isEmpty, "\(schema): \(problems)")
     }
 
-    @Test("the served document is the one in the repository, and names exactly the native routes")
+    @Test("the served document is the one in the repository, and names exactly the native and Open311 JSON routes")
     func servesTheDocument() async throws {
         let onDisk = try String(contentsOfFile: RepositoryFiles.path(Self.documentPath), encoding: .utf8)
         let document = try JSONDocuments.parse(yaml: onDisk)
-        #expect(Set(document["paths"]?.objectValue?.keys.map { $0 } ?? []) == ["/api/v1/reports", "/api/v1/track/{tracking_code}", "/api/v1/reports/{report_id}/status", "/api/v1/track/{tracking_code}/reopen", "/openapi.yaml"])
+        #expect(Set(document["paths"]?.objectValue?.keys.map { $0 } ?? []) == [
+            "/api/v1/reports", "/api/v1/track/{tracking_code}", "/api/v1/reports/{report_id}/status", "/api/v1/track/{tracking_code}/reopen", "/openapi.yaml",
+            "/open311/discovery.json", "/open311/v2/services.json", "/open311/v2/services/{service_code}.json", "/open311/v2/requests.json",
+            "/open311/v2/requests/{service_request_id}.json", "/open311/v2/tokens/{token}.json",
+        ])
         try await IntakeFixture.withAPI { _, http in
             let response = try await http.execute(uri: "/openapi.yaml", method: .get)
             #expect(response.status == .ok)
@@ -54,6 +59,25 @@ import TestSupport
             for response in errors {
                 #expect((400..<500).contains(response.status.code))
                 try expectValid(response, against: "Error", validator)
+            }
+        }
+    }
+
+    @Test("the document's service codes, attributes and units are the taxonomy's and the topology's")
+    func followsTheTaxonomy() throws {
+        let document = try JSONDocuments.load(from: RepositoryFiles.path(Self.documentPath))
+        let schemas = try #require(document["components"]?["schemas"])
+        let taxonomy = try Taxonomy.bundled()
+        #expect(schemas["ServiceCode"]?["enum"]?.arrayValue?.compactMap(\.stringValue) == taxonomy.services.map(\.code))
+        #expect(schemas["UnitCode"]?["enum"]?.arrayValue?.compactMap(\.stringValue) == Open137Topology.unitCodes)
+        let form = schemas["Open311Submission"]?["properties"]?.objectValue ?? [:]
+        for service in taxonomy.services {
+            let native = schemas["Attributes\(service.code.replacingOccurrences(of: "-", with: ""))"]
+            #expect(Set(native?["properties"]?.objectValue?.keys.map { $0 } ?? []) == Set(service.attributes.map(\.code)), "\(service.code)")
+            for attribute in service.attributes {
+                #expect(form["attribute[\(attribute.code)]"] != nil, "\(service.code) \(attribute.code)")
+                let allowed = native?["properties"]?[attribute.code]?["enum"]?.arrayValue?.compactMap(\.stringValue)
+                #expect(allowed == (attribute.values.isEmpty ? nil : attribute.values.map(\.key)), "\(service.code) \(attribute.code)")
             }
         }
     }

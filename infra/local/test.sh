@@ -143,6 +143,14 @@ if (( test_rc == 0 )) && [[ -z "${SWIFT_TEST_ARGS:-}" ]]; then
     for _ in $(seq 150); do curl -fsS "http://127.0.0.1:$bb_ops/ready" >/dev/null 2>&1 && break; sleep 0.2; done
     log "Open311 black-box check against a live intake (infra/local/open311-blackbox.py)"
     bounded python3 infra/local/open311-blackbox.py --base "http://127.0.0.1:$bb_port" --key "$bb_key" || test_rc=$?
+    # The OpenAPI contract against the same intake: /openapi.yaml validates, and schemathesis (PyPI) fuzzes
+    # every operation from it — bounded in examples per operation and in seconds.
+    if (( test_rc == 0 )); then
+        python3 -c "import schemathesis, openapi_spec_validator" 2>/dev/null || python3 -m pip install --quiet openapi-spec-validator schemathesis \
+            || python3 -m pip install --quiet --break-system-packages openapi-spec-validator schemathesis
+        log "OpenAPI contract against the live intake (infra/local/openapi-check.py)"
+        bounded python3 infra/local/openapi-check.py --base "http://127.0.0.1:$bb_port" --key "$bb_key" || test_rc=$?
+    fi
     kill -TERM "$INTAKE_PID" 2>/dev/null || true
     wait "$INTAKE_PID" 2>/dev/null || true
     INTAKE_PID=""

@@ -173,7 +173,10 @@ public struct SubmissionValidator: Sendable {
         let count = problems.count
         let lat = checkNumber(fields["lat"], field: "location.lat", &problems)
         let long = checkNumber(fields["long"], field: "location.long", &problems)
+        // A blank address is no address: it would let a report through with nowhere to send anyone (and
+        // Open311 list it with neither a point nor an address). Kept without the blanks around it.
         let address = checkString(fields["address"], field: "location.address", required: false, &problems)
+            .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap { $0.isEmpty ? nil : $0 }
         let district = checkInteger(fields["district"], field: "location.district", &problems)
         guard problems.count == count else { return nil }
         if (lat == nil) != (long == nil) {
@@ -256,7 +259,7 @@ public struct SubmissionValidator: Sendable {
         }
         var urls: [String] = []
         for (index, item) in items.enumerated() {
-            guard let text = item.stringValue, text.count <= 2_048, let url = URL(string: text),
+            guard let text = item.stringValue, text.count <= 2_048, !text.unicodeScalars.contains("\u{0}"), let url = URL(string: text),
                   let scheme = url.scheme?.lowercased(), scheme == "https" || scheme == "http", url.host?.isEmpty == false
             else {
                 problems.append(FieldProblem(field: "media_urls[\(index)]", code: "invalid-url", message: "an http(s) URL of at most 2048 characters"))
@@ -273,6 +276,10 @@ public struct SubmissionValidator: Sendable {
         switch value {
         case nil, .null?:
             if required { problems.append(FieldProblem(field: field, code: "required", message: "\(field) is required")) }
+            return nil
+        case .string(let text)? where text.unicodeScalars.contains("\u{0}"):
+            // PostgreSQL's text and jsonb cannot hold NUL: storing it failed the whole batch as a 503.
+            problems.append(FieldProblem(field: field, code: "invalid-character", message: "\(field) must not contain a NUL character"))
             return nil
         case .string(let text)?:
             return text
@@ -320,9 +327,11 @@ public struct SubmissionValidator: Sendable {
         return text
     }
 
-    /// Whether the text has an HTML tag, comment or character reference (`<b>`, `</p>`, `<!--`, `&#60;`).
+    /// Whether the text is not plain text: it has an HTML tag, comment or character reference (`<b>`, `</p>`,
+    /// `<!--`, `&#60;`), or a NUL character (which no PostgreSQL text or jsonb value can hold).
     static func containsMarkup(_ text: String) -> Bool {
         let scalars = Array(text.unicodeScalars)
+        if scalars.contains("\u{0}") { return true }
         for (index, scalar) in scalars.enumerated() where scalar == "<" || scalar == "&" {
             guard index + 1 < scalars.count else { continue }
             let next = scalars[index + 1]
