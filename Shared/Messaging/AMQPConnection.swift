@@ -22,6 +22,10 @@ final class AMQPConnection: Sendable {
         case settle(Settlement, tag: UInt64, generation: UInt64, completion: @Sendable (Result<Void, AMQPError>) -> Void)
         case close(graceful: Bool, completion: @Sendable () -> Void)
         case awaitConnected(deadline: ContinuousClock.Instant, completion: @Sendable (Result<Void, AMQPError>) -> Void)
+        /// `basic.get` of one message (manual ack); nil when the queue is empty.
+        case get(queue: String, completion: @Sendable (Result<AMQPDelivery?, AMQPError>) -> Void)
+        /// A passive `queue.declare`: the queue's ready messages, without changing it.
+        case messageCount(queue: String, completion: @Sendable (Result<Int, AMQPError>) -> Void)
     }
 
     /// Commands waiting for the thread, guarded by `mailbox`'s lock.
@@ -135,6 +139,8 @@ final class AMQPConnection: Sendable {
         case .settle(_, _, _, let completion): completion(.failure(AMQPError(.staleDelivery, "connection closed; the broker redelivers unacked messages")))
         case .close(_, let completion): completion()
         case .awaitConnected(_, let completion): completion(.failure(closed))
+        case .get(_, let completion): completion(.failure(closed))
+        case .messageCount(_, let completion): completion(.failure(closed))
         }
     }
 

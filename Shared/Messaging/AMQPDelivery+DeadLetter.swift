@@ -3,6 +3,10 @@ extension AMQPDelivery {
     public static let reasonCodeHeader = "x-open137-reason-code"
     /// Header carrying a human-readable reason (no personal data).
     public static let reasonHeader = "x-open137-reason"
+    /// Header carrying the exchange the dead-lettered message was delivered from.
+    public static let originalExchangeHeader = "x-open137-original-exchange"
+    /// Header carrying the routing key the dead-lettered message was delivered with.
+    public static let originalRoutingKeyHeader = "x-open137-original-routing-key"
 
     /// Sends this message, body intact, to `exchange` with routing key `routingKey` and the reason in
     /// headers — then acks it. Used for bad messages that must not be retried: the reason travels with
@@ -17,8 +21,11 @@ extension AMQPDelivery {
         var headers = self.headers
         headers[Self.reasonCodeHeader] = .string(reasonCode)
         headers[Self.reasonHeader] = .string(reason)
-        headers["x-open137-original-exchange"] = .string(exchange)
-        headers["x-open137-original-routing-key"] = .string(self.routingKey)
+        // Where the message came from, so `open137 dlq replay` can send it back: the exchange and routing
+        // key it was delivered with (a retried message arrives through the default exchange with its queue's
+        // name as key; the worker's retry headers keep the first ones).
+        headers[Self.originalExchangeHeader] = .string(self.exchange)
+        headers[Self.originalRoutingKeyHeader] = .string(self.routingKey)
         let copy = OutgoingMessage(
             exchange: exchange,
             routingKey: routingKey,

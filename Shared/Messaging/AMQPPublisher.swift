@@ -7,7 +7,8 @@ import Synchronization
 /// message that reaches no queue fails with `.unroutable`, and while the broker blocks the connection
 /// publishes wait until their deadline. After a reconnect, unconfirmed messages are published again.
 public final class AMQPPublisher: MessagePublishing, Service {
-    private let connection: AMQPConnection
+    /// The connection, also lent to `basic.get` and queue inspection (`AMQPPublisher+Queues`).
+    let connection: AMQPConnection
     private let publishTimeout: Duration
 
     /// Creates a publisher; it connects on first use (or `start()`), declaring `topology` on every connect.

@@ -128,9 +128,51 @@ final class ConnectionLoop {
                 } else {
                     connectWaiters.append((deadline, completion))
                 }
+            case .get(let queue, let completion):
+                completion(basicGet(queue))
+            case .messageCount(let queue, let completion):
+                completion(passiveDeclare(queue))
             }
         }
         flushAcks()
+    }
+
+    /// Takes one message from `queue` with `basic.get` (manual ack), settled like a consumer's delivery;
+    /// nil when the queue is empty. A failed RPC leaves the channel closed (a missing queue is a 404 channel
+    /// close), so the connection is replaced: what it held unsettled goes back to its queue.
+    private func basicGet(_ queue: String) -> Result<AMQPDelivery?, AMQPError> {
+        guard let state else { return .failure(AMQPError(.notConnected, "not connected to the broker")) }
+        let reply = queue.withAMQPBytes { amqp_basic_get(state, channel, $0, 0) }
+        if let error = Self.replyError(reply, "getting a message from \(queue)") {
+            connectionLost(error)
+            return .failure(error)
+        }
+        guard reply.reply.id == AMQP_BASIC_GET_OK_METHOD else { return .success(nil) }
+        let ok = reply.reply.decoded.load(as: amqp_basic_get_ok_t.self)
+        var message = amqp_message_t()
+        let read = amqp_read_message(state, channel, &message, 0)
+        if let error = Self.replyError(read, "reading a message from \(queue)", code: .connectionClosed) {
+            connectionLost(error)
+            return .failure(error)
+        }
+        defer { amqp_destroy_message(&message) }
+        unsettled += 1
+        acks.delivered(ok.delivery_tag)
+        return .success(makeDelivery(
+            tag: ok.delivery_tag, exchange: ok.exchange, routingKey: ok.routing_key, redelivered: ok.redelivered != 0, message))
+    }
+
+    /// The ready messages of `queue` from a passive `queue.declare`. A missing queue closes the channel
+    /// (404), so the connection is replaced, as in `basicGet`.
+    private func passiveDeclare(_ queue: String) -> Result<Int, AMQPError> {
+        guard let state else { return .failure(AMQPError(.notConnected, "not connected to the broker")) }
+        let ok = queue.withAMQPBytes { amqp_queue_declare(state, channel, $0, 1, 0, 0, 0, amqp_empty_table) }
+        if let error = Self.replyError(amqp_get_rpc_reply(state), "inspecting queue \(queue)") {
+            connectionLost(error)
+            return .failure(error)
+        }
+        guard let ok else { return .failure(AMQPError(.protocolError, "queue.declare-ok for \(queue) missing")) }
+        return .success(Int(ok.pointee.message_count))
     }
 
     /// Sends the acks of this pass, coalesced. A failed write means the connection is gone: the broker
@@ -542,7 +584,9 @@ final class ConnectionLoop {
             defer { amqp_destroy_message(&message) }
             unsettled += 1
             acks.delivered(deliver.delivery_tag)
-            let delivery = makeDelivery(deliver, message)
+            let delivery = makeDelivery(
+                tag: deliver.delivery_tag, exchange: deliver.exchange, routingKey: deliver.routing_key,
+                redelivered: deliver.redelivered != 0, message)
             connection.deliveries?.yield(delivery)
         case AMQP_BASIC_CANCEL_OK_METHOD:
             consumerTag = nil
@@ -579,7 +623,9 @@ final class ConnectionLoop {
         }
     }
 
-    private func makeDelivery(_ deliver: amqp_basic_deliver_t, _ message: amqp_message_t) -> AMQPDelivery {
+    private func makeDelivery(
+        tag: UInt64, exchange: amqp_bytes_t, routingKey: amqp_bytes_t, redelivered: Bool, _ message: amqp_message_t
+    ) -> AMQPDelivery {
         let properties = message.properties
         func property(_ flag: Int32, _ bytes: amqp_bytes_t) -> String? {
             properties._flags & amqp_flags_t(flag) != 0 ? String(amqpBytes: bytes) : nil
@@ -587,16 +633,16 @@ final class ConnectionLoop {
         let body: [UInt8] = message.body.len == 0 ? [] : Array(UnsafeRawBufferPointer(start: message.body.bytes, count: message.body.len))
         return AMQPDelivery(
             body: body,
-            exchange: String(amqpBytes: deliver.exchange),
-            routingKey: String(amqpBytes: deliver.routing_key),
+            exchange: String(amqpBytes: exchange),
+            routingKey: String(amqpBytes: routingKey),
             messageID: property(AMQP_BASIC_MESSAGE_ID_FLAG, properties.message_id),
             correlationID: property(AMQP_BASIC_CORRELATION_ID_FLAG, properties.correlation_id),
             replyTo: property(AMQP_BASIC_REPLY_TO_FLAG, properties.reply_to),
             contentType: property(AMQP_BASIC_CONTENT_TYPE_FLAG, properties.content_type),
             type: property(AMQP_BASIC_TYPE_FLAG, properties.type),
             headers: properties._flags & amqp_flags_t(AMQP_BASIC_HEADERS_FLAG) != 0 ? AMQPTableReader.dictionary(properties.headers) : [:],
-            redelivered: deliver.redelivered != 0,
-            deliveryTag: deliver.delivery_tag,
+            redelivered: redelivered,
+            deliveryTag: tag,
             generation: generation,
             settler: connection
         )

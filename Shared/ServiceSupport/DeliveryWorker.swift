@@ -37,6 +37,9 @@ public final class DeliveryWorker: Service {
     /// through the default exchange with the queue's name as routing key). Trust it only on a delivery
     /// that did not come from the publisher's own exchange, or anyone could set it.
     public static let routingKeyHeader = "x-open137-routing-key"
+    /// The exchange a message was first published to, kept on its retry copies beside
+    /// ``routingKeyHeader``, so that a dead letter made from a retry copy can be replayed to its origin.
+    public static let exchangeHeader = "x-open137-exchange"
 
     /// A worker over `consumer`. Dead letters go to `deadLetterExchange` with `deadLetterRoutingKey`
     /// (default: the queue's name, which feeds `<queue>.dlq`); retries to `retryExchange` with the queue's name.
@@ -131,6 +134,7 @@ public final class DeliveryWorker: Service {
         var headers = delivery.headers
         headers[Self.attemptsHeader] = .int(Int64(attempts))
         if headers[Self.routingKeyHeader] == nil { headers[Self.routingKeyHeader] = .string(delivery.routingKey) }
+        if headers[Self.exchangeHeader] == nil { headers[Self.exchangeHeader] = .string(delivery.exchange) }
         let copy = OutgoingMessage(
             exchange: retryExchange, routingKey: queue, body: delivery.body,
             messageID: delivery.messageID, contentType: delivery.contentType ?? "application/octet-stream",

@@ -31,20 +31,7 @@ struct CouncilCommandTests {
 
     /// Runs the built `open137` with `arguments` and `DATABASE_URL` of the test stack.
     private func open137(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try builtExecutable("open137"))
-        process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["DATABASE_URL"] = try TestEnvironment.databaseURL()
-        environment["LOG_LEVEL"] = "error"
-        process.environment = environment
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        try runOpen137(arguments, environment: ["DATABASE_URL": try TestEnvironment.databaseURL(), "LOG_LEVEL": "error"])
     }
 
     /// A child report of `code` received at `received`, routed an hour later, and (optionally) resolved.
