@@ -137,7 +137,9 @@ if (( test_rc == 0 )) && [[ -z "${SWIFT_TEST_ARGS:-}" ]]; then
     free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
     bb_port="$(free_port)"; bb_ops="$(free_port)"
     bb_key="blackbox-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
-    INTAKE_PORT="$bb_port" OPS_PORT="$bb_ops" OPEN137_API_KEY="$bb_key" \
+    # The fuzzer's reopen requests are not cut short by the per-address reopen limit (it has tests of its own).
+    INTAKE_PORT="$bb_port" OPS_PORT="$bb_ops" OPEN137_API_KEY="$bb_key" OPEN137_REOPEN_KEY="$bb_key-reopen-$bb_key" \
+        INTAKE_REOPENS_PER_MINUTE=100000 \
         "$(swift build --show-bin-path "${build_args[@]}")/intake" > "$STACK/intake-blackbox.log" 2>&1 &
     INTAKE_PID=$!
     for _ in $(seq 150); do curl -fsS "http://127.0.0.1:$bb_ops/ready" >/dev/null 2>&1 && break; sleep 0.2; done
