@@ -19,11 +19,14 @@ public struct Inbox: Sendable {
     public let schema: String
     /// `schema`, checked to be a plain identifier.
     let identifier: SQLIdentifier
+    /// The inbox's rows, aged by `processed_at` (indexed by `inbox_processed_at_idx`), for retention.
+    public let expiringRows: ExpiringRows
 
     /// An inbox for `schema`, a plain lower-case SQL identifier.
     public init(schema: String) throws(PersistenceError) {
         self.identifier = try SQLIdentifier(schema)
         self.schema = schema
+        self.expiringRows = try ExpiringRows(schema: schema, table: "inbox", timestampColumn: "processed_at")
     }
 
     /// Records `eventID` as processed by `consumer` on `connection`, which must be inside the transaction of
@@ -74,24 +77,11 @@ public struct Inbox: Sendable {
         return outcome
     }
 
-    /// Deletes records older than `age` (redeliveries come within minutes; ids older than the retention
-    /// may be processed again if they ever reappear); returns how many it deleted.
+    /// Deletes records older than `age`, `batchSize` per statement (short transactions, bounded WAL) until
+    /// none are left; returns how many it deleted. Keep `age` well beyond any redelivery: an event id older
+    /// than the retention is processed again if it ever reappears. `RetentionService` calls this on a timer.
     @discardableResult
-    public func purge(olderThan age: Duration, client: PostgresClient, logger: Logger) async throws -> Int {
-        do {
-            let rows = try await client.query(
-                """
-                DELETE FROM \(unescaped: identifier.qualified("inbox"))
-                WHERE processed_at < now() - \(age.milliseconds)::float8 * interval '1 millisecond'
-                RETURNING 1
-                """,
-                logger: logger
-            )
-            var deleted = 0
-            for try await _ in rows { deleted += 1 }
-            return deleted
-        } catch {
-            throw PersistenceError.mapping(error, to: .queryFailed, "purging \(identifier).inbox")
-        }
+    public func purge(olderThan age: Duration, batchSize: Int = RetentionService.Configuration.defaultBatchSize, client: PostgresClient, logger: Logger) async throws -> Int {
+        try await expiringRows.delete(olderThan: age, batchSize: batchSize, client: client, logger: logger)
     }
 }

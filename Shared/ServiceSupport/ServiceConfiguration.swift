@@ -15,8 +15,13 @@ public struct ServiceConfiguration: Sendable, CustomStringConvertible {
     public static let opsPortKey = "OPS_PORT"
     /// The log level key (optional, default `info`).
     public static let logLevelKey = "LOG_LEVEL"
+    /// The inbox retention key (optional, hours, default 168 = 7 days, at least 24): how long a stage
+    /// remembers the events it applied. Longer than any redelivery, so a redelivered event is never applied twice.
+    public static let inboxRetentionHoursKey = "OPEN137_INBOX_RETENTION_HOURS"
+    /// The inbox retention used when `OPEN137_INBOX_RETENTION_HOURS` is unset, in hours.
+    public static let defaultInboxRetentionHours = 168
     /// Every key this type reads, in reading order.
-    public static let keys: [String] = [amqpURLKey, databaseURLKey, opsHostKey, opsPortKey, logLevelKey]
+    public static let keys: [String] = [amqpURLKey, databaseURLKey, opsHostKey, opsPortKey, logLevelKey, inboxRetentionHoursKey]
     /// The ops host used when `OPS_HOST` is unset.
     public static let defaultOpsHost = "127.0.0.1"
 
@@ -31,6 +36,8 @@ public struct ServiceConfiguration: Sendable, CustomStringConvertible {
     public var opsPort: Int
     /// The log level.
     public var logLevel: Logger.Level
+    /// How long the stage's inbox keeps a record of an applied event.
+    public var inboxRetention: Duration
 
     /// Creates a configuration from explicit values (tests, tools).
     public init(
@@ -38,13 +45,15 @@ public struct ServiceConfiguration: Sendable, CustomStringConvertible {
         database: DatabaseURL,
         opsHost: String = ServiceConfiguration.defaultOpsHost,
         opsPort: Int,
-        logLevel: Logger.Level = .info
+        logLevel: Logger.Level = .info,
+        inboxRetention: Duration = .seconds(ServiceConfiguration.defaultInboxRetentionHours * 3600)
     ) {
         self.amqpURL = amqpURL
         self.database = database
         self.opsHost = opsHost
         self.opsPort = opsPort
         self.logLevel = logLevel
+        self.inboxRetention = inboxRetention
     }
 
     /// Reads the common keys from `environment`, recording problems there; call `environment.validate()`
@@ -55,6 +64,9 @@ public struct ServiceConfiguration: Sendable, CustomStringConvertible {
         opsHost = environment.optional(Self.opsHostKey, default: Self.defaultOpsHost)
         opsPort = environment.port(Self.opsPortKey, default: defaultOpsPort)
         logLevel = environment.logLevel(Self.logLevelKey, default: .info)
+        // At least a day: a message can wait in a queue (or a DLQ before `open137 dlq replay`) for hours.
+        let retentionHours = environment.int(Self.inboxRetentionHoursKey, default: Self.defaultInboxRetentionHours, range: 24...87_600)
+        inboxRetention = .seconds(retentionHours * 3600)
     }
 
     /// Reads and validates the common keys; throws one error naming every missing or malformed key.
@@ -94,6 +106,6 @@ public struct ServiceConfiguration: Sendable, CustomStringConvertible {
     public var description: String {
         "ServiceConfiguration(amqpURL: \(Redaction.redactURLCredentials(amqpURL)), "
             + "database: \(database), "
-            + "ops: \(opsHost):\(opsPort), logLevel: \(logLevel))"
+            + "ops: \(opsHost):\(opsPort), logLevel: \(logLevel), inboxRetention: \(inboxRetention))"
     }
 }

@@ -23,6 +23,8 @@ public struct StageRuntime: Sendable {
     public let migrations: MigrationService
     /// Relays the outbox to the broker.
     public let outboxRelay: OutboxRelay
+    /// Deletes the inbox's records past `OPEN137_INBOX_RETENTION_HOURS`, and what else the stage asked for.
+    public let retention: RetentionService
     /// `/health`, `/ready`, `/metrics`.
     public let opsServer: OpsServer
     /// The logger of the stage.
@@ -31,13 +33,15 @@ public struct StageRuntime: Sendable {
     /// Builds the runtime of a stage that owns `schema` (migrations from `bundle`) and `topology`; `relay`
     /// tunes its outbox relay (a stage that emits several messages per event relays in larger batches).
     /// A stage's relay deletes what the broker confirmed: every stage de-duplicates with its inbox, the
-    /// audit log keeps every event, and each row is then written once instead of twice.
+    /// audit log keeps every event, and each row is then written once instead of twice. `retaining` adds
+    /// the stage's own expiring tables to the inbox's retention (intake's Idempotency-Keys).
     public init<Settings: ServiceSettings>(
         setup: ServiceSetup<Settings>,
         schema: String,
         migrationsBundle bundle: Bundle,
         topology: Topology,
-        relay: OutboxRelay.Configuration = OutboxRelay.Configuration(deleteWhenSent: true)
+        relay: OutboxRelay.Configuration = OutboxRelay.Configuration(deleteWhenSent: true),
+        retaining retentionRules: [RetentionRule] = []
     ) throws {
         let logger = setup.logger
         self.logger = logger
@@ -55,6 +59,9 @@ public struct StageRuntime: Sendable {
             relay.onStall = { exit(70) }
         }
         outboxRelay = OutboxRelay(client: postgres, outbox: outbox, publisher: publisher, configuration: relay, logger: logger)
+        retention = RetentionService(
+            client: postgres, rules: [.inbox(inbox, window: setup.configuration.inboxRetention)] + retentionRules, logger: logger
+        )
         opsServer = setup.makeOpsServer()
         opsServer.addReadinessCheck("broker") { [publisher] in
             publisher.isConnected ? .up : .down("not connected to the broker")
@@ -78,7 +85,7 @@ public struct StageRuntime: Sendable {
         return configuration
     }
 
-    /// The group in dependency order — database client, publisher, migrations, outbox relay, then the
+    /// The group in dependency order — database client, publisher, migrations, outbox relay, retention, then the
     /// stage's own services — so that on shutdown the stage's consumers stop first and the relay drains
     /// before the publisher and the database client close.
     public func makeGroup(
@@ -88,7 +95,7 @@ public struct StageRuntime: Sendable {
         publisher.start()
         return ServiceHost.makeGroup(
             opsServer: opsServer,
-            services: [postgres, publisher, migrations, AfterMigrations(migrations, outboxRelay)] + stageServices,
+            services: [postgres, publisher, migrations, AfterMigrations(migrations, outboxRelay), AfterMigrations(migrations, retention)] + stageServices,
             logger: logger,
             gracefulShutdownSignals: gracefulShutdownSignals
         )

@@ -99,12 +99,24 @@ struct ServiceConfigurationTests {
 
     @Test("the keys a service reads are listed: the common ones, then its own")
     func keysRead() {
-        #expect(ServiceConfiguration.keys == ["AMQP_URL", "DATABASE_URL", "OPS_HOST", "OPS_PORT", "LOG_LEVEL"])
+        #expect(ServiceConfiguration.keys == ["AMQP_URL", "DATABASE_URL", "OPS_HOST", "OPS_PORT", "LOG_LEVEL", "OPEN137_INBOX_RETENTION_HOURS"])
         #expect(ServiceConfiguration.keys(with: NoServiceSettings.self) == ServiceConfiguration.keys)
         #expect(
             ServiceConfiguration.keys(with: SampleSettings.self)
                 == ServiceConfiguration.keys + ["SAMPLE_BATCH_SIZE", "SAMPLE_API_KEY"]
         )
+    }
+
+    @Test("the inbox retention is read in hours, 7 days by default, never under a day")
+    func inboxRetention() throws {
+        #expect(try ServiceConfiguration.load(environment: validEnvironment, defaultOpsPort: 9101).inboxRetention == .seconds(168 * 3600))
+        var environment = validEnvironment
+        environment["OPEN137_INBOX_RETENTION_HOURS"] = "72"
+        #expect(try ServiceConfiguration.load(environment: environment, defaultOpsPort: 9101).inboxRetention == .seconds(72 * 3600))
+        for bad in ["12", "0", "a week"] {
+            environment["OPEN137_INBOX_RETENTION_HOURS"] = bad
+            #expect(throws: ConfigurationError.self) { try ServiceConfiguration.load(environment: environment, defaultOpsPort: 9101) }
+        }
     }
 
     @Test("the description hides passwords")

@@ -2,6 +2,7 @@ import Events
 import Foundation
 import Hummingbird
 import Messaging
+import Persistence
 import ServiceLifecycle
 import ServiceSupport
 import Taxonomy
@@ -35,7 +36,10 @@ public enum IntakeService {
         guard let reopenSecret = setup.settings.reopenSecret else {
             throw ConfigurationError(problems: [.init(key: IntakeSettings.reopenKeyKey, kind: .malformed, expected: "at least 32 characters")])
         }
-        let runtime = try StageRuntime(setup: setup, schema: schema, migrationsBundle: migrationsBundle, topology: topology)
+        let runtime = try StageRuntime(
+            setup: setup, schema: schema, migrationsBundle: migrationsBundle, topology: topology,
+            retaining: [RetentionRule(rows: try ReportStore.idempotencyKeys(schema: schema), window: setup.settings.idempotencyRetention)]
+        )
         let settings = setup.settings
         let logger = setup.logger
         let taxonomy = try Taxonomy.bundled()

@@ -16,6 +16,10 @@ public struct IntakeSettings: ServiceSettings {
     /// (`OPEN137_API_KEY_ACTS_FOR_UNITS`, default false: the development key only submits reports).
     public static let developmentKeyActsForUnitsKey = "OPEN137_API_KEY_ACTS_FOR_UNITS"
 
+    /// The key of how long an Idempotency-Key is remembered (`INTAKE_IDEMPOTENCY_RETENTION_HOURS`, default 48,
+    /// 1...8760): a client retrying the same key later than that stores a new report.
+    public static let idempotencyRetentionHoursKey = "INTAKE_IDEMPOTENCY_RETENTION_HOURS"
+
     /// The public HTTP API's port.
     public var port: Int
     /// The address the API listens on (`INTAKE_HOST`, default 127.0.0.1; 0.0.0.0 in containers).
@@ -42,6 +46,8 @@ public struct IntakeSettings: ServiceSettings {
     public var jurisdiction: String
     /// How many submissions from the AMQP channels are handled at once (`INTAKE_AMQP_CONCURRENCY`, default 128: enough in hand for the group commit to store them together).
     public var amqpConcurrency: Int
+    /// How long an Idempotency-Key is remembered; retention deletes older keys (the reports stay).
+    public var idempotencyRetention: Duration
 
     public init(reading environment: inout EnvironmentConfig) {
         port = environment.port(Self.portKey, default: 8137)
@@ -66,5 +72,6 @@ public struct IntakeSettings: ServiceSettings {
         maxBodyBytes = environment.int("INTAKE_MAX_BODY_BYTES", default: 65_536, range: 1_024...10_485_760)
         jurisdiction = environment.optional("OPEN311_JURISDICTION", default: "tehran.ir")
         amqpConcurrency = environment.int("INTAKE_AMQP_CONCURRENCY", default: 128, range: 1...1_024)
+        idempotencyRetention = .seconds(3_600 * environment.int(Self.idempotencyRetentionHoursKey, default: 48, range: 1...8_760))
     }
 }
