@@ -10,13 +10,16 @@ import ServiceLifecycle
 /// - returned: the effect is committed — ack;
 /// - threw ``DeliveryRejection``: the message can never succeed — a copy with the reason goes to the
 ///   dead-letter route (confirmed), then ack;
-/// - threw anything else: a transient failure (database down, broker hiccup) — a copy goes to the
-///   queue's retry queue (back in the work queue after the retry delay), then ack; after
-///   `maxAttempts` it is dead-lettered with reason `retries-exhausted`.
+/// - threw anything else (an ``AMQPError`` of its own publishes included): a transient failure (database
+///   down, broker hiccup) — a copy goes to the queue's retry queue (back in the work queue after the retry
+///   delay), then ack; after `maxAttempts` it is dead-lettered with reason `retries-exhausted`. A failure
+///   while the `dependencyProbe` reports the stage's database or broker down is not counted: the budget
+///   is for poison, and an outage is waited out however long it lasts.
 ///
-/// Nothing accepted is dropped: every path acks only after the broker confirmed the copy, and when even
-/// that fails the delivery is left unacked for the broker to redeliver. Handlers must be idempotent
-/// (use the inbox): a redelivery after a lost ack runs them again.
+/// Only the ack of a handled delivery failing is the connection's: the broker redelivers it. Nothing
+/// accepted is dropped: every path acks only after the broker confirmed the copy, and when even that
+/// fails the delivery is given back to the broker. Handlers must be idempotent (use the inbox): a
+/// redelivery after a lost ack runs them again.
 public final class DeliveryWorker: Service {
     /// The queue consumed.
     public var queue: String { consumer.queue }
@@ -28,6 +31,7 @@ public final class DeliveryWorker: Service {
     private let deadLetterRoutingKey: String
     private let retryExchange: String
     private let handler: @Sendable (AMQPDelivery) async throws -> Void
+    private let dependencyProbe: (@Sendable () async -> Bool)?
     private let logger: Logger
     private let metrics: Metrics
 
@@ -43,6 +47,8 @@ public final class DeliveryWorker: Service {
 
     /// A worker over `consumer`. Dead letters go to `deadLetterExchange` with `deadLetterRoutingKey`
     /// (default: the queue's name, which feeds `<queue>.dlq`); retries to `retryExchange` with the queue's name.
+    /// `dependencyProbe` (true = healthy; e.g. ``StageRuntime/dependencyProbe``) is asked after a handler's
+    /// transient failure: while it answers false the retry does not count against `maxAttempts`.
     public init(
         consumer: AMQPConsumer,
         publisher: any MessagePublishing,
@@ -51,6 +57,7 @@ public final class DeliveryWorker: Service {
         deadLetterExchange: String = Open137Topology.deadLetterExchange,
         deadLetterRoutingKey: String? = nil,
         retryExchange: String = Open137Topology.retryExchange,
+        dependencyProbe: (@Sendable () async -> Bool)? = nil,
         logger: Logger,
         handler: @escaping @Sendable (AMQPDelivery) async throws -> Void
     ) {
@@ -63,6 +70,7 @@ public final class DeliveryWorker: Service {
         self.deadLetterRoutingKey = deadLetterRoutingKey ?? consumer.queue
         self.retryExchange = retryExchange
         self.handler = handler
+        self.dependencyProbe = dependencyProbe
         var logger = logger
         logger[metadataKey: "amqp.queue"] = "\(consumer.queue)"
         self.logger = logger
@@ -97,29 +105,46 @@ public final class DeliveryWorker: Service {
 
     private func handle(_ delivery: AMQPDelivery) async {
         let start = ContinuousClock.now
+        defer { metrics.duration.recordNanoseconds((ContinuousClock.now - start).nanosecondsClamped) }
+        // The handler's failure and the ack's are told apart: an AMQPError from the handler (its own
+        // publish timing out while the broker is blocked) is the handler's, and its delivery is settled by
+        // policy like any other failure; left unsettled it would hold a prefetch slot until a reconnect.
         do {
             try await handler(delivery)
-            try await delivery.ack()
-            metrics.handled.increment()
         } catch let rejection as DeliveryRejection {
             logger.warning("message rejected to the dead-letter route", metadata: [
                 "message_id": "\(delivery.messageID ?? "-")", "reason_code": "\(rejection.code)", "reason": "\(rejection.reason)",
             ])
             await deadLetter(delivery, code: rejection.code, reason: rejection.reason)
             metrics.rejected.increment()
-        } catch let error as AMQPError {
+            return
+        } catch {
+            await retryLater(delivery, after: error)
+            return
+        }
+        do {
+            try await delivery.ack()
+            metrics.handled.increment()
+        } catch {
             // The ack itself failed: the connection is gone and the broker redelivers; the inbox makes that safe.
             logger.warning("could not settle a delivery; the broker will redeliver it", metadata: [
                 "message_id": "\(delivery.messageID ?? "-")", "error": "\(error)",
             ])
-        } catch {
-            await retryLater(delivery, after: error)
         }
-        metrics.duration.recordNanoseconds((ContinuousClock.now - start).nanosecondsClamped)
     }
 
     private func retryLater(_ delivery: AMQPDelivery, after error: any Error) async {
-        let attempts = Int(delivery.headers[Self.attemptsHeader]?.intValue ?? 0) + 1
+        let previous = Int(delivery.headers[Self.attemptsHeader]?.intValue ?? 0)
+        // Asked only after a failure, so a healthy stage pays nothing; during an outage the copy keeps its
+        // count, and what failed only because the database or broker was away keeps its whole budget.
+        if let dependencyProbe, !(await dependencyProbe()) {
+            logger.warning("handling failed while a dependency is down; waiting for the outage without counting an attempt", metadata: [
+                "message_id": "\(delivery.messageID ?? "-")", "attempts": "\(previous)", "error": "\(error)",
+            ])
+            await sendToRetry(delivery, attempts: previous)
+            return
+        }
+        let attempts = previous + 1
         guard attempts < maxAttempts else {
             logger.error("transient failures exhausted the retries; dead-lettered", metadata: [
                 "message_id": "\(delivery.messageID ?? "-")", "attempts": "\(attempts)", "error": "\(error)",
@@ -131,8 +156,13 @@ public final class DeliveryWorker: Service {
         logger.warning("handling failed; retrying later", metadata: [
             "message_id": "\(delivery.messageID ?? "-")", "attempt": "\(attempts)", "error": "\(error)",
         ])
+        await sendToRetry(delivery, attempts: attempts)
+    }
+
+    /// Publishes the retry copy carrying `attempts` (none while it is 0), confirmed, then acks.
+    private func sendToRetry(_ delivery: AMQPDelivery, attempts: Int) async {
         var headers = delivery.headers
-        headers[Self.attemptsHeader] = .int(Int64(attempts))
+        if attempts > 0 { headers[Self.attemptsHeader] = .int(Int64(attempts)) }
         if headers[Self.routingKeyHeader] == nil { headers[Self.routingKeyHeader] = .string(delivery.routingKey) }
         if headers[Self.exchangeHeader] == nil { headers[Self.exchangeHeader] = .string(delivery.exchange) }
         let copy = OutgoingMessage(

@@ -29,6 +29,11 @@ public struct StageRuntime: Sendable {
     public let opsServer: OpsServer
     /// The logger of the stage.
     public let logger: Logger
+    /// The stage's database and broker checks (those of `/ready`), for its ``DeliveryWorker``s: a handler
+    /// failing while either is down does not spend the message's retry budget.
+    public let dependencyProbe: DependencyProbe
+    /// Keeps `open137_dead_letters{queue=…}` on `/metrics` up to date for the stage's dead-letter queues.
+    public let deadLetterDepth: DeadLetterDepth
 
     /// Builds the runtime of a stage that owns `schema` (migrations from `bundle`) and `topology`; `relay`
     /// tunes its outbox relay (a stage that emits several messages per event relays in larger batches).
@@ -63,10 +68,10 @@ public struct StageRuntime: Sendable {
             client: postgres, rules: [.inbox(inbox, window: setup.configuration.inboxRetention)] + retentionRules, logger: logger
         )
         opsServer = setup.makeOpsServer()
-        opsServer.addReadinessCheck("broker") { [publisher] in
+        let broker: ReadinessCheck = { [publisher] in
             publisher.isConnected ? .up : .down("not connected to the broker")
         }
-        opsServer.addReadinessCheck("database") { [postgres, logger] in
+        let database: ReadinessCheck = { [postgres, logger] in
             do {
                 _ = try await postgres.query("SELECT 1", logger: logger)
                 return .up
@@ -74,6 +79,10 @@ public struct StageRuntime: Sendable {
                 return .down("database unreachable")
             }
         }
+        opsServer.addReadinessCheck("broker", broker)
+        opsServer.addReadinessCheck("database", database)
+        dependencyProbe = DependencyProbe(checks: [broker, database])
+        deadLetterDepth = DeadLetterDepth(publisher: publisher, queues: DeadLetterDepth.queues(in: topology), logger: logger)
         opsServer.addReadinessCheck("migrations") { [migrations] in migrations.readiness() }
     }
 
@@ -93,6 +102,8 @@ public struct StageRuntime: Sendable {
         gracefulShutdownSignals: [UnixSignal] = ServiceHost.defaultGracefulShutdownSignals
     ) -> ServiceGroup {
         publisher.start()
+        // After the publisher it reads through, before the stage's own services, which stop first.
+        let stageServices = [deadLetterDepth as any Service] + stageServices
         return ServiceHost.makeGroup(
             opsServer: opsServer,
             services: [postgres, publisher, migrations, AfterMigrations(migrations, outboxRelay), AfterMigrations(migrations, retention)] + stageServices,

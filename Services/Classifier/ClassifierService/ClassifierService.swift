@@ -53,7 +53,7 @@ public enum ClassifierService {
             ),
             // Handlers classify and then mostly wait for their group commit: many in flight make the
             // batches large (the prefetch keeps twice as many deliveries ready as are being handled).
-            publisher: runtime.publisher, concurrency: 128, logger: logger,
+            publisher: runtime.publisher, concurrency: 128, dependencyProbe: runtime.dependencyProbe.isHealthy, logger: logger,
             handler: handler.handle
         )
         // Dependency order: the writer runs once the schema exists, and before the worker that feeds it.

@@ -44,7 +44,7 @@ public enum CouncilAuditService {
                 queue: eventsQueue, prefetch: 512, topology: topology, logger: logger
             ),
             // Many deliveries in flight let the appender fill its batches.
-            publisher: runtime.publisher, concurrency: 256, logger: logger,
+            publisher: runtime.publisher, concurrency: 256, dependencyProbe: runtime.dependencyProbe.isHealthy, logger: logger,
             handler: handler.handle
         )
         let api = CouncilAPI(

@@ -72,7 +72,7 @@ public enum IntakeService {
                 queue: "intake.submissions", prefetch: UInt16(settings.amqpConcurrency * 2), topology: topology, logger: logger
             ),
             publisher: runtime.publisher, concurrency: settings.amqpConcurrency,
-            deadLetterRoutingKey: Open137Topology.intakeRejectedQueue, logger: logger,
+            deadLetterRoutingKey: Open137Topology.intakeRejectedQueue, dependencyProbe: runtime.dependencyProbe.isHealthy, logger: logger,
             handler: submissions.handle
         )
         let readModelWriter = ReadModelBatchWriter(store: store, logger: logger)
@@ -83,7 +83,7 @@ public enum IntakeService {
                 configuration: try AMQPConfiguration(url: setup.configuration.amqpURL, connectionName: "\(name)-events"),
                 queue: "intake.events", prefetch: 512, topology: topology, logger: logger
             ),
-            publisher: runtime.publisher, concurrency: 256, logger: logger,
+            publisher: runtime.publisher, concurrency: 256, dependencyProbe: runtime.dependencyProbe.isHealthy, logger: logger,
             handler: readModel.handle
         )
         return runtime.makeGroup(

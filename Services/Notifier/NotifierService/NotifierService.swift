@@ -62,7 +62,7 @@ public enum NotifierService {
                 configuration: try AMQPConfiguration(url: setup.configuration.amqpURL, connectionName: "\(name)-events"),
                 queue: eventsQueue, prefetch: 512, topology: topology, logger: logger),
             // Many events in flight, so the batch writer's batches can grow under load (each waits only for its commit).
-            publisher: runtime.publisher, concurrency: 256, logger: logger, handler: handler.handle)
+            publisher: runtime.publisher, concurrency: 256, dependencyProbe: runtime.dependencyProbe.isHealthy, logger: logger, handler: handler.handle)
 
         var httpConfiguration = HTTPClient.Configuration()
         httpConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64

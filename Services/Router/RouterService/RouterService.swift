@@ -66,12 +66,12 @@ public enum RouterService {
                 configuration: try AMQPConfiguration(url: amqpURL, connectionName: "\(name)-reports"),
                 queue: reportsQueue, prefetch: 512, topology: topology, logger: logger),
             // Handlers mostly wait for their group commit: many in flight make the batches large.
-            publisher: runtime.publisher, concurrency: 256, logger: logger, handler: routing.handle)
+            publisher: runtime.publisher, concurrency: 256, dependencyProbe: runtime.dependencyProbe.isHealthy, logger: logger, handler: routing.handle)
         let updatesWorker = DeliveryWorker(
             consumer: AMQPConsumer(
                 configuration: try AMQPConfiguration(url: amqpURL, connectionName: "\(name)-unit-updates"),
                 queue: unitUpdatesQueue, prefetch: 32, topology: topology, logger: logger),
-            publisher: runtime.publisher, concurrency: 8, logger: logger, handler: updates.handle)
+            publisher: runtime.publisher, concurrency: 8, dependencyProbe: runtime.dependencyProbe.isHealthy, logger: logger, handler: updates.handle)
         return runtime.makeGroup(
             stageServices: [
                 AfterMigrations(runtime.migrations, writer), AfterMigrations(runtime.migrations, reportsWorker),
