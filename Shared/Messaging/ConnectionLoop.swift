@@ -28,7 +28,10 @@ final class ConnectionLoop {
     private var inflight: [UInt64: PublishRequest] = [:]
     private var lowestUnconfirmed: UInt64 = 1
     private var nextTag: UInt64 = 1
-    private var returnedMessageIDs: [String: String] = [:]
+    /// Publishes the broker returned (`basic.return`, mandatory and unroutable), by their publish tag, until
+    /// their confirm arrives; matched by the tag carried in ``publishTagHeader``, never by `message_id`,
+    /// which two messages may share (the router's unit delivery and its council copy do).
+    private var returnedTags: [UInt64: String] = [:]
     private var blockedReason: String?
     private let confirmWindow: Int
 
@@ -337,7 +340,7 @@ final class ConnectionLoop {
             // may not have it. Consumers are idempotent on the message id, so a duplicate is harmless.
             let retry = inflight.sorted { $0.key < $1.key }.map(\.value)
             inflight.removeAll()
-            returnedMessageIDs.removeAll()
+            returnedTags.removeAll()
             pending.replaceSubrange(0..<pendingHead, with: retry)
             pendingHead = 0
             blockedReason = nil
@@ -364,7 +367,7 @@ final class ConnectionLoop {
             let request = pending[pendingHead]
             pendingHead += 1
             let tag = nextTag
-            let status = Self.publish(request.message, state: state, channel: channel)
+            let status = Self.publish(request.message, tag: tag, state: state, channel: channel)
             if status != AMQP_STATUS_OK.rawValue {
                 // The socket is gone; this message goes out again after the reconnect.
                 pendingHead -= 1
@@ -379,7 +382,11 @@ final class ConnectionLoop {
         }
     }
 
-    private static func publish(_ message: OutgoingMessage, state: amqp_connection_state_t, channel: amqp_channel_t) -> Int32 {
+    /// The header a mandatory publish carries its publish tag in, so that a `basic.return` names the very
+    /// publish it returns (the return has no delivery tag of its own).
+    static let publishTagHeader = "x-open137-publish-tag"
+
+    private static func publish(_ message: OutgoingMessage, tag: UInt64, state: amqp_connection_state_t, channel: amqp_channel_t) -> Int32 {
         var arena = CStringArena()
         defer { arena.free() }
         var properties = amqp_basic_properties_t()
@@ -402,9 +409,11 @@ final class ConnectionLoop {
         }
         var builder = AMQPTableBuilder()
         defer { builder.free() }
-        if !message.headers.isEmpty {
+        var headers = message.headers
+        if message.mandatory { headers[publishTagHeader] = .int(Int64(truncatingIfNeeded: tag)) }
+        if !headers.isEmpty {
             flags |= AMQP_BASIC_HEADERS_FLAG
-            properties.headers = builder.table(message.headers)
+            properties.headers = builder.table(headers)
         }
         properties._flags = amqp_flags_t(flags)
         let exchange = arena.bytes(message.exchange)
@@ -418,7 +427,8 @@ final class ConnectionLoop {
     private func confirm(upTo tag: UInt64, multiple: Bool, result: Result<Void, AMQPError>) {
         func complete(_ tag: UInt64) {
             guard let entry = inflight.removeValue(forKey: tag) else { return }
-            if case .success = result, let reason = returnedMessageIDs.removeValue(forKey: entry.message.messageID) {
+            let returned = returnedTags.removeValue(forKey: tag)
+            if case .success = result, let reason = returned {
                 failedCounter.increment()
                 entry.completion(.failure(AMQPError(.unroutable, "no queue is bound for \(entry.message.exchange) / \(entry.message.routingKey): \(reason)", replyCode: 312)))
                 return
@@ -572,8 +582,9 @@ final class ConnectionLoop {
             var message = amqp_message_t()
             let reply = amqp_read_message(state, frame.channel, &message, 0)
             if let error = Self.replyError(reply, "reading a returned message", code: .connectionClosed) { throw error }
-            if message.properties._flags & amqp_flags_t(AMQP_BASIC_MESSAGE_ID_FLAG) != 0 {
-                returnedMessageIDs[String(amqpBytes: message.properties.message_id)] = reason
+            if message.properties._flags & amqp_flags_t(AMQP_BASIC_HEADERS_FLAG) != 0,
+               let tag = AMQPTableReader.dictionary(message.properties.headers)[Self.publishTagHeader]?.intValue {
+                returnedTags[UInt64(truncatingIfNeeded: tag)] = reason
             }
             amqp_destroy_message(&message)
         case AMQP_BASIC_DELIVER_METHOD:

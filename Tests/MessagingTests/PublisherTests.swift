@@ -45,6 +45,34 @@ struct PublisherTests {
         await publisher.close()
     }
 
+    @Test("a return is matched to its own publish, not to another with the same message id (the router's unit delivery and council copy share one)")
+    func returnsAreMatchedByPublishNotByMessageID() async throws {
+        let fixture = QueueFixture("shared-id")
+        let publisher = AMQPPublisher(configuration: try TestEnvironment.amqpConfiguration(), topology: fixture.topology, confirmWindow: 256, logger: logger)
+        try await publisher.waitUntilConnected()
+        // Each pair: a copy the quorum queue takes (confirmed once replicated) and an unroutable copy under
+        // the same id (returned and confirmed at once), so returns and confirms interleave across pairs.
+        var messages: [OutgoingMessage] = []
+        for index in 0..<100 {
+            messages.append(fixture.message("routed \(index)", id: "shared-\(index)"))
+            messages.append(fixture.message("nowhere \(index)", id: "shared-\(index)", routingKey: "nobody.listens"))
+        }
+        let results = await publisher.publish(messages)
+        for index in 0..<100 {
+            #expect((try? results[2 * index].get()) != nil, "the routed copy \(index) was taken for the returned one")
+            guard case .failure(let error) = results[2 * index + 1] else {
+                Issue.record("the unroutable copy \(index) was counted as confirmed")
+                continue
+            }
+            #expect(error.code == .unroutable)
+        }
+        let consumer = AMQPConsumer(configuration: try TestEnvironment.amqpConfiguration(), queue: fixture.queue, prefetch: 100, logger: logger)
+        let received = try await collect(consumer, count: 100)
+        #expect(Set(received.compactMap(\.messageID)).count == 100)
+        await consumer.stop()
+        await publisher.close()
+    }
+
     @Test("publishing to an exchange that does not exist fails and the publisher recovers")
     func missingExchangeFailsAndRecovers() async throws {
         let fixture = QueueFixture("missing")
