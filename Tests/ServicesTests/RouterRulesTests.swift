@@ -137,18 +137,24 @@ struct RouterRulesTests {
 
     // MARK: The state machine
 
-    private func decide(_ status: ReportStatus, _ update: String, unit: String = "parks", current: String = "parks", reason: String? = nil, to: String? = nil) throws(DeliveryRejection) -> StatusTransition {
+    private func decide(_ status: ReportStatus, _ update: String, unit: String = "parks", current: String = "parks", reason: String? = nil, to: String? = nil) throws -> StatusTransition {
         try StatusTransition.decide(
             UnitStatusUpdateData(reportID: "r", unit: unit, status: update, reason: reason, referredTo: to),
             currentUnit: current, status: status, units: router.units)
     }
 
-    private func rejection(_ body: () throws(DeliveryRejection) -> StatusTransition) -> String? {
+    /// The code of the refusal `body` throws: a dead letter's (``DeliveryRejection``) or `out-of-order`
+    /// (``UpdateOutOfOrder``, retried); nil when it decides a transition.
+    private func rejection(_ body: () throws -> StatusTransition) -> String? {
         do {
             _ = try body()
             return nil
+        } catch let rejection as DeliveryRejection {
+            return rejection.code
+        } catch let early as UpdateOutOfOrder {
+            return early.code
         } catch {
-            return error.code
+            return "unexpected \(error)"
         }
     }
 
@@ -162,23 +168,53 @@ struct RouterRulesTests {
         #expect(try decide(from, update, reason: "not ours") == .change(from: from, to: to))
     }
 
-    @Test("every illegal transition is refused as illegal-transition", arguments: [
-        (ReportStatus.assigned, "in_progress"), (.assigned, "resolved"), (.acknowledged, "resolved"), (.acknowledged, "acknowledged"),
-        (.inProgress, "acknowledged"), (.inProgress, "in_progress"), (.resolved, "acknowledged"), (.resolved, "resolved"),
-        (.resolved, "rejected"), (.rejected, "acknowledged"), (.rejected, "in_progress"), (.rejected, "resolved"),
-        (.reopened, "resolved"), (.reopened, "in_progress"),
+    @Test("every illegal transition (backwards, repeated, from a closed status) is refused as illegal-transition", arguments: [
+        (ReportStatus.acknowledged, "acknowledged"), (.inProgress, "acknowledged"), (.inProgress, "in_progress"),
+        (.resolved, "acknowledged"), (.resolved, "in_progress"), (.resolved, "resolved"), (.resolved, "rejected"),
+        (.rejected, "acknowledged"), (.rejected, "in_progress"), (.rejected, "resolved"), (.rejected, "rejected"),
     ])
     func illegal(from: ReportStatus, update: String) {
-        #expect(rejection { () throws(DeliveryRejection) in try decide(from, update, reason: "x") } == "illegal-transition")
+        #expect(rejection { try decide(from, update, reason: "x") } == "illegal-transition")
+    }
+
+    @Test("an update ahead of the report's next step waits for its predecessors (out-of-order), it is not illegal", arguments: [
+        (ReportStatus.assigned, "in_progress"), (.assigned, "resolved"), (.acknowledged, "resolved"),
+        (.reopened, "in_progress"), (.reopened, "resolved"),
+    ])
+    func outOfOrder(from: ReportStatus, update: String) {
+        #expect(rejection { try decide(from, update) } == "out-of-order")
+    }
+
+    @Test("every pair of status and unit update is legal, out of order or illegal, as the lifecycle says")
+    func classification() throws {
+        let updates: [ReportStatus] = [.acknowledged, .inProgress, .resolved]
+        // The whole table: rows the report's status, columns acknowledged, in_progress, resolved.
+        let expected: [ReportStatus: [String?]] = [
+            .assigned: [nil, "out-of-order", "out-of-order"],
+            .acknowledged: ["illegal-transition", nil, "out-of-order"],
+            .inProgress: ["illegal-transition", "illegal-transition", nil],
+            .resolved: ["illegal-transition", "illegal-transition", "illegal-transition"],
+            .rejected: ["illegal-transition", "illegal-transition", "illegal-transition"],
+            .reopened: [nil, "out-of-order", "out-of-order"],
+        ]
+        for status in ReportStatus.allCases {
+            let row = try #require(expected[status])
+            for (update, code) in zip(updates, row) {
+                #expect(rejection { try decide(status, update.rawValue) } == code, "\(status.rawValue) → \(update.rawValue)")
+                #expect(status.awaitsPredecessor(of: update) == (code == "out-of-order"), "\(status.rawValue) → \(update.rawValue)")
+            }
+            // A rejection may follow any open status, so it is never waiting for anything.
+            #expect(!status.awaitsPredecessor(of: .rejected))
+        }
     }
 
     @Test("a unit that is not the assignee, a rejection without a reason, an unknown status are refused with their reasons")
     func refusals() {
-        #expect(rejection { () throws(DeliveryRejection) in try decide(.assigned, "acknowledged", unit: "roads") } == "wrong-unit")
-        #expect(rejection { () throws(DeliveryRejection) in try decide(.assigned, "rejected") } == "missing-reason")
-        #expect(rejection { () throws(DeliveryRejection) in try decide(.assigned, "rejected", reason: "  ") } == "missing-reason")
-        #expect(rejection { () throws(DeliveryRejection) in try decide(.assigned, "assigned") } == "unknown-status")
-        #expect(rejection { () throws(DeliveryRejection) in try decide(.assigned, "done") } == "unknown-status")
+        #expect(rejection { try decide(.assigned, "acknowledged", unit: "roads") } == "wrong-unit")
+        #expect(rejection { try decide(.assigned, "rejected") } == "missing-reason")
+        #expect(rejection { try decide(.assigned, "rejected", reason: "  ") } == "missing-reason")
+        #expect(rejection { try decide(.assigned, "assigned") } == "unknown-status")
+        #expect(rejection { try decide(.assigned, "done") } == "unknown-status")
     }
 
     @Test("referrals: any open status to another known unit; not when closed, not to itself, not to an unknown unit")
@@ -186,27 +222,27 @@ struct RouterRulesTests {
         for status in [ReportStatus.assigned, .acknowledged, .inProgress, .reopened] {
             #expect(try decide(status, "referred", to: "social-affairs") == .refer(from: status, to: "social-affairs"))
         }
-        #expect(rejection { () throws(DeliveryRejection) in try decide(.resolved, "referred", to: "roads") } == "illegal-transition")
-        #expect(rejection { () throws(DeliveryRejection) in try decide(.rejected, "referred", to: "roads") } == "illegal-transition")
-        #expect(rejection { () throws(DeliveryRejection) in try decide(.assigned, "referred", to: "parks") } == "illegal-transition")
-        #expect(rejection { () throws(DeliveryRejection) in try decide(.assigned, "referred", to: "nobody") } == "unknown-unit")
-        #expect(rejection { () throws(DeliveryRejection) in try decide(.assigned, "referred") } == "unknown-unit")
-        #expect(rejection { () throws(DeliveryRejection) in try decide(.assigned, "referred", unit: "roads", to: "waste") } == "wrong-unit")
+        #expect(rejection { try decide(.resolved, "referred", to: "roads") } == "illegal-transition")
+        #expect(rejection { try decide(.rejected, "referred", to: "roads") } == "illegal-transition")
+        #expect(rejection { try decide(.assigned, "referred", to: "parks") } == "illegal-transition")
+        #expect(rejection { try decide(.assigned, "referred", to: "nobody") } == "unknown-unit")
+        #expect(rejection { try decide(.assigned, "referred") } == "unknown-unit")
+        #expect(rejection { try decide(.assigned, "referred", unit: "roads", to: "waste") } == "wrong-unit")
     }
 
     @Test("only the council or the reporter reopens, and only a resolved report; the reporter may do nothing else")
     func reopen() throws {
         #expect(try decide(.resolved, "reopened", unit: "council") == .reopen)
         #expect(try decide(.resolved, "reopened", unit: "reporter") == .reopen)
-        #expect(rejection { () throws(DeliveryRejection) in try decide(.resolved, "reopened", unit: "parks") } == "wrong-unit")
+        #expect(rejection { try decide(.resolved, "reopened", unit: "parks") } == "wrong-unit")
         for status in [ReportStatus.assigned, .acknowledged, .inProgress, .rejected, .reopened] {
-            #expect(rejection { () throws(DeliveryRejection) in try decide(status, "reopened", unit: "council") } == "illegal-transition")
-            #expect(rejection { () throws(DeliveryRejection) in try decide(status, "reopened", unit: "reporter") } == "illegal-transition")
+            #expect(rejection { try decide(status, "reopened", unit: "council") } == "illegal-transition")
+            #expect(rejection { try decide(status, "reopened", unit: "reporter") } == "illegal-transition")
         }
         for update in ["acknowledged", "in_progress", "resolved", "referred"] {
-            #expect(rejection { () throws(DeliveryRejection) in try decide(.assigned, update, unit: "reporter", current: "reporter", to: "roads") } == "wrong-unit")
+            #expect(rejection { try decide(.assigned, update, unit: "reporter", current: "reporter", to: "roads") } == "wrong-unit")
         }
-        #expect(rejection { () throws(DeliveryRejection) in try decide(.resolved, "rejected", unit: "reporter", reason: "no") } == "wrong-unit")
+        #expect(rejection { try decide(.resolved, "rejected", unit: "reporter", reason: "no") } == "wrong-unit")
     }
 
     @Test("a units file may not name a unit council or reporter")

@@ -1,6 +1,8 @@
 import Events
 import Foundation
 import Messaging
+import Persistence
+import PostgresNIO
 import RouterService
 import ServiceLifecycle
 import ServiceSupport
@@ -56,7 +58,7 @@ struct RouterServiceTests {
         let router = try #require(ServiceUnderTest.all.first { $0.name == "router" })
         let group = try router.build([
             "AMQP_URL": try TestEnvironment.amqpURL(), "DATABASE_URL": try TestEnvironment.databaseURL(), "OPS_PORT": String(opsPort),
-            "ROUTER_DISTRICTS_GEOJSON": districts.path, "ROUTER_UNKNOWN_REPORT_RETRIES": "1",
+            "ROUTER_DISTRICTS_GEOJSON": districts.path, "ROUTER_UNKNOWN_REPORT_RETRIES": "1", "ROUTER_OUT_OF_ORDER_RETRIES": "3",
         ])
         let running = Task { try await group.run() }
         defer { running.cancel() }
@@ -264,6 +266,86 @@ struct RouterServiceTests {
             #expect(await events.none(within: .seconds(1)) { Self.event($0)?.type == EventType.reportRouted && Self.event($0)?.subject == reportID })
         }
         for observer in [parks, district5, council, social, traffic, events, dead] { await observer.consumer.stop() }
+        await publisher.close()
+    }
+
+    /// `router.status_history` of `reportID` in the order it was written: (from, to).
+    private static func history(_ reportID: String) async throws -> [String] {
+        guard let url = DatabaseURL(try TestEnvironment.databaseURL()) else { throw TimedOut(what: "a usable DATABASE_URL") }
+        let logger = TestEnvironment.logger("router-tests")
+        let client = PostgresClient(configuration: url.clientConfiguration, backgroundLogger: logger)
+        return try await withThrowingTaskGroup(of: [String]?.self) { group in
+            group.addTask { await client.run(); return nil }
+            defer { group.cancelAll() }
+            let rows = try await client.query(
+                "SELECT from_status, status FROM router.status_history WHERE report_id = \(UUID(uuidString: reportID)!) ORDER BY id",
+                logger: logger)
+            var found: [String] = []
+            for try await (from, to) in rows.decode((String, String).self) { found.append("\(from)→\(to)") }
+            return found
+        }
+    }
+
+    @Test("a unit's updates overtaking each other (resolved, in_progress, acknowledged published in reverse) wait for their predecessors and end resolved, in order, none dead-lettered; backwards is still illegal at once; one whose predecessor never comes is dead-lettered as out-of-order")
+    func outOfOrderUpdatesWait() async throws {
+        let logger = TestEnvironment.logger("router-tests")
+        let parks = try await Observer("parks-order", exchange: Open137Topology.unitsExchange, routingKey: "parks.#")
+        let roads = try await Observer("roads-order", exchange: Open137Topology.unitsExchange, routingKey: "roads.#")
+        let events = try await Observer("events-order", exchange: Open137Topology.eventsExchange, routingKey: "report.status-changed")
+        let dead = try await Observer("dead-order", exchange: Open137Topology.deadLetterExchange, routingKey: RouterService.unitUpdatesQueue)
+        let deadSeen = try await Observer("dead-order-all", exchange: Open137Topology.deadLetterExchange, routingKey: RouterService.unitUpdatesQueue)
+        let publisher = AMQPPublisher(configuration: try TestEnvironment.amqpConfiguration(name: "router-order-publisher"), topology: Topology(exchanges: Open137Topology.exchanges), logger: logger)
+
+        try await withRouter {
+            let (event, reportID) = try Self.classified(code: "CFC-PLAY", location: ReportLocation(district: 5), contactAllowed: false)
+            try await publisher.publish(try event.message(exchange: Open137Topology.eventsExchange))
+            _ = try await parks.first("the delivery to parks") { Self.event($0)?.subject == reportID }
+
+            // The unit sent acknowledged, in_progress, resolved; they reach the router the other way round.
+            let ids = (0..<3).map { _ in UUID().uuidString }
+            for (status, id) in zip(["resolved", "in_progress", "acknowledged"], ids) {
+                try await Self.update(publisher, UnitStatusUpdateData(reportID: reportID, unit: "parks", status: status), id: id)
+            }
+            // Each waits at most a few 5 s retries for its predecessor.
+            var applied: [String] = []
+            while applied.count < 3 {
+                let delivery = try await events.first("status change \(applied.count + 1) of 3", timeout: .seconds(60)) { Self.event($0)?.subject == reportID }
+                let data = try #require(Self.event(delivery)).payload(as: ReportStatusChangedData.self)
+                applied.append("\(data.fromStatus)→\(data.status)")
+            }
+            let lifecycle = ["assigned→acknowledged", "acknowledged→in_progress", "in_progress→resolved"]
+            #expect(applied == lifecycle)
+            #expect(try await Self.history(reportID) == lifecycle)
+
+            // Backwards on an open report never becomes legal: dead-lettered at once, not retried.
+            let (road, roadID) = try Self.classified(code: "ROAD", location: ReportLocation(district: 14), contactAllowed: false)
+            try await publisher.publish(try road.message(exchange: Open137Topology.eventsExchange))
+            _ = try await roads.first("the delivery to roads") { Self.event($0)?.subject == roadID }
+            for status in ["acknowledged", "in_progress"] {
+                try await Self.update(publisher, UnitStatusUpdateData(reportID: roadID, unit: "roads", status: status))
+                _ = try await events.first("roads \(status)") { Self.event($0)?.subject == roadID && Self.event($0)?.data["status"]?.stringValue == status }
+            }
+            let backwardsID = UUID().uuidString
+            try await Self.update(publisher, UnitStatusUpdateData(reportID: roadID, unit: "roads", status: "acknowledged"), id: backwardsID)
+            let backwards = try await dead.first("the backwards update", timeout: .seconds(4)) { $0.messageID == backwardsID }
+            #expect(backwards.headers[AMQPDelivery.reasonCodeHeader]?.stringValue == "illegal-transition")
+            #expect(backwards.headers[DeliveryWorker.attemptsHeader] == nil, "an illegal transition is not retried")
+
+            // A step skipped for good: resolved with no in_progress ever sent waits its retries, then out-of-order.
+            let (third, thirdID) = try Self.classified(code: "ROAD", location: ReportLocation(district: 14), contactAllowed: false)
+            try await publisher.publish(try third.message(exchange: Open137Topology.eventsExchange))
+            _ = try await roads.first("the third delivery") { Self.event($0)?.subject == thirdID }
+            let skippedID = UUID().uuidString
+            try await Self.update(publisher, UnitStatusUpdateData(reportID: thirdID, unit: "roads", status: "resolved"), id: skippedID)
+            let skipped = try await dead.first("the update whose predecessor never came", timeout: .seconds(60)) { $0.messageID == skippedID }
+            #expect(skipped.headers[AMQPDelivery.reasonCodeHeader]?.stringValue == "out-of-order")
+            #expect(skipped.headers[AMQPDelivery.reasonHeader]?.stringValue?.contains("after 3 retries") == true,
+                    "\(skipped.headers[AMQPDelivery.reasonHeader]?.stringValue ?? "-")")
+            #expect(try await Self.history(thirdID).isEmpty)
+            // None of the overtaken updates was dead-lettered along the way (read last: a timed-out read ends an observer).
+            #expect(await deadSeen.none(within: .seconds(2)) { ids.contains($0.messageID ?? "") }, "an overtaken update was dead-lettered")
+        }
+        for observer in [parks, roads, events, dead, deadSeen] { await observer.consumer.stop() }
         await publisher.close()
     }
 }

@@ -59,7 +59,7 @@ public enum RouterService {
         let routing = ReportRoutingHandler(router: router, writer: writer, logger: logger)
         let updates = UnitUpdateHandler(
             router: router, inbox: runtime.inbox, outbox: runtime.outbox, client: runtime.postgres,
-            unknownReportRetries: setup.settings.unknownReportRetries, logger: logger)
+            unknownReportRetries: setup.settings.unknownReportRetries, outOfOrderRetries: setup.settings.outOfOrderRetries, logger: logger)
         let amqpURL = setup.configuration.amqpURL
         let reportsWorker = DeliveryWorker(
             consumer: AMQPConsumer(

@@ -14,10 +14,11 @@ public enum StatusTransition: Sendable, Equatable {
 
     /// Decides the transition of `update` for a report now with `currentUnit` in `status`; an update that
     /// must never be applied throws a ``DeliveryRejection`` whose code names why (`wrong-unit`,
-    /// `illegal-transition`, `unknown-unit`, `missing-reason`, `unknown-status`).
+    /// `illegal-transition`, `unknown-unit`, `missing-reason`, `unknown-status`), one that may become legal
+    /// once its predecessors arrive (``ReportStatus/awaitsPredecessor(of:)``) throws ``UpdateOutOfOrder``.
     public static func decide(
         _ update: UnitStatusUpdateData, currentUnit: String, status: ReportStatus, units: UnitDirectory
-    ) throws(DeliveryRejection) -> StatusTransition {
+    ) throws -> StatusTransition {
         let report = update.reportID
         if update.status == ReportStatus.reopened.rawValue {
             guard UnitDirectory.reopeners.contains(update.unit) else {
@@ -51,6 +52,9 @@ public enum StatusTransition: Sendable, Equatable {
             throw DeliveryRejection(code: "unknown-status", reason: "report \(report): \(update.status) is not a status a unit sends")
         }
         guard status.next.contains(next) else {
+            if status.awaitsPredecessor(of: next) {
+                throw UpdateOutOfOrder(reportID: report, current: status, requested: next)
+            }
             throw DeliveryRejection(code: "illegal-transition", reason: "report \(report): \(status.rawValue) → \(next.rawValue)")
         }
         if next == .rejected, (update.reason ?? "").allSatisfy(\.isWhitespace) {

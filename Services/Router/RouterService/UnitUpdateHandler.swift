@@ -15,13 +15,16 @@ import ServiceSupport
 /// A wrong unit (routing key and body disagree, or not the current assignee), an illegal transition or a
 /// malformed update is dead-lettered with the reason (`router.unit-updates.dlq`). An update for a report
 /// the router has not stored is retried (its assignment may still be on the way) up to
-/// `unknownReportRetries` times, then dead-lettered as `unknown-report`.
+/// `unknownReportRetries` times, then dead-lettered as `unknown-report`. An update ahead of its report's
+/// status (``UpdateOutOfOrder``: `resolved` overtook the unit's `in_progress`) is retried likewise, waiting for
+/// its predecessor, up to `outOfOrderRetries` times, then dead-lettered as `out-of-order`.
 struct UnitUpdateHandler: Sendable {
     let router: ReportRouter
     let inbox: Inbox
     let outbox: Outbox
     let client: PostgresClient
     let unknownReportRetries: Int
+    let outOfOrderRetries: Int
     let logger: Logger
 
     /// The inbox's consumer name.
@@ -47,6 +50,16 @@ struct UnitUpdateHandler: Sendable {
                 throw DeliveryRejection(code: "unknown-report", reason: "update \(updateID): report \(notRouted.reportID) is not routed (after \(attempts) retries)")
             }
             throw notRouted
+        } catch let early as UpdateOutOfOrder {
+            // Its predecessor may be a few deliveries behind it or on its own retry: wait for it a while
+            // (the transaction rolled back, so a retry is not taken for a duplicate), then give up naming why.
+            let attempts = Int(delivery.headers[DeliveryWorker.attemptsHeader]?.intValue ?? 0)
+            guard attempts < outOfOrderRetries else {
+                throw DeliveryRejection(
+                    code: early.code,
+                    reason: "update \(updateID): report \(early.reportID) is \(early.current.rawValue), still not ready for \(early.requested.rawValue) after \(attempts) retries")
+            }
+            throw early
         }
         logger.info("unit status update", metadata: [
             "report_id": "\(update.reportID)", "update_id": "\(updateID)", "unit": "\(update.unit)", "status": "\(update.status)",
