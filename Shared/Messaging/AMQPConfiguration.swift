@@ -14,8 +14,17 @@ public struct AMQPConfiguration: Sendable, Hashable {
     public var vhost: String
     /// Heartbeat interval in seconds (0 turns heartbeats off).
     public var heartbeatSeconds: Int
-    /// TCP connect and login timeout.
+    /// TCP connect timeout, and the limit for the AMQP login handshake: a server that accepts TCP but never
+    /// speaks AMQP fails the attempt (and the loop retries) instead of holding the connection thread.
     public var connectTimeout: Duration
+    /// `TCP_USER_TIMEOUT` on the socket: sent data the peer has not acknowledged (or a zero window it never
+    /// reopens) for this long kills the connection. rabbitmq-c writes with no deadline of its own, so this
+    /// is what bounds a publish or ack on a full socket to a half-open peer. Default: twice the heartbeat,
+    /// at least 10 s (`?socket_timeout=S`).
+    public var socketTimeout: Duration
+    /// Limit for each RPC (declares, binds, `basic.qos`, `confirm.select`, `basic.consume`, `basic.get`,
+    /// closes): past it the RPC fails and the connection is replaced. Default 30 s (`?rpc_timeout=S`).
+    public var rpcTimeout: Duration
     /// Name shown in the management UI for connections made with this configuration.
     public var connectionName: String
     /// First delay before reconnecting; doubles up to `maximumReconnectDelay`.
@@ -23,7 +32,8 @@ public struct AMQPConfiguration: Sendable, Hashable {
     /// Longest delay between reconnect attempts.
     public var maximumReconnectDelay: Duration
 
-    /// Parses an AMQP URL; `?heartbeat=N` and `?connection_timeout=S` are honoured.
+    /// Parses an AMQP URL; `?heartbeat=N`, `?connection_timeout=S`, `?socket_timeout=S` and `?rpc_timeout=S`
+    /// (whole seconds; heartbeat ≥ 0, the timeouts ≥ 1) are honoured, anything else in them is refused.
     public init(url: String, connectionName: String = "open137") throws(AMQPError) {
         guard let components = URLComponents(string: url), let scheme = components.scheme, scheme == "amqp" else {
             throw AMQPError(.invalidURL, "AMQP URL must look like amqp://user:password@host:port/vhost")
@@ -42,8 +52,17 @@ public struct AMQPConfiguration: Sendable, Hashable {
             self.vhost = String(path.dropFirst()).removingPercentEncoding ?? "/"
         }
         let query = Dictionary((components.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { $1 })
-        self.heartbeatSeconds = query["heartbeat"].flatMap(Int.init) ?? 10
-        self.connectTimeout = .seconds(query["connection_timeout"].flatMap(Int.init) ?? 5)
+        func seconds(_ name: String, minimum: Int) throws(AMQPError) -> Int? {
+            guard let text = query[name] else { return nil }
+            guard let value = Int(text), value >= minimum, value <= 86_400 else {
+                throw AMQPError(.invalidURL, "AMQP URL parameter \(name) must be whole seconds from \(minimum) to 86400")
+            }
+            return value
+        }
+        self.heartbeatSeconds = try seconds("heartbeat", minimum: 0) ?? 10
+        self.connectTimeout = .seconds(try seconds("connection_timeout", minimum: 1) ?? 5)
+        self.socketTimeout = .seconds(try seconds("socket_timeout", minimum: 1) ?? max(2 * heartbeatSeconds, 10))
+        self.rpcTimeout = .seconds(try seconds("rpc_timeout", minimum: 1) ?? 30)
         self.connectionName = connectionName
         self.initialReconnectDelay = .milliseconds(100)
         self.maximumReconnectDelay = .seconds(5)

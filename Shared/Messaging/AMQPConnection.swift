@@ -26,6 +26,8 @@ final class AMQPConnection: Sendable {
         case get(queue: String, completion: @Sendable (Result<AMQPDelivery?, AMQPError>) -> Void)
         /// A passive `queue.declare`: the queue's ready messages, without changing it.
         case messageCount(queue: String, completion: @Sendable (Result<Int, AMQPError>) -> Void)
+        /// The socket's and rabbitmq-c's limits of the open connection (`ConnectionLoop+Limits`).
+        case limits(completion: @Sendable (Result<ConnectionLoop.Limits, AMQPError>) -> Void)
     }
 
     /// Commands waiting for the thread, guarded by `mailbox`'s lock.
@@ -141,6 +143,7 @@ final class AMQPConnection: Sendable {
         case .awaitConnected(_, let completion): completion(.failure(closed))
         case .get(_, let completion): completion(.failure(closed))
         case .messageCount(_, let completion): completion(.failure(closed))
+        case .limits(let completion): completion(.failure(closed))
         }
     }
 
@@ -163,6 +166,14 @@ final class AMQPConnection: Sendable {
             send(.awaitConnected(deadline: .now + timeout, completion: { continuation.resume(returning: $0) }))
         }
         try result.get()
+    }
+
+    /// The limits the open connection runs with, read on its thread.
+    func limits() async throws(AMQPError) -> ConnectionLoop.Limits {
+        let result: Result<ConnectionLoop.Limits, AMQPError> = await withCheckedContinuation { continuation in
+            send(.limits(completion: { continuation.resume(returning: $0) }))
+        }
+        return try result.get()
     }
 
     /// Closes the connection: gracefully drains in-flight publishes and unsettled deliveries (bounded),

@@ -135,6 +135,8 @@ final class ConnectionLoop {
                 completion(basicGet(queue))
             case .messageCount(let queue, let completion):
                 completion(passiveDeclare(queue))
+            case .limits(let completion):
+                completion(state.map { Self.limits(of: $0) } ?? .failure(AMQPError(.notConnected, "not connected to the broker")))
             }
         }
         flushAcks()
@@ -267,6 +269,12 @@ final class ConnectionLoop {
         guard let newState = amqp_new_connection() else {
             throw AMQPError(.connectionFailed, "amqp_new_connection returned nil")
         }
+        do {
+            try Self.setProtocolLimits(newState, config)
+        } catch {
+            amqp_destroy_connection(newState)
+            throw error
+        }
         guard let socket = amqp_tcp_socket_new(newState) else {
             amqp_destroy_connection(newState)
             throw AMQPError(.connectionFailed, "amqp_tcp_socket_new returned nil")
@@ -276,6 +284,12 @@ final class ConnectionLoop {
         if openStatus != AMQP_STATUS_OK.rawValue {
             amqp_destroy_connection(newState)
             throw Self.statusError(openStatus, "connecting to \(config.host):\(config.port)", code: .connectionFailed)
+        }
+        do {
+            try Self.bindSocket(amqp_get_sockfd(newState), config)
+        } catch {
+            amqp_destroy_connection(newState)
+            throw error
         }
         let login = open137_login(
             newState, config.vhost, 0, 131_072, Int32(config.heartbeatSeconds),
