@@ -180,9 +180,11 @@ struct RetentionServiceTests {
         try await TestDatabase.withClient { admin in
             try await TestDatabase.withSchema("ret_outage", client: admin) { schema in
                 let role = TestEnvironment.uniqueName("t_ret_role")
-                try await admin.query("CREATE ROLE \(unescaped: role) NOLOGIN", logger: logger)
+                // A password: the test stack lets only postgres in without one (scram-sha-256 for every other role).
+                let password = "retention-\(UInt64.random(in: 0...UInt64.max))"
+                try await admin.query("CREATE ROLE \(unescaped: role) NOLOGIN PASSWORD '\(unescaped: password)'", logger: logger)
                 do {
-                    try await purgeAfterOutage(role: role, schema: schema, admin: admin)
+                    try await purgeAfterOutage(role: role, password: password, schema: schema, admin: admin)
                 } catch {
                     try? await dropRole(role, admin: admin)
                     throw error
@@ -193,14 +195,14 @@ struct RetentionServiceTests {
     }
 
     /// The outage test's body, as `role` (which may not log in yet) over `schema`.
-    func purgeAfterOutage(role: String, schema: String, admin: PostgresClient) async throws {
+    func purgeAfterOutage(role: String, password: String, schema: String, admin: PostgresClient) async throws {
         try await admin.query("GRANT USAGE ON SCHEMA \(unescaped: schema) TO \(unescaped: role)", logger: logger)
         try await admin.query("GRANT SELECT, UPDATE, DELETE ON \(unescaped: schema).inbox TO \(unescaped: role)", logger: logger)
         try await addInboxRecords(6_000, prefix: "old", age: "8 days", schema: schema, client: admin)
 
         var configuration = try TestDatabase.configuration()
         configuration.username = role
-        configuration.password = nil
+        configuration.password = password
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         let clientTask = Task { await client.run() }
         let inbox = try Inbox(schema: schema)
