@@ -47,13 +47,14 @@ struct ConnectionLimitsTests {
             Issue.record("connected to a server that never spoke AMQP")
             return
         }
-        #expect(waited < .seconds(5), "waitUntilConnected(timeout: 3 s) took \(waited)")
+        // Well under rabbitmq-c's 12 s login limit, with room for make test's parallel phase on two cores.
+        #expect(waited < .seconds(9), "waitUntilConnected(timeout: 3 s) took \(waited)")
         #expect(hole.acceptedCount >= 2, "the loop retried only \(hole.acceptedCount) time(s) in \(waited)")
         #expect(publisher.connections == 0)
         let closeStart = clock.now
         try await withTimeout(.seconds(20), "closing a publisher connecting to a black hole") { await publisher.close() }
         let closing = closeStart.duration(to: clock.now)
-        #expect(closing < .seconds(2), "close took \(closing)")
+        #expect(closing < .seconds(5), "close took \(closing)")
     }
 
     @Test("a live connection runs with TCP_USER_TIMEOUT, keepalive, an RPC timeout and a handshake timeout")
