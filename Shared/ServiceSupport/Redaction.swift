@@ -15,6 +15,12 @@ public enum Redaction {
         redactPhoneNumbers(redactEmailAddresses(redactURLCredentials(text)))
     }
 
+    /// Masks the contact details a person may type into free text — phone numbers, then e-mail addresses —
+    /// as public views and outward copies show it (unlike ``redact(_:)``, URLs are left as written).
+    public static func redactContactDetails(_ text: String) -> String {
+        redactEmailAddresses(redactPhoneNumbers(text))
+    }
+
     /// Redacts every string in log metadata, recursively.
     public static func redact(_ metadata: Logger.Metadata) -> Logger.Metadata {
         metadata.mapValues(redact(_:))

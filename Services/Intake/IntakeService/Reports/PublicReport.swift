@@ -65,7 +65,7 @@ public struct PublicReport: Sendable, Hashable {
     /// `text` with phone numbers and e-mail addresses masked: what the public sees of anything a person
     /// typed (descriptions, the units' notes), since people quote their own or others' numbers there.
     public static func masked(_ text: String) -> String {
-        Redaction.redactEmailAddresses(Redaction.redactPhoneNumbers(text))
+        Redaction.redactContactDetails(text)
     }
 
     /// The statuses Open311 shows as `closed`.

@@ -31,7 +31,7 @@ enum WebhookCopy {
         for (name, value) in members {
             switch value {
             case .string(let text) where freeTextMembers.contains(name):
-                let masked = Redaction.redactEmailAddresses(Redaction.redactPhoneNumbers(text))
+                let masked = Redaction.redactContactDetails(text)
                 if masked != text { members[name] = .string(masked) }
             case .object where depth == 0:
                 members[name] = clean(value, depth: 1)
