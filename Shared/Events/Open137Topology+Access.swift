@@ -73,8 +73,9 @@ extension Open137Topology {
         names.isEmpty ? "^$" : "^(" + names.map(escaped).joined(separator: "|") + ")$"
     }
 
-    /// `name` with the dots of a regular expression escaped (unit codes are lower-case letters, digits and dashes).
-    private static func escaped(_ name: String) -> String {
+    /// `name` with the dots of a regular expression escaped (unit codes are lower-case letters, digits and
+    /// dashes; queue names add dots). Also the dead-lettering policy's pattern.
+    static func escaped(_ name: String) -> String {
         name.replacingOccurrences(of: ".", with: "\\.")
     }
 }

@@ -88,9 +88,10 @@ public enum Open137Topology {
         ))
     }
 
-    /// Everything, for the definitions file and for tools that need the whole picture.
+    /// Everything, for the definitions file and for tools that need the whole picture; with the
+    /// dead-lettering policy, which only the administrator applies (`open137 topology declare`).
     public static var all: Topology {
-        ServiceName.allCases.reduce(Topology(exchanges: exchanges)) { $0.merging(topology(for: $1)) }
+        ServiceName.allCases.reduce(Topology(exchanges: exchanges, policies: [deadLetteringPolicy])) { $0.merging(topology(for: $1)) }
     }
 
     /// Quorum-queue arguments of a work queue: poison messages stop at the delivery limit and go to

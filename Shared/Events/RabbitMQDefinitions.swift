@@ -4,7 +4,7 @@ import Messaging
 /// `load_definitions` in `rabbitmq.conf` or `rabbitmqctl import_definitions` — so the broker objects of
 /// `infra/rabbitmq/definitions.json` come from the same code the services declare on (re)connect.
 ///
-/// The vhost, exchanges, queues and bindings are written and, when given, the units' and the council's
+/// The vhost, exchanges, queues, bindings and policies are written and, when given, the units' and the council's
 /// users with their permissions and topic permissions — without passwords: a user is written with an
 /// empty `password_hash`, so it cannot log in until `open137 units provision` gives it a password on the
 /// live broker (none is ever kept in the repository). Note that RabbitMQ applies an empty hash on every
@@ -59,6 +59,19 @@ public enum RabbitMQDefinitions {
             "queues": .array(queues),
             "bindings": .array(bindings),
         ]
+        if !topology.policies.isEmpty {
+            // The definitions file is the one way a broker without `open137 topology declare` gets them.
+            members["policies"] = .array(topology.policies.sorted { $0.name < $1.name }.map { policy in
+                .object([
+                    "name": .string(policy.name),
+                    "vhost": .string(vhost),
+                    "pattern": .string(policy.pattern),
+                    "apply-to": .string(policy.applyTo.rawValue),
+                    "priority": .int(Int64(policy.priority)),
+                    "definition": .object(policy.definition.mapValues(Node.init)),
+                ])
+            })
+        }
         if !users.isEmpty {
             let sorted = users.sorted { $0.name < $1.name }
             members["users"] = .array(sorted.map { user in

@@ -1,6 +1,7 @@
-/// The broker objects a system owns — exchanges, queues and bindings — as data, so one definition
-/// drives both the declarations every connection makes on (re)connect and the definitions file a
-/// stand-alone RabbitMQ imports.
+/// The broker objects a system owns — exchanges, queues, bindings and policies — as data, so one
+/// definition drives both the declarations every connection makes on (re)connect and the definitions file
+/// a stand-alone RabbitMQ imports. Connections declare exchanges, queues and bindings only: AMQP has no
+/// way to set a policy (see `PolicyDefinition`).
 public struct Topology: Sendable, Hashable {
     /// Exchanges, declared first.
     public var exchanges: [ExchangeDefinition]
@@ -8,12 +9,18 @@ public struct Topology: Sendable, Hashable {
     public var queues: [QueueDefinition]
     /// Bindings of queues to exchanges, declared last.
     public var bindings: [BindingDefinition]
+    /// Policies, applied through the management API, never by a connection's declarations.
+    public var policies: [PolicyDefinition]
 
     /// Creates a topology.
-    public init(exchanges: [ExchangeDefinition] = [], queues: [QueueDefinition] = [], bindings: [BindingDefinition] = []) {
+    public init(
+        exchanges: [ExchangeDefinition] = [], queues: [QueueDefinition] = [], bindings: [BindingDefinition] = [],
+        policies: [PolicyDefinition] = []
+    ) {
         self.exchanges = exchanges
         self.queues = queues
         self.bindings = bindings
+        self.policies = policies
     }
 
     /// The union of two topologies (duplicates kept once, order preserved).
@@ -25,7 +32,8 @@ public struct Topology: Sendable, Hashable {
         return Topology(
             exchanges: union(exchanges, other.exchanges),
             queues: union(queues, other.queues),
-            bindings: union(bindings, other.bindings)
+            bindings: union(bindings, other.bindings),
+            policies: union(policies, other.policies)
         )
     }
 }

@@ -40,7 +40,7 @@ struct RabbitMQDefinitionsTests {
     func contents() throws {
         let topology = Open137Topology.all
         let root = try parse(RabbitMQDefinitions.render(topology))
-        #expect(Set(root.objectValue?.keys.map { $0 } ?? []) == ["vhosts", "exchanges", "queues", "bindings"])
+        #expect(Set(root.objectValue?.keys.map { $0 } ?? []) == ["vhosts", "exchanges", "queues", "bindings", "policies"])
         #expect(root["vhosts"] == .array([.object(["name": .string("/")])]))
 
         let exchanges = try #require(root["exchanges"]?.arrayValue)
@@ -74,13 +74,24 @@ struct RabbitMQDefinitionsTests {
         #expect(bindings.allSatisfy { $0["destination_type"] == .string("queue") && $0["arguments"] == .object([:]) })
         let triples = Set(bindings.map { "\($0["source"]?.stringValue ?? "")|\($0["destination"]?.stringValue ?? "")|\($0["routing_key"]?.stringValue ?? "")" })
         #expect(triples == Set(topology.bindings.map { "\($0.exchange)|\($0.queue)|\($0.routingKey)" }))
+
+        // The at-least-once dead-lettering policy, as a broker importing the file applies it.
+        let policies = try #require(root["policies"]?.arrayValue)
+        #expect(policies == [.object([
+            "name": .string("open137-dead-letter-at-least-once"),
+            "vhost": .string("/"),
+            "pattern": .string(Open137Topology.deadLetteringPolicy.pattern),
+            "apply-to": .string("queues"),
+            "priority": .number(10),
+            "definition": .object(["dead-letter-strategy": .string("at-least-once"), "overflow": .string("reject-publish")]),
+        ])])
     }
 
     @Test("the unit and council users are written with their permissions and topic permissions, never a password")
     func users() throws {
         let text = RabbitMQDefinitions.render(Open137Topology.all, users: Open137Topology.brokerUsers)
         let root = try parse(text)
-        #expect(Set(root.objectValue?.keys.map { $0 } ?? []) == ["vhosts", "exchanges", "queues", "bindings", "users", "permissions", "topic_permissions"])
+        #expect(Set(root.objectValue?.keys.map { $0 } ?? []) == ["vhosts", "exchanges", "queues", "bindings", "policies", "users", "permissions", "topic_permissions"])
         let users = try #require(root["users"]?.arrayValue)
         #expect(users.compactMap { $0["name"]?.stringValue } == Open137Topology.brokerUsers.map(\.name).sorted())
         #expect(users.allSatisfy { $0["password_hash"] == .string("") && $0["tags"] == .array([]) && $0["password"] == nil })
@@ -100,7 +111,8 @@ struct RabbitMQDefinitionsTests {
     @Test("the rendering does not depend on declaration order and is pretty-printed with sorted keys")
     func deterministic() throws {
         let topology = Open137Topology.all
-        let shuffled = Topology(exchanges: topology.exchanges.reversed(), queues: topology.queues.reversed(), bindings: topology.bindings.reversed())
+        let shuffled = Topology(exchanges: topology.exchanges.reversed(), queues: topology.queues.reversed(), bindings: topology.bindings.reversed(),
+                                policies: topology.policies.reversed())
         let rendered = RabbitMQDefinitions.render(topology)
         #expect(RabbitMQDefinitions.render(shuffled) == rendered)
         #expect(rendered.hasPrefix("{\n  \"bindings\": [\n    {\n      \"arguments\": {},\n      \"destination\": "))

@@ -366,7 +366,9 @@ cmd_start() {
     log "open137 migrate"
     run_fg "$BIN/open137" migrate || { log "error: open137 migrate failed"; shutdown 1; }
     log "open137 topology declare"
-    run_fg "$BIN/open137" topology declare || { log "error: open137 topology declare failed"; shutdown 1; }
+    # The management API applies the policies (at-least-once dead-lettering), also to a stack's existing queues.
+    run_fg env RABBITMQ_MANAGEMENT_URL="$MANAGEMENT_URL" "$BIN/open137" topology declare \
+        || { log "error: open137 topology declare failed"; shutdown 1; }
 
     PIDS=(); NAMES=(); OPS_URLS=(); SLOT_NAME=(); SLOT_COPY=(); STARTED_AT=(); BACKOFF=()
     local i

@@ -107,6 +107,10 @@ set -a
 source "$STACK/stack.env"
 set +a
 log "stack ready (AMQP $AMQP_URL, database $DATABASE_URL); $((SECONDS - started)) s since start"
+# The broker policies as on every other stack (at-least-once dead-lettering); no queue is declared here, the
+# tests and the services declare theirs, and the policy reaches each as it appears.
+"$(swift build --show-bin-path "${build_args[@]}")/open137" topology declare --policies-only \
+    || { log "error: open137 topology declare --policies-only failed"; exit 1; }
 
 log "swift test ${build_args[*]} ${test_args[*]}"
 test_rc=0

@@ -1,4 +1,4 @@
-/// Why provisioning the broker users failed, naming the user and the management API's answer (never a password).
+/// Why provisioning the broker users or policies failed, naming the user and the management API's answer (never a password).
 public struct ProvisioningError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What kind of failure.
     public enum Code: String, Sendable {
@@ -10,6 +10,9 @@ public struct ProvisioningError: Error, Sendable, Equatable, CustomStringConvert
         case unauthorized
         /// The management API answered something else than expected.
         case unexpectedAnswer = "unexpected-answer"
+        /// A policy was set but is not in effect on a queue it names (another policy outranks it, or a
+        /// queue argument overrides it).
+        case policyNotEffective = "policy-not-effective"
     }
 
     /// The kind of failure.

@@ -13,21 +13,39 @@ public struct TopologyCommand: AsyncParsableCommand {
     )
     public init() {}
 
-    /// `open137 topology declare`: declares everything on the broker at AMQP_URL.
+    /// `open137 topology declare`: declares everything on the broker at AMQP_URL, then applies the policies
+    /// through the management API at RABBITMQ_MANAGEMENT_URL and checks they are in effect.
     public struct Declare: AsyncParsableCommand {
-        public static let configuration = CommandConfiguration(abstract: "Declare every exchange, queue and binding (reads AMQP_URL).")
+        public static let configuration = CommandConfiguration(
+            abstract: "Declare every exchange, queue and binding (AMQP_URL), then apply and check the policies (RABBITMQ_MANAGEMENT_URL).",
+            discussion: """
+                The policies (at-least-once dead-lettering of the work and retry queues) cannot be set over AMQP. \
+                They apply at once to queues that exist, messages kept: run this again on a broker set up before them. \
+                Without the management API, import infra/rabbitmq/definitions.json instead (its "policies").
+                """
+        )
+        @Flag(help: "Apply and check only the policies; declare no exchange, queue or binding (the services declare theirs on connect).")
+        var policiesOnly = false
         public init() {}
 
         public func run() async throws {
-            guard let url = ProcessInfo.processInfo.environment["AMQP_URL"] else {
-                throw ValidationError("AMQP_URL is not set")
-            }
-            let configuration = try AMQPConfiguration(url: url, connectionName: "open137-topology")
+            let environment = ProcessInfo.processInfo.environment
+            // Before touching the broker: a declaration without its policies would leave dead-lettering at-most-once.
+            let policies = BrokerPolicies(api: try ManagementAPI.fromEnvironment(environment))
             let topology = Open137Topology.all
-            let publisher = AMQPPublisher(configuration: configuration, topology: topology, logger: AdminLogging.logger("topology"))
-            try await publisher.waitUntilConnected(timeout: .seconds(15))
-            await publisher.close()
-            print("declared \(topology.exchanges.count) exchanges, \(topology.queues.count) queues, \(topology.bindings.count) bindings on \(configuration.redactedURL)")
+            if !policiesOnly {
+                guard let url = environment["AMQP_URL"] else {
+                    throw ValidationError("AMQP_URL is not set")
+                }
+                let configuration = try AMQPConfiguration(url: url, connectionName: "open137-topology")
+                let publisher = AMQPPublisher(configuration: configuration, topology: topology, logger: AdminLogging.logger("topology"))
+                try await publisher.waitUntilConnected(timeout: .seconds(15))
+                await publisher.close()
+                print("declared \(topology.exchanges.count) exchanges, \(topology.queues.count) queues, \(topology.bindings.count) bindings on \(configuration.redactedURL)")
+            }
+            try await policies.apply(topology.policies)
+            try await policies.verify(Open137Topology.deadLetteringPolicy, queues: Open137Topology.deadLetteringQueues)
+            print("applied \(topology.policies.map(\.name).joined(separator: ", ")) on \(policies.api.baseURL); in effect on every declared queue it names")
         }
     }
 

@@ -66,22 +66,7 @@ public struct UnitsCommand: AsyncParsableCommand {
 
         /// The provisioner from `RABBITMQ_MANAGEMENT_URL` and the administrator's credentials in its URL or in `AMQP_URL`.
         public static func provisioner(environment: [String: String]) throws -> BrokerUserProvisioner {
-            guard let management = environment["RABBITMQ_MANAGEMENT_URL"], var url = URLComponents(string: management), url.host != nil else {
-                throw ProvisioningError(.misconfigured, "RABBITMQ_MANAGEMENT_URL is not set or not a URL (it is in .local/*/stack.env)")
-            }
-            var user = url.user
-            var password = url.password
-            if user == nil, let amqp = environment["AMQP_URL"].flatMap(URLComponents.init(string:)) {
-                user = amqp.user
-                password = amqp.password
-            }
-            guard let user, let password else {
-                throw ProvisioningError(.misconfigured, "no administrator credentials in RABBITMQ_MANAGEMENT_URL or AMQP_URL")
-            }
-            url.user = nil
-            url.password = nil
-            return BrokerUserProvisioner(managementURL: url.string ?? management, user: user.removingPercentEncoding ?? user,
-                                         password: password.removingPercentEncoding ?? password)
+            BrokerUserProvisioner(api: try ManagementAPI.fromEnvironment(environment))
         }
     }
 }
