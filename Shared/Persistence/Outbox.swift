@@ -24,10 +24,20 @@ public struct Outbox: Sendable {
     /// `schema`, checked to be a plain identifier.
     let identifier: SQLIdentifier
 
+    /// Where rows written through ``insert(_:on:logger:)`` are handed to this process's relay once their
+    /// transaction committed.
+    public let dispatch: OutboxDispatch
+    /// How long a row handed to the relay in memory, or claimed by its recovery sweep, is left alone by
+    /// every other sweep: longer than a publish can take, short enough that rows a crashed process held go
+    /// out soon after it died.
+    public let lease: Duration
+
     /// An outbox for `schema`, a plain lower-case SQL identifier (`intake`, `council_audit`).
-    public init(schema: String) throws(PersistenceError) {
+    public init(schema: String, lease: Duration = .seconds(30), dispatch: OutboxDispatch = OutboxDispatch()) throws(PersistenceError) {
         self.identifier = try SQLIdentifier(schema)
         self.schema = schema
+        self.lease = lease
+        self.dispatch = dispatch
     }
 
     /// The `LISTEN`/`NOTIFY` channel the relays of this schema wait on: `open137_outbox_<schema>`.
@@ -45,6 +55,11 @@ public struct Outbox: Sendable {
         on connection: PostgresConnection,
         logger: Logger
     ) async throws -> Bool {
+        try await enqueue(Self.message(event, exchange: exchange, routingKey: routingKey), on: connection, logger: logger)
+    }
+
+    /// `event` as the message the outbox stores: to `exchange`, routed by its type unless `routingKey` is given.
+    static func message(_ event: CloudEvent, exchange: String, routingKey: String?) throws(PersistenceError) -> OutgoingMessage {
         var message: OutgoingMessage
         do {
             message = try event.message(exchange: exchange)
@@ -52,7 +67,7 @@ public struct Outbox: Sendable {
             throw PersistenceError(.encodingFailed, "event \(event.id) of type \(event.type) could not be encoded")
         }
         if let routingKey { message.routingKey = routingKey }
-        return try await enqueue(message, on: connection, logger: logger)
+        return message
     }
 
     /// Writes any message to the outbox on `connection` (inside the caller's transaction), keyed by its

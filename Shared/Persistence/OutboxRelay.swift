@@ -5,23 +5,30 @@ import PostgresNIO
 import ServiceLifecycle
 import Synchronization
 
-/// Publishes what `Outbox` wrote, as a ServiceLifecycle `Service`: claims up to `batchSize` unsent rows in
-/// id order (`FOR UPDATE SKIP LOCKED`, so N replicas never claim the same row), publishes them pipelined
-/// through a `MessagePublishing`, and in the same transaction marks the confirmed rows sent and gives the
-/// failed ones `attempts + 1`, `last_error` and a retry time with exponential back-off.
+/// Publishes what `Outbox` wrote, as a ServiceLifecycle `Service`, holding no transaction and no
+/// connection while it waits on the broker.
 ///
-/// It wakes on `LISTEN open137_outbox_<schema>` (sent at commit by `Outbox.enqueue`) and polls every
-/// `pollInterval` as a back-up, for a lost listen connection or rows whose retry time has come. Row locks
-/// are held while waiting for confirms; that is what keeps replicas from publishing a row twice. Delivery is
-/// at least once: if the broker confirmed but the commit that marks the rows sent fails, they are published
-/// again, and consumers are idempotent on the event id (the inbox). A row that failed waits for its retry
-/// while later rows go ahead, so order is kept by id within a batch, not across a retry.
+/// Two sources feed it. What this process's transactions wrote through ``Outbox/insert(_:on:logger:)`` is
+/// handed over in memory once committed (``OutboxDispatch``) and published at once: at 50 reports a second
+/// that spares each report a NOTIFY, a claiming transaction and a read of the table. Everything else —
+/// rows of a process that died, rows whose publish failed and whose retry time has come, rows written
+/// through the older ``Outbox/enqueue(_:on:logger:)`` (which NOTIFYs) — is found by the recovery sweep,
+/// which runs on `LISTEN open137_outbox_<schema>`, every `pollInterval`, and at start.
+///
+/// The sweep claims up to `batchSize` due rows in id order in one short statement that leases them
+/// (`available_at` moves `Outbox.lease` ahead, `FOR UPDATE SKIP LOCKED`, so replicas never claim the same
+/// row); then, with no transaction open, they are published pipelined through a `MessagePublishing`; then
+/// one more statement settles them: confirmed rows are deleted (or marked sent), failed ones get
+/// `attempts + 1`, `last_error` and a retry time with exponential back-off. Every database step runs within
+/// ``DatabaseDeadline``, which returns on time even when postgres-nio never answers. Delivery is at least
+/// once: if the settle fails, the rows are published again after their lease, and consumers are idempotent
+/// on the event id (the inbox). Order is kept by id within a batch, not across a retry.
 ///
 /// On graceful shutdown it finishes the batch in hand and returns; in a `ServiceGroup` list it after the
 /// `PostgresClient` (services stop in reverse order) so the client outlives it.
 ///
 /// Metrics (dimension `schema`): `open137_outbox_published_total`, `open137_outbox_failed_total`,
-/// `open137_outbox_relay_errors_total` (database failures of a batch), gauge `open137_outbox_backlog`.
+/// `open137_outbox_relay_errors_total` (database failures), gauge `open137_outbox_backlog`.
 public struct OutboxRelay: Service {
     /// Tuning of one relay.
     public struct Configuration: Sendable {
@@ -39,8 +46,9 @@ public struct OutboxRelay: Service {
         public var cleanupInterval: Duration
         /// Pause before re-establishing a lost `LISTEN` connection.
         public var listenRetryDelay: Duration
-        /// How long one batch (claim, publish, settle) or one housekeeping query may take before it is
-        /// abandoned (rolled back) and tried again — a request can wait forever for a connection otherwise.
+        /// How long each step of a batch (the claim, the publish, the settle) or a housekeeping query may take
+        /// before it is abandoned — its rows stay leased and go out again after the lease — and the relay goes
+        /// on: a request can otherwise wait for ever for a connection or for an answer.
         public var deadline: Duration
         /// How long one round (a drain and its housekeeping) may go without finishing a batch before the
         /// relay counts as stuck and `onStall` is called (a long backlog is many short batches). `make chaos` saw a relay wait forever, deaf to cancellation, on a
@@ -141,18 +149,21 @@ public struct OutboxRelay: Service {
     /// broker failures are logged, counted and retried; they do not end the service.
     public func run() async throws {
         let (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let sweep = SweepRequest()
+        outbox.dispatch.ring(wake)
+        defer { outbox.dispatch.ring(nil) }
         logger.info("outbox relay started", metadata: ["channel": "\(outbox.notificationChannel)"])
         await withGracefulShutdownHandler {
             let roundStarted = RoundStart()
             await withDiscardingTaskGroup { group in
-                group.addTask { await self.listen(waking: wake) }
-                group.addTask { await self.poll(waking: wake) }
+                group.addTask { await self.listen(waking: wake, sweep: sweep) }
+                group.addTask { await self.poll(waking: wake, sweep: sweep) }
                 group.addTask { await self.watch(roundStarted) }
                 wake.yield()
                 var housekeeping = Housekeeping()
                 for await _ in wakeups {
                     roundStarted.nanoseconds.store(Self.now(), ordering: .relaxed)
-                    await drain(progress: roundStarted)
+                    await drain(progress: roundStarted, sweep: sweep)
                     if Task.isShuttingDownGracefully || Task.isCancelled { break }
                     await housekeeping.run(self)
                     roundStarted.nanoseconds.store(0, ordering: .relaxed)
@@ -165,82 +176,126 @@ public struct OutboxRelay: Service {
         logger.info("outbox relay stopped")
     }
 
-    /// Claims, publishes and settles one batch in one transaction. `run()` calls it in a loop; tests and
-    /// admin tools may call it directly.
+    /// One round of the recovery sweep: claims (leases) up to `batchSize` due rows, publishes them and
+    /// settles them. `run()` calls it when the table may hold due rows; tests and admin tools may call it
+    /// directly.
     @discardableResult
     public func relayBatch() async throws -> BatchReport {
+        let (claimed, unreadable) = try await claim()
+        if claimed.isEmpty && unreadable.isEmpty { return BatchReport(claimed: 0, published: 0, failed: 0) }
+        return try await publishAndSettle(claimed, unreadable: unreadable)
+    }
+
+    /// Publishes `messages` (no transaction open) and settles their rows: confirmed ones deleted or marked
+    /// sent, failed ones (and `unreadable` rows) given their error and a retry time.
+    func publishAndSettle(_ messages: [OutboxMessage], unreadable: [(Int64, String)] = []) async throws -> BatchReport {
+        let publisher = self.publisher
+        let outgoing = messages.map(\.message)
+        // A publish bounded as the database steps are: when it does not return, the rows stay leased and go
+        // out again after the lease, and the relay goes on with the next batch.
+        let results = outgoing.isEmpty ? [] : try await DatabaseDeadline(timeout: configuration.deadline).run("publishing \(outgoing.count) outbox messages") {
+            await publisher.publish(outgoing)
+        }
+        var sent: [Int64] = []
+        var failedIDs = unreadable.map(\.0)
+        var failedErrors = unreadable.map(\.1)
+        for (index, row) in messages.enumerated() {
+            let result: Result<Void, AMQPError> = index < results.count
+                ? results[index]
+                : .failure(AMQPError(.protocolError, "the publisher returned no result for this message"))
+            switch result {
+            case .success: sent.append(row.id)
+            case .failure(let error):
+                failedIDs.append(row.id)
+                failedErrors.append(String(error.description.prefix(1000)))
+            }
+        }
+        publishedCounter.increment(by: sent.count)
+        failedCounter.increment(by: failedIDs.count)
+        if let first = failedErrors.first {
+            logger.warning("outbox messages failed to publish; they will be retried", metadata: [
+                "failed": "\(failedIDs.count)", "published": "\(sent.count)", "first_error": "\(first)",
+            ])
+        }
+        try await settle(sent: sent, failedIDs: failedIDs, failedErrors: failedErrors)
+        let report = BatchReport(claimed: messages.count + unreadable.count, published: sent.count, failed: failedIDs.count)
+        if report.claimed > 0 {
+            logger.debug("outbox batch relayed", metadata: ["published": "\(report.published)", "failed": "\(report.failed)"])
+        }
+        return report
+    }
+
+    /// Leases up to `batchSize` due rows in one statement (its own short transaction) and reads them.
+    private func claim() async throws -> (messages: [OutboxMessage], unreadable: [(Int64, String)]) {
         let outboxTable = outbox.identifier.qualified("outbox")
-        let report = try await client.inTransaction(logger: logger, "relaying \(outbox.schema).outbox") { connection in
-            var ids: [Int64] = []
-            var messages: [OutgoingMessage] = []
+        let batchSize = Int64(configuration.batchSize)
+        let lease = outbox.lease.milliseconds
+        let logger = self.logger
+        let context = "claiming from \(outbox.schema).outbox"
+        return try await DatabaseDeadline(timeout: configuration.deadline).withConnection(context, client: client, logger: logger) { connection in
+            var messages: [OutboxMessage] = []
             var unreadable: [(Int64, String)] = []
             do {
                 let rows = try await connection.query(
                     """
-                    SELECT id, event_id, exchange, routing_key, body, content_type, correlation_id, reply_to, message_type,
-                           headers::text, mandatory, persistent
-                    FROM \(unescaped: outboxTable)
-                    WHERE sent_at IS NULL AND available_at <= now()
-                    ORDER BY id
-                    LIMIT \(Int64(configuration.batchSize))
-                    FOR UPDATE SKIP LOCKED
+                    UPDATE \(unescaped: outboxTable) AS o
+                    SET available_at = now() + \(lease)::float8 * interval '1 millisecond'
+                    FROM (
+                        SELECT id FROM \(unescaped: outboxTable)
+                        WHERE sent_at IS NULL AND available_at <= now()
+                        ORDER BY id
+                        LIMIT \(batchSize)
+                        FOR UPDATE SKIP LOCKED
+                    ) AS due
+                    WHERE o.id = due.id
+                    RETURNING o.id, o.event_id, o.exchange, o.routing_key, o.body, o.content_type, o.correlation_id,
+                              o.reply_to, o.message_type, o.headers::text, o.mandatory, o.persistent
                     """,
                     logger: logger
                 )
                 let columns = (Int64, String, String, String, ByteBuffer, String, String?, String?, String?, String, Bool, Bool).self
                 for try await (id, eventID, exchange, routingKey, body, contentType, correlationID, replyTo, type, headers, mandatory, persistent) in rows.decode(columns) {
                     do {
-                        messages.append(OutgoingMessage(
+                        messages.append(OutboxMessage(id: id, message: OutgoingMessage(
                             exchange: exchange, routingKey: routingKey, body: Array(body.readableBytesView), messageID: eventID,
                             contentType: contentType, correlationID: correlationID, replyTo: replyTo, type: type,
                             headers: try OutboxHeaders.decode(headers), mandatory: mandatory, persistent: persistent
-                        ))
-                        ids.append(id)
+                        )))
                     } catch {
                         unreadable.append((id, "\(error)"))
                     }
                 }
             } catch {
-                throw PersistenceError.mapping(error, to: .queryFailed, "claiming from \(outbox.schema).outbox")
+                throw PersistenceError.mapping(error, to: .queryFailed, context)
             }
-            if ids.isEmpty && unreadable.isEmpty { return BatchReport(claimed: 0, published: 0, failed: 0) }
+            messages.sort { $0.id < $1.id }
+            return (messages, unreadable)
+        }
+    }
 
-            let results = messages.isEmpty ? [] : await publisher.publish(messages)
-            var sent: [Int64] = []
-            var failedIDs = unreadable.map(\.0)
-            var failedErrors = unreadable.map(\.1)
-            for (index, id) in ids.enumerated() {
-                let result: Result<Void, AMQPError> = index < results.count
-                    ? results[index]
-                    : .failure(AMQPError(.protocolError, "the publisher returned no result for this message"))
-                switch result {
-                case .success: sent.append(id)
-                case .failure(let error):
-                    failedIDs.append(id)
-                    failedErrors.append(String(error.description.prefix(1000)))
-                }
-            }
+    /// Deletes (or marks sent) the confirmed rows and backs off the failed ones, in one statement.
+    private func settle(sent: [Int64], failedIDs: [Int64], failedErrors: [String]) async throws {
+        guard !sent.isEmpty || !failedIDs.isEmpty else { return }
+        let outboxTable = outbox.identifier.qualified("outbox")
+        let retryMax = configuration.retryMaxDelay.milliseconds
+        let retryBase = configuration.retryBaseDelay.milliseconds
+        let deleteWhenSent = configuration.deleteWhenSent
+        let logger = self.logger
+        let context = "settling a batch of \(outbox.schema).outbox"
+        try await DatabaseDeadline(timeout: configuration.deadline).withConnection(context, client: client, logger: logger) { connection in
             do {
-                if !sent.isEmpty && configuration.deleteWhenSent {
-                    try await connection.query("DELETE FROM \(unescaped: outboxTable) WHERE id = ANY(\(sent))", logger: logger)
-                } else if !sent.isEmpty {
-                    try await connection.query(
-                        """
-                        UPDATE \(unescaped: outboxTable)
-                        SET sent_at = now(), attempts = attempts + 1, last_error = NULL
-                        WHERE id = ANY(\(sent))
-                        """,
-                        logger: logger
-                    )
-                }
+                let confirmed: PostgresQuery = deleteWhenSent
+                    ? "DELETE FROM \(unescaped: outboxTable) WHERE id = ANY(\(sent)) RETURNING 1"
+                    : "UPDATE \(unescaped: outboxTable) SET sent_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = ANY(\(sent)) RETURNING 1"
+                if !sent.isEmpty { try await connection.query(confirmed, logger: logger) }
                 if !failedIDs.isEmpty {
                     try await connection.query(
                         """
                         UPDATE \(unescaped: outboxTable) AS o
                         SET attempts = o.attempts + 1,
                             last_error = f.error,
-                            available_at = now() + least(\(configuration.retryMaxDelay.milliseconds)::float8,
-                                \(configuration.retryBaseDelay.milliseconds)::float8 * power(2, least(o.attempts, 30))) * interval '1 millisecond'
+                            available_at = now() + least(\(retryMax)::float8,
+                                \(retryBase)::float8 * power(2, least(o.attempts, 30))) * interval '1 millisecond'
                         FROM unnest(\(failedIDs)::bigint[], \(failedErrors)::text[]) AS f(id, error)
                         WHERE o.id = f.id
                         """,
@@ -248,21 +303,9 @@ public struct OutboxRelay: Service {
                     )
                 }
             } catch {
-                throw PersistenceError.mapping(error, to: .queryFailed, "settling a batch of \(outbox.schema).outbox")
+                throw PersistenceError.mapping(error, to: .queryFailed, context)
             }
-            if let first = failedErrors.first {
-                logger.warning("outbox messages failed to publish; they will be retried", metadata: [
-                    "failed": "\(failedIDs.count)", "published": "\(sent.count)", "first_error": "\(first)",
-                ])
-            }
-            return BatchReport(claimed: ids.count + unreadable.count, published: sent.count, failed: failedIDs.count)
         }
-        publishedCounter.increment(by: report.published)
-        failedCounter.increment(by: report.failed)
-        if report.claimed > 0 {
-            logger.debug("outbox batch relayed", metadata: ["published": "\(report.published)", "failed": "\(report.failed)"])
-        }
-        return report
     }
 
     /// Deletes sent rows older than `age`, at most `limit` per statement until none are left; returns how
@@ -294,14 +337,27 @@ public struct OutboxRelay: Service {
         }
     }
 
-    /// Relays batches until the outbox has no more due rows, a batch makes no progress, or shutdown begins.
-    private func drain(progress: RoundStart) async {
+    /// Publishes what was handed over in memory, then, when one is due, sweeps the table — batch after
+    /// batch until nothing is left, a batch makes no progress, or shutdown begins.
+    private func drain(progress: RoundStart, sweep: SweepRequest) async {
         if configuration.linger > .zero { try? await Task.sleep(for: configuration.linger) }
         while !Task.isCancelled {
+            let handed = outbox.dispatch.take(upTo: configuration.batchSize)
+            if handed.isEmpty { break }
             do {
-                let report = try await DatabaseDeadline(timeout: configuration.deadline).run("relaying \(outbox.schema).outbox") {
-                    try await self.relayBatch()
-                }
+                _ = try await publishAndSettle(handed)
+            } catch {
+                // Published or not, the rows are safe: their lease runs out and the sweep takes them.
+                errorCounter.increment()
+                logger.warning("settling handed-over outbox messages failed; the sweep takes them after their lease", metadata: ["error": "\(error)"])
+            }
+            progress.nanoseconds.store(Self.now(), ordering: .relaxed)
+            if Task.isShuttingDownGracefully { return }
+        }
+        guard sweep.flag.exchange(false, ordering: .relaxed) else { return }
+        while !Task.isCancelled {
+            do {
+                let report = try await relayBatch()
                 // A long backlog is many batches: the watchdog measures from the last one that finished.
                 progress.nanoseconds.store(Self.now(), ordering: .relaxed)
                 if report.claimed < configuration.batchSize || report.published == 0 || Task.isShuttingDownGracefully { return }
@@ -316,14 +372,14 @@ public struct OutboxRelay: Service {
 
     /// Holds one pooled connection in `LISTEN` and turns each notification into a wake-up; reconnects after
     /// `listenRetryDelay` when the connection is lost.
-    private func listen(waking wake: AsyncStream<Void>.Continuation) async {
+    private func listen(waking wake: AsyncStream<Void>.Continuation, sweep: SweepRequest) async {
         while !Task.isCancelled {
             do {
                 try await client.withConnection { connection in
                     try await connection.listen(on: outbox.notificationChannel) { notifications in
                         // Catches whatever committed before the LISTEN took effect.
-                        wake.yield()
-                        for try await _ in notifications { wake.yield() }
+                        sweep.request(wake)
+                        for try await _ in notifications { sweep.request(wake) }
                     }
                 }
             } catch {
@@ -368,9 +424,21 @@ public struct OutboxRelay: Service {
     }
 
     /// Wakes the relay every `pollInterval`.
-    private func poll(waking wake: AsyncStream<Void>.Continuation) async {
+    private func poll(waking wake: AsyncStream<Void>.Continuation, sweep: SweepRequest) async {
+        sweep.request(wake)
         while !Task.isCancelled {
             try? await Task.sleep(for: configuration.pollInterval)
+            sweep.request(wake)
+        }
+    }
+
+    /// Set when the table may hold due rows (a NOTIFY, the poll, the start), cleared by the sweep that
+    /// follows; a hand-off in memory wakes the relay without it.
+    private final class SweepRequest: Sendable {
+        let flag = Atomic<Bool>(true)
+
+        func request(_ wake: AsyncStream<Void>.Continuation) {
+            flag.store(true, ordering: .relaxed)
             wake.yield()
         }
     }

@@ -8,7 +8,7 @@ public struct PersistenceError: Error, Sendable, Hashable, CustomStringConvertib
     public struct Code: Sendable, Hashable, CustomStringConvertible {
         fileprivate enum Base: String, Sendable, Hashable {
             case invalidMigration, migrationFailed, checksumMismatch, databaseUnavailable, queryFailed
-            case invalidIdentifier, encodingFailed
+            case invalidIdentifier, encodingFailed, outcomeUnknown
         }
         fileprivate let base: Base
         /// A migration file or list is malformed: bad file name, duplicate version, unreadable directory.
@@ -25,6 +25,10 @@ public struct PersistenceError: Error, Sendable, Hashable, CustomStringConvertib
         public static let invalidIdentifier = Code(base: .invalidIdentifier)
         /// An event or message could not be encoded for storage.
         public static let encodingFailed = Code(base: .encodingFailed)
+        /// COMMIT was sent but its answer never came (the connection broke, or the deadline passed): the
+        /// transaction may or may not have committed. Never report this as "nothing stored"; a caller
+        /// retries with the same idempotency key or event id, which makes the second try find the first.
+        public static let outcomeUnknown = Code(base: .outcomeUnknown)
         /// The code's name, e.g. `checksumMismatch`.
         public var description: String { base.rawValue }
     }

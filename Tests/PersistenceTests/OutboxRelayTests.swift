@@ -195,7 +195,8 @@ struct OutboxRelayTests {
     func hungBatchIsAbandoned() async throws {
         try await TestDatabase.withClient { client in
             try await TestDatabase.withSchema("relay_deadline", client: client) { schema in
-                let outbox = try Outbox(schema: schema)
+                // A short lease: the abandoned batch's rows are due again soon after the deadline.
+                let outbox = try Outbox(schema: schema, lease: .milliseconds(300))
                 try await enqueue(2, into: outbox, client: client)
                 // The publish answers only when cancelled (then with failures, so nothing is marked sent):
                 // without the deadline the relay would wait an hour for its first batch.
