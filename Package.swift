@@ -203,7 +203,7 @@ let package = Package(
             ],
             path: "Tests/PersistenceTests"
         ),
-        .testTarget(name: "ServiceSupportTests", dependencies: ["ServiceSupport", "TestSupport"], path: "Tests/ServiceSupportTests"),
+        .testTarget(name: "ServiceSupportTests", dependencies: ["ServiceSupport", "Persistence", "TestSupport"], path: "Tests/ServiceSupportTests"),
         .testTarget(name: "ReporterSecretTests", dependencies: ["ReporterSecret"], path: "Tests/ReporterSecretTests"),
         .testTarget(name: "CalendarTests", dependencies: ["JalaliCalendar"], path: "Tests/CalendarTests"),
         .testTarget(name: "TaxonomyTests", dependencies: ["Taxonomy"], path: "Tests/TaxonomyTests"),

@@ -16,6 +16,19 @@ public struct JSONText: Sendable {
     /// The document as a string.
     public var text: String { String(decoding: bytes, as: UTF8.self) }
 
+    /// A JSON array of `elements`, each written by `write` (a batch statement's `jsonb_to_recordset` input).
+    public static func array<Element>(_ elements: [Element], reserving bytesPerElement: Int, _ write: (inout JSONText, Element) -> Void) -> JSONText {
+        var json = JSONText()
+        json.reserveCapacity(elements.count * bytesPerElement + 2)
+        json.raw("[")
+        for (index, element) in elements.enumerated() {
+            if index > 0 { json.raw(",") }
+            write(&json, element)
+        }
+        json.raw("]")
+        return json
+    }
+
     /// Appends raw JSON punctuation or an already-encoded JSON value (must be valid JSON).
     public mutating func raw(_ json: String) { bytes.append(contentsOf: json.utf8) }
 

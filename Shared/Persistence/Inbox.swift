@@ -52,6 +52,30 @@ public struct Inbox: Sendable {
         }
     }
 
+    /// Records many events as processed by `consumer` in one statement on `connection` (inside the
+    /// transaction of their effects).
+    ///
+    /// - Returns: the ids that were new (apply their effects); the others were recorded before.
+    public func record(eventIDs: [String], consumer: String, on connection: PostgresConnection, logger: Logger) async throws -> Set<String> {
+        guard !eventIDs.isEmpty else { return [] }
+        do {
+            let rows = try await connection.query(
+                """
+                INSERT INTO \(unescaped: identifier.qualified("inbox")) (consumer, event_id)
+                SELECT \(consumer), event_id FROM unnest(\(eventIDs)::text[]) AS e(event_id)
+                ON CONFLICT (consumer, event_id) DO NOTHING
+                RETURNING event_id
+                """,
+                logger: logger
+            )
+            var fresh = Set<String>()
+            for try await eventID in rows.decode(String.self) { fresh.insert(eventID) }
+            return fresh
+        } catch {
+            throw PersistenceError.mapping(error, to: .queryFailed, "recording events in \(identifier).inbox")
+        }
+    }
+
     /// Opens a transaction, records `eventID` for `consumer`, runs `effect` when the event is new, and
     /// commits. When `effect` throws, the transaction (and the inbox record) rolls back and its error is
     /// rethrown unchanged, so a redelivery processes the event again.

@@ -1,3 +1,4 @@
+import Persistence
 import ServiceSupport
 import Synchronization
 import Testing

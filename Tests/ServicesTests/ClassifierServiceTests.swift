@@ -354,7 +354,7 @@ struct ClassifierServiceTests {
             try await Migrator(client: client, logger: logger).migrate(schema: schema, bundle: ClassifierService.migrationsBundle)
             let outbox = try Outbox(schema: schema)
             let writer = ClassificationBatchWriter(
-                client: client, consumer: ReportClassificationHandler.consumer, notificationChannel: outbox.notificationChannel, logger: logger)
+                client: client, inbox: try Inbox(schema: schema), consumer: ReportClassificationHandler.consumer, outbox: outbox, logger: logger)
             do {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask { try await writer.run() }

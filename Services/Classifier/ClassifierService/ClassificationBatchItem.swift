@@ -20,11 +20,9 @@ struct ClassificationBatchItem: Sendable {
     /// The `report.classified` event's JSON.
     var body: [UInt8]
 
-    /// Appends this item as one `jsonb_to_recordset` object of ``InsertClassificationBatch``; the event's
-    /// body goes to `bodies` (a `text[]` of its own, referred to by index), so that PostgreSQL stores it as
-    /// it is instead of parsing it into `jsonb` and printing it back. The index is also unique per input
-    /// row, which lets the statement pick one row when an event comes twice in one batch.
-    func write(to json: inout JSONText, bodies: inout [String]) {
+    /// Appends this item as one `jsonb_to_recordset` object of ``InsertClassificationBatch`` (its event goes
+    /// to the outbox through ``StageBatchWriter``, not through the statement).
+    func write(to json: inout JSONText) {
         let c = classification
         json.raw("{")
         json.member("event_id", eventID, first: true)
@@ -38,15 +36,16 @@ struct ClassificationBatchItem: Sendable {
         json.member("triage", bool: c.triage)
         json.member("triage_reason", c.triageReason)
         json.member("model_version", c.modelVersion)
-        json.member("message_id", classifiedEventID)
-        json.member("correlation_id", correlationID)
-        json.memberName("headers")
-        json.raw("{")
-        if let traceparent { json.member("traceparent", traceparent, first: true) }
         json.raw("}")
-        // PostgreSQL arrays count from 1.
-        json.member("body", literal: String(bodies.count + 1))
-        bodies.append(String(decoding: body, as: UTF8.self))
-        json.raw("}")
+    }
+
+    /// The `report.classified` message, as `CloudEvent.message(exchange:)` would make it: routed and typed
+    /// by the event type, the journey's correlation id, the trace context in `traceparent`.
+    func message(exchange: String) -> OutgoingMessage {
+        OutgoingMessage(
+            exchange: exchange, routingKey: EventType.reportClassified, body: body, messageID: classifiedEventID,
+            correlationID: correlationID, type: EventType.reportClassified,
+            headers: traceparent.map { ["traceparent": .string($0)] } ?? [:]
+        )
     }
 }

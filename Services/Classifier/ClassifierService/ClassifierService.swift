@@ -43,8 +43,8 @@ public enum ClassifierService {
             "features": "\(classifier.featureCount)", "training_ms": "\(Int(Double(training.components.seconds) * 1000 + Double(training.components.attoseconds) / 1e15))",
         ])
         let writer = ClassificationBatchWriter(
-            client: runtime.postgres, consumer: ReportClassificationHandler.consumer,
-            notificationChannel: runtime.outbox.notificationChannel, logger: logger)
+            client: runtime.postgres, inbox: runtime.inbox, consumer: ReportClassificationHandler.consumer, outbox: runtime.outbox,
+            logger: logger)
         let handler = ReportClassificationHandler(classifier: classifier, writer: writer, logger: logger)
         let worker = DeliveryWorker(
             consumer: AMQPConsumer(

@@ -50,7 +50,7 @@ struct ReportRoutingHandler: Sendable {
             throw DeliveryRejection(code: EventDecodingError.Code.invalidPayload.rawValue, reason: "event \(event.id): report_id is not a UUID")
         }
         let decision = router.route(data, now: now)
-        let plan = try RoutingMessages(data: data, decision: decision, correlationID: event.correlationid ?? event.id, now: now)
+        let plan = try RoutingMessages(data: data, decision: decision, correlationID: event.correlationid ?? event.id, traceparent: event.traceparent, now: now)
         let c = data.classification
         return RoutingBatchItem(
             eventID: event.id, reportID: reportID, trackingCode: data.report.trackingCode, serviceCode: c.serviceCode,

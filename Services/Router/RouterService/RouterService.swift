@@ -55,7 +55,7 @@ public enum RouterService {
             "units": "\(router.units.units.count)", "district_areas": "\(router.districts.areaCount)",
         ])
         let writer = RoutingBatchWriter(
-            client: runtime.postgres, consumer: ReportRoutingHandler.consumer, notificationChannel: runtime.outbox.notificationChannel, logger: logger)
+            client: runtime.postgres, inbox: runtime.inbox, consumer: ReportRoutingHandler.consumer, outbox: runtime.outbox, logger: logger)
         let routing = ReportRoutingHandler(router: router, writer: writer, logger: logger)
         let updates = UnitUpdateHandler(
             router: router, inbox: runtime.inbox, outbox: runtime.outbox, client: runtime.postgres,

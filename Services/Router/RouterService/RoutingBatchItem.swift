@@ -23,10 +23,9 @@ struct RoutingBatchItem: Sendable {
     /// The unit's delivery, the council's copy, `report.routed`.
     var messages: [OutgoingMessage]
 
-    /// Appends this item as one `jsonb_to_recordset` object of ``InsertRoutingBatch``; the messages' bodies
-    /// go to `bodies` (a `text[]` of their own, referred to by index), so that PostgreSQL stores them as
-    /// they are instead of parsing them into `jsonb` and printing them back.
-    func write(to json: inout JSONText, bodies: inout [String]) {
+    /// Appends this item as one `jsonb_to_recordset` object of ``InsertRoutingBatch`` (its messages go to
+    /// the outbox through ``StageBatchWriter``, not through the statement).
+    func write(to json: inout JSONText) {
         json.raw("{")
         json.member("event_id", eventID, first: true)
         json.member("report_id", reportID.uuidString.lowercased())
@@ -38,21 +37,6 @@ struct RoutingBatchItem: Sendable {
         json.member("unit", decision.unit)
         json.member("deadline", CloudEvent.formatTime(decision.deadline))
         json.member("delivery", writing: delivery)
-        json.raw(",\"messages\":[")
-        for (index, message) in messages.enumerated() {
-            if index > 0 { json.raw(",") }
-            json.raw("{")
-            json.member("id", message.messageID, first: true)
-            json.member("exchange", message.exchange)
-            json.member("routing_key", message.routingKey)
-            json.member("content_type", message.contentType)
-            json.member("correlation_id", message.correlationID)
-            json.member("type", message.type)
-            // PostgreSQL arrays count from 1.
-            json.member("body", literal: String(bodies.count + 1))
-            bodies.append(String(decoding: message.body, as: UTF8.self))
-            json.raw("}")
-        }
-        json.raw("]}")
+        json.raw("}")
     }
 }

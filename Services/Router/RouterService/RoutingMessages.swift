@@ -19,8 +19,9 @@ struct RoutingMessages: Sendable {
     /// The id of a report's `assignment`th delivery.
     static func deliveryID(reportID: String, assignment: Int) -> String { "\(reportID).a\(assignment)" }
 
-    /// The first assignment of a classified report, with its `report.routed`.
-    init(data: ReportClassifiedData, decision: RouteDecision, correlationID: String?, now: Date = Date()) throws {
+    /// The first assignment of a classified report, with its `report.routed`; `traceparent` (the trace
+    /// context of `report.classified`) goes on with both, so a trace does not end at the router.
+    init(data: ReportClassifiedData, decision: RouteDecision, correlationID: String?, traceparent: String? = nil, now: Date = Date()) throws {
         let report = data.report
         let c = data.classification
         let delivery = ReportAssignedData(
@@ -34,9 +35,10 @@ struct RoutingMessages: Sendable {
                 reportID: report.reportID, trackingCode: report.trackingCode, serviceCode: c.serviceCode, childFriendly: c.childFriendly,
                 priority: c.priority, unit: decision.unit, district: decision.district, deadline: delivery.deadline, channel: report.channel,
                 reporterType: report.reporter.type, receivedAt: report.receivedAt, triage: decision.triage),
-            correlationID: correlationID)
+            correlationID: correlationID, traceparent: traceparent)
         self.delivery = delivery
-        messages = try Self.deliveries(delivery, correlationID: correlationID, now: now) + [routed.message(exchange: Open137Topology.eventsExchange)]
+        messages = try Self.deliveries(delivery, correlationID: correlationID, traceparent: traceparent, now: now)
+            + [routed.message(exchange: Open137Topology.eventsExchange)]
     }
 
     /// A later assignment (referral or reopening): the new delivery, then `event`.
@@ -46,10 +48,10 @@ struct RoutingMessages: Sendable {
     }
 
     /// The unit's delivery and, for a child report, the council's copy.
-    static func deliveries(_ delivery: ReportAssignedData, correlationID: String?, now: Date) throws -> [OutgoingMessage] {
+    static func deliveries(_ delivery: ReportAssignedData, correlationID: String?, traceparent: String? = nil, now: Date) throws -> [OutgoingMessage] {
         let event = EncodedEvent(
             id: deliveryID(reportID: delivery.reportID, assignment: delivery.assignment), source: source, type: EventType.reportAssigned,
-            time: now, subject: delivery.reportID, data: delivery, correlationID: correlationID)
+            time: now, subject: delivery.reportID, data: delivery, correlationID: correlationID, traceparent: traceparent)
         var toUnit = try event.message(exchange: Open137Topology.unitsExchange)
         toUnit.routingKey = "\(delivery.unit).d\(delivery.district)"
         guard delivery.childFriendly else { return [toUnit] }

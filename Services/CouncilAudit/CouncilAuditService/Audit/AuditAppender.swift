@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Persistence
 import ServiceLifecycle
 import ServiceSupport
 

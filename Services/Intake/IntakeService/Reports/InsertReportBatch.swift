@@ -3,20 +3,16 @@ import Foundation
 import PostgresNIO
 
 /// The group-commit statement: a batch of reports (a JSON array, one object per report) stored with
-/// their history rows and `report.received` outbox rows in one statement. A named prepared statement, so
+/// their history rows and Idempotency-Keys in one statement (their `report.received` events go to the
+/// outbox through `Outbox.insert` in the same transaction). A named prepared statement, so
 /// PostgreSQL plans it once per connection instead of on every batch. Answers the ids stored; a report
 /// whose tracking code was already taken, or whose Idempotency-Key was used before, is not among them.
 struct InsertReportBatch: PostgresPreparedStatement {
     typealias Row = UUID
 
-    /// The reports, as `jsonb_to_recordset` reads them; each names its event's body by index in `bodies`.
+    /// The reports, as `jsonb_to_recordset` reads them.
     var document: String
-    /// The events' bodies (JSON text), stored as they are.
-    var bodies: [String]
-    /// The outbox's NOTIFY channel (the relay wakes at commit).
-    var notificationChannel: String
 
-    // The exchange and event type are the project's constants (no value from a request is ever spliced in).
     static let sql = """
         WITH input AS (
             SELECT * FROM jsonb_to_recordset($1::jsonb) AS t(
@@ -24,7 +20,7 @@ struct InsertReportBatch: PostgresPreparedStatement {
                 attributes jsonb, lat double precision, long double precision, address text, district integer,
                 reporter_type text, reporter_language text, reporter_age_band text, contact_name text,
                 contact_phone text, contact_email text, contact_allowed boolean, media_urls jsonb,
-                received_at timestamptz, event_id text, body integer, correlation_id text,
+                received_at timestamptz, event_id text,
                 idem_scope text, idem_key text, idem_hash text)
         ),
         unclaimed AS (
@@ -58,24 +54,13 @@ struct InsertReportBatch: PostgresPreparedStatement {
         history AS (
             INSERT INTO report_history (report_id, event_id, status, at)
             SELECT i.report_id, i.event_id, 'received', i.received_at FROM input i JOIN stored s USING (report_id)
-        ),
-        events AS (
-            INSERT INTO outbox (event_id, exchange, routing_key, body, content_type, correlation_id, message_type, headers)
-            SELECT i.event_id, '\(Open137Topology.eventsExchange)', '\(EventType.reportReceived)', convert_to(($3::text[])[i.body], 'UTF8'),
-                   'application/cloudevents+json', i.correlation_id, '\(EventType.reportReceived)', '{}'::jsonb
-            FROM input i JOIN stored s USING (report_id)
-        ),
-        wake AS (
-            SELECT pg_notify($2, '') WHERE EXISTS (SELECT 1 FROM stored)
         )
-        SELECT report_id FROM stored, (SELECT count(*) FROM wake) AS woken
+        SELECT report_id FROM stored
         """
 
     func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 3)
+        var bindings = PostgresBindings(capacity: 1)
         bindings.append(document)
-        bindings.append(notificationChannel)
-        bindings.append(bodies)
         return bindings
     }
 

@@ -1,6 +1,7 @@
 import Events
 import Foundation
 import Messaging
+import Persistence
 import PostgresNIO
 import ServiceSupport
 
@@ -39,41 +40,40 @@ extension ReportStore {
     func insertBatch(_ items: [BatchItem]) async throws(IntakeStoreError) -> Set<UUID> {
         var json = JSONText()
         json.reserveCapacity(items.count * 1_024)
-        var bodies: [String] = []
-        bodies.reserveCapacity(items.count)
+        var messages: [UUID: OutgoingMessage] = [:]
         json.raw("[")
         for (index, item) in items.enumerated() {
             if index > 0 { json.raw(",") }
+            item.write(to: &json)
             do {
-                try item.write(to: &json, bodies: &bodies)
+                messages[item.reportID] = try item.event.message(exchange: Open137Topology.eventsExchange)
             } catch {
                 throw IntakeStoreError(.unavailable, "encoding a batch of reports: \(error)")
             }
         }
         json.raw("]")
-        let statement = InsertReportBatch(document: json.text, bodies: bodies, notificationChannel: outbox.notificationChannel)
-        return try await bounded("storing a batch of reports") { [client, logger] in
-            // An explicit transaction: a lone statement commits only at the protocol's Sync, after its rows
-            // have been read — a crash in between would leave a 201 for a report that was never stored.
-            // Here COMMIT's own answer is what says the batch is durable.
-            do {
-                return try await client.withTransaction(logger: logger) { connection in
-                    var ids = Set<UUID>()
-                    for try await id in try await connection.execute(statement, logger: logger) { ids.insert(id) }
-                    return ids
-                }
-            } catch where Self.isUniqueViolation(error, constraint: "idempotency_keys_pkey") {
-                return []
+        let statement = InsertReportBatch(document: json.text)
+        let what = "storing a batch of reports"
+        do {
+            // COMMIT's own answer is what says the batch is durable (a lone statement commits only at the
+            // protocol's Sync, after its rows were read): no 201 before it.
+            return try await outbox.transaction(what, client: client, deadline: deadline, logger: logger) { [logger, messages] writes in
+                var ids = Set<UUID>()
+                for try await id in try await writes.connection.execute(statement, logger: logger) { ids.insert(id) }
+                try await writes.insert(items.compactMap { ids.contains($0.reportID) ? messages[$0.reportID] : nil })
+                return ids
             }
+        } catch where Self.isUniqueViolation(error, constraint: "idempotency_keys_pkey") {
+            return []
+        } catch {
+            throw Self.unavailable(error, what)
         }
     }
 }
 
 extension ReportStore.BatchItem {
-    /// Appends this report as one `jsonb_to_recordset` object of ``InsertReportBatch``; its event goes to
-    /// `bodies` (a `text[]` of its own, referred to by index), so that PostgreSQL stores it as written
-    /// instead of parsing it into `jsonb` and printing it back.
-    func write(to json: inout JSONText, bodies: inout [String]) throws {
+    /// Appends this report as one `jsonb_to_recordset` object of ``InsertReportBatch``.
+    func write(to json: inout JSONText) {
         json.raw("{")
         json.member("report_id", reportID.uuidString.lowercased(), first: true)
         json.member("tracking_code", trackingCode.digits)
@@ -96,14 +96,10 @@ extension ReportStore.BatchItem {
         json.member("media_urls", strings: draft.mediaURLs)
         json.member("received_at", event.time)
         json.member("event_id", event.id)
-        json.member("correlation_id", event.correlationid)
         json.member("idem_scope", idempotency?.scope)
         json.member("idem_key", idempotency?.key)
         // SHA-256 of the request body in hex (`decode(…, 'hex')` in the statement).
         json.member("idem_hash", idempotency.map { Hex.lowercase($0.requestHash) })
-        // PostgreSQL arrays count from 1.
-        json.member("body", literal: String(bodies.count + 1))
-        bodies.append(String(decoding: try event.encoded(), as: UTF8.self))
         json.raw("}")
     }
 }

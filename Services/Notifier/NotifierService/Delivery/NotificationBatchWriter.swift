@@ -1,6 +1,7 @@
 import Events
 import Foundation
 import Logging
+import Persistence
 import PostgresNIO
 import ServiceLifecycle
 import ServiceSupport
