@@ -88,13 +88,29 @@ class Management:
 
     def peek(self, queue, count, ackmode="ack_requeue_true"):
         """Up to count messages of queue (payload bytes, properties); requeued unless ackmode says otherwise.
-        Only for queues no service consumes (dead-letter queues, the spy): a requeue counts as a delivery."""
+        Only for queues no service consumes (dead-letter queues, the spy): a requeue counts as a delivery.
+        Messages taken for good (the spy: ack_requeue_false) are read 2,000 a call (a full run's spy holds
+        some 14,000, too many for one answer in time); requeued ones in one call (a second would see the
+        first's again), with a longer timeout."""
         if count <= 0:
             return []
-        messages = self.call("POST", "/queues/%2F/" + urllib.parse.quote(queue, safe="") + "/get",
-                             {"count": count, "ackmode": ackmode, "encoding": "auto", "truncate": 100000})
+        path = "/queues/%2F/" + urllib.parse.quote(queue, safe="") + "/get"
+        messages = []
+        timeout, self.timeout = self.timeout, max(self.timeout, 180)
+        try:
+            if ackmode == "ack_requeue_false":
+                while len(messages) < count:
+                    chunk = self.call("POST", path, {"count": min(2000, count - len(messages)), "ackmode": ackmode,
+                                                     "encoding": "auto", "truncate": 100000}) or []
+                    messages += chunk
+                    if not chunk:
+                        break
+            else:
+                messages = self.call("POST", path, {"count": count, "ackmode": ackmode, "encoding": "auto", "truncate": 100000}) or []
+        finally:
+            self.timeout = timeout
         result = []
-        for message in messages or []:
+        for message in messages:
             payload = message.get("payload", "")
             data = base64.b64decode(payload) if message.get("payload_encoding") == "base64" else payload.encode()
             properties = dict(message.get("properties") or {})
@@ -400,11 +416,18 @@ def command_verify(management, arguments):
 
 def command_depth(management, _arguments):
     counts = {}
+    unacked = {}
     for queue in WORK_QUEUES:
         for suffix in ("", ".retry"):
-            counts[queue + suffix] = (management.queue(queue + suffix) or {}).get("messages", 0) or 0
+            info = management.queue(queue + suffix) or {}
+            counts[queue + suffix] = info.get("messages", 0) or 0
+            unacked[queue + suffix] = info.get("messages_unacknowledged", 0) or 0
+
+    def held(queue):
+        # Messages delivered and never settled: a consumer that still holds its connection but does no work.
+        return f" ({unacked[queue]} unacknowledged: held by a consumer)" if unacked[queue] else ""
     total = sum(counts.values())
-    print(total if total == 0 else f"{total} (" + ", ".join(f"{q} {n}" for q, n in counts.items() if n) + ")")
+    print(total if total == 0 else f"{total} (" + ", ".join(f"{q} {n}{held(q)}" for q, n in counts.items() if n) + ")")
     return 0
 
 
