@@ -169,3 +169,17 @@ extension DatabaseDeadline {
         }
     }
 }
+
+extension PostgresClient {
+    /// A transaction (see ``DatabaseDeadline/withTransaction(_:client:logger:_:)``) that returns within
+    /// `timeout` whatever the database does: every writer and consumer of a stage stores through this, so
+    /// none can wait for ever on a statement sent to a connection whose server process has gone.
+    public func withTransaction<T: Sendable>(
+        within timeout: Duration,
+        _ what: String,
+        logger: Logger,
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        try await DatabaseDeadline(timeout: timeout).withTransaction(what, client: self, logger: logger, body)
+    }
+}

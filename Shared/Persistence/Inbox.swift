@@ -77,16 +77,18 @@ public struct Inbox: Sendable {
     }
 
     /// Opens a transaction, records `eventID` for `consumer`, runs `effect` when the event is new, and
-    /// commits. When `effect` throws, the transaction (and the inbox record) rolls back and its error is
-    /// rethrown unchanged, so a redelivery processes the event again.
+    /// commits, all within `deadline` (see ``DatabaseDeadline/withTransaction(_:client:logger:_:)``). When
+    /// `effect` throws, the transaction (and the inbox record) rolls back and its error is rethrown
+    /// unchanged, so a redelivery processes the event again.
     public func handleOnce(
         client: PostgresClient,
         eventID: String,
         consumer: String,
+        deadline: DatabaseDeadline = DatabaseDeadline(timeout: .seconds(20)),
         logger: Logger,
-        effect: (PostgresConnection) async throws -> Void
+        effect: @escaping @Sendable (PostgresConnection) async throws -> Void
     ) async throws -> InboxOutcome {
-        let outcome = try await client.inTransaction(logger: logger, "handling an event through \(identifier).inbox") { connection in
+        let outcome = try await deadline.withTransaction("handling an event through \(identifier).inbox", client: client, logger: logger) { connection in
             guard try await process(eventID: eventID, consumer: consumer, on: connection, logger: logger) else {
                 return InboxOutcome.duplicate
             }

@@ -44,7 +44,7 @@ public struct AuditLog: Sendable {
         guard !records.isEmpty else { return [] }
         let ids = records.map(\.eventID)
         do {
-            return try await client.withTransaction(logger: logger) { connection in
+            return try await client.withTransaction(within: .seconds(20), "appending to the audit log", logger: logger) { connection in
                 // The head's lock, and the writer role for the rest of the transaction (when this login may
                 // take it), in one round trip.
                 var head: (seq: Int64, hash: [UInt8]) = (0, Self.genesisHash)

@@ -63,7 +63,7 @@ public struct Escalator: Service {
                 overdueHours: (now.timeIntervalSince(deadline) / 360).rounded() / 10, escalatedAt: Timestamp.format(now))
             let event = try CloudEvent(
                 source: ServiceName.councilAudit.eventSource, type: EventType.reportEscalated, subject: reportText, payload: payload)
-            let inserted = try await client.withTransaction(logger: logger) { connection in
+            let inserted = try await client.withTransaction(within: .seconds(20), "escalating an overdue report", logger: logger) { connection in
                 var inserted = false
                 for try await _ in try await connection.query(
                     """

@@ -21,7 +21,7 @@ struct ReadModelBatchWriter: Service {
             stoppedError: { IntakeStoreError(.unavailable, "intake is shutting down") }
         ) { events in
             do {
-                return try await store.client.withTransaction(logger: logger) { connection in
+                return try await store.client.withTransaction(within: .seconds(20), "applying read-model events", logger: logger) { connection in
                     try await store.applyToReadModel(events, on: connection)
                 }
             } catch {

@@ -24,7 +24,7 @@ extension ReportStore {
         identifiedEvent.id = eventID
         let identified = identifiedEvent
         return try await bounded("queueing a status update") { [client, logger, outbox] in
-            try await client.withTransaction(logger: logger) { connection in
+            try await client.withTransaction(within: .seconds(20), "applying a status update", logger: logger) { connection in
                 try await outbox.enqueue(
                     identified, exchange: Open137Topology.unitUpdatesExchange, routingKey: "\(update.unit).status", on: connection, logger: logger
                 )
@@ -86,7 +86,7 @@ extension ReportStore {
         isReporter: @escaping @Sendable (_ reportID: String) -> Bool
     ) async throws(IntakeStoreError) -> ReopenOutcome {
         try await bounded("reopening a report") { [client, logger, outbox] in
-            try await client.withTransaction(logger: logger) { connection in
+            try await client.withTransaction(within: .seconds(20), "applying a status update", logger: logger) { connection in
                 let rows = try await connection.query(
                     """
                     SELECT report_id, status, status_at, reporter_reopenings,

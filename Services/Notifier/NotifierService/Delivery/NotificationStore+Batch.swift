@@ -14,7 +14,7 @@ extension NotificationStore {
     func write(_ batch: [NotificationBatchItem], planner: NotificationPlanner, consumer: String,
                handoff: NotificationHandoff? = nil) async throws -> [NotificationBatchWriter.Outcome] {
         let subscriptions = try await currentSubscriptions()
-        let (outcomes, claimed) = try await client.withTransaction(logger: logger) { connection in
+        let (outcomes, claimed) = try await client.withTransaction(within: .seconds(20), "storing a batch of notifications", logger: logger) { connection in
             try await write(batch, planner: planner, consumer: consumer, subscriptions: subscriptions, handoff: handoff, on: connection)
         }
         handoff?.push(claimed)

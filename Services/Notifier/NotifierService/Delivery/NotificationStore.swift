@@ -245,7 +245,7 @@ public struct NotificationStore: Sendable {
             contentType: "application/json",
             headers: ["x-open137-reason-code": .string(code), "x-open137-reason": .string(reason),
                       "x-open137-notification-id": .string(String(notification.id))])
-        try await client.withTransaction(logger: logger) { connection in
+        try await client.withTransaction(within: .seconds(20), "storing a notification", logger: logger) { connection in
             try await connection.query(
                 "UPDATE notifications SET status = 'failed', last_error = \(code + ": " + reason) WHERE id = \(notification.id) AND status = 'pending'",
                 logger: logger)
