@@ -19,7 +19,9 @@ struct TerminatedConnectionTests {
         let name = TestEnvironment.uniqueName("terminated")
         var configuration = try TestDatabase.configuration()
         configuration.options.additionalStartupParameters = [("application_name", name)]
-        configuration.options.maximumConnections = 2
+        // One connection: after the deadline closed the stuck one (still leased by the abandoned operation),
+        // the pool must open a new one for the next request, or the client is dead.
+        configuration.options.maximumConnections = 1
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         let running = Task { await client.run() }
         defer { running.cancel() }

@@ -386,13 +386,16 @@ def command_verify(management, arguments):
           f"({extra_copies} beyond the first of a message in one queue), {nonpoison} not poison, {sum(planted.values())} planted replay message(s) left")
     print("chaos-broker: poison copies per queue: " + ", ".join(f"{queue} {sum(found.values())}" for queue, found in seen.items()))
     # Under which dead-letter strategy this was measured: the work queues' (the broker's dead-lettering at the
-    # delivery limit) and the retry queues' (the expiry path of the burst). Unset means at-most-once.
+    # delivery limit) and the retry queues' (the expiry path of the burst), as the broker applies it: a queue
+    # argument wins over the policy in effect (open137-dead-letter-at-least-once). Unset means at-most-once.
     strategies = {}
     for queue in WORK_QUEUES:
         for name in (queue, queue + ".retry"):
-            arguments_of = ((management.queue(name) or {}).get("arguments") or {})
-            strategy = arguments_of.get("x-dead-letter-strategy", "at-most-once")
-            overflow = arguments_of.get("x-overflow")
+            info = management.queue(name) or {}
+            arguments_of = info.get("arguments") or {}
+            policy = info.get("effective_policy_definition") or {}
+            strategy = arguments_of.get("x-dead-letter-strategy") or policy.get("dead-letter-strategy") or "at-most-once"
+            overflow = arguments_of.get("x-overflow") or policy.get("overflow")
             kind = "work" if name == queue else "retry"
             label = strategy + (f"+{overflow}" if overflow else "")
             strategies.setdefault((kind, label), []).append(name)
