@@ -337,24 +337,33 @@ public struct OutboxRelay: Service {
         }
     }
 
-    /// Publishes what was handed over in memory, then, when one is due, sweeps the table — batch after
-    /// batch until nothing is left, a batch makes no progress, or shutdown begins.
+    /// Publishes what was handed over in memory and, when one is due, sweeps the table, until nothing is
+    /// waiting in memory. At most 16 batches from memory go before each due sweep, so that under a steady
+    /// load the rows waiting for a retry (or left by a process that died) are not starved by new ones.
     private func drain(progress: RoundStart, sweep: SweepRequest) async {
         if configuration.linger > .zero { try? await Task.sleep(for: configuration.linger) }
         while !Task.isCancelled {
-            let handed = outbox.dispatch.take(upTo: configuration.batchSize)
-            if handed.isEmpty { break }
-            do {
-                _ = try await publishAndSettle(handed)
-            } catch {
-                // Published or not, the rows are safe: their lease runs out and the sweep takes them.
-                errorCounter.increment()
-                logger.warning("settling handed-over outbox messages failed; the sweep takes them after their lease", metadata: ["error": "\(error)"])
+            for _ in 0..<16 {
+                let handed = outbox.dispatch.take(upTo: configuration.batchSize)
+                if handed.isEmpty { break }
+                do {
+                    _ = try await publishAndSettle(handed)
+                } catch {
+                    // Published or not, the rows are safe: their lease runs out and the sweep takes them.
+                    errorCounter.increment()
+                    logger.warning("settling handed-over outbox messages failed; the sweep takes them after their lease", metadata: ["error": "\(error)"])
+                }
+                progress.nanoseconds.store(Self.now(), ordering: .relaxed)
+                if Task.isShuttingDownGracefully { return }
             }
-            progress.nanoseconds.store(Self.now(), ordering: .relaxed)
-            if Task.isShuttingDownGracefully { return }
+            if sweep.flag.exchange(false, ordering: .relaxed) { await sweepDue(progress: progress) }
+            if outbox.dispatch.waitingCount == 0 || Task.isShuttingDownGracefully { return }
         }
-        guard sweep.flag.exchange(false, ordering: .relaxed) else { return }
+    }
+
+    /// Sweeps batch after batch until the table has no more due rows, a batch makes no progress, or
+    /// shutdown begins.
+    private func sweepDue(progress: RoundStart) async {
         while !Task.isCancelled {
             do {
                 let report = try await relayBatch()

@@ -218,6 +218,40 @@ struct OutboxRelayTests {
         }
     }
 
+    @Test("a steady stream of hand-overs in memory does not starve a due row in the table")
+    func handOversDoNotStarveTheSweep() async throws {
+        try await TestDatabase.withClient { client in
+            try await TestDatabase.withSchema("relay_starve", client: client) { schema in
+                let outbox = try Outbox(schema: schema)
+                // Each publish takes 5 ms and a hand-over comes every millisecond: memory never runs empty.
+                let publisher = RecordingPublisher(.confirm, delay: .milliseconds(5))
+                let relay = OutboxRelay(
+                    client: client, outbox: outbox, publisher: publisher,
+                    configuration: .init(batchSize: 1, pollInterval: .milliseconds(100)), logger: logger)
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { try await relay.run() }
+                    group.addTask {
+                        var n: Int64 = 0
+                        while !Task.isCancelled {
+                            n += 1
+                            // Rows that are not in the table: their settle changes nothing.
+                            outbox.dispatch.hand([OutboxMessage(id: -n, message: OutgoingMessage(
+                                exchange: "open137.events", routingKey: "test.handed", body: [1], messageID: "handed-\(n)"))])
+                            try await Task.sleep(for: .milliseconds(1))
+                        }
+                    }
+                    defer { group.cancelAll() }
+                    // Written once the stream runs (the sweep at start has passed): only a later sweep finds it.
+                    try await Task.sleep(for: .milliseconds(300))
+                    let ids = try await enqueue(1, into: outbox, client: client)
+                    try await withTimeout(.seconds(10), "the row in the table to be published beside the stream") {
+                        while await !publisher.confirmed.contains(ids[0]) { try await Task.sleep(for: .milliseconds(20)) }
+                    }
+                }
+            }
+        }
+    }
+
     @Test("a round stuck past the stall limit is reported once through onStall (the service restarts the process)")
     func stuckRoundIsReported() async throws {
         try await TestDatabase.withClient { client in
