@@ -100,7 +100,9 @@ public struct StageBatchWriter<Item: Sendable, Outcome: Sendable>: Service {
         eventID: @escaping @Sendable (Item) -> String, duplicate: Outcome, logger: Logger, statement: @escaping Statement
     ) async throws -> [Outcome] {
         let ids = batch.map(eventID)
-        let (outcomes, written) = try await deadline.withTransaction("storing a batch of \(consumer)", client: client, logger: logger) { connection in
+        // Outbox.transaction hands what it wrote to the relay once COMMIT answered.
+        let outcomes = try await outbox.transaction("storing a batch of \(consumer)", client: client, deadline: deadline, logger: logger) { writes in
+            let connection = writes.connection
             var unique: [String] = []
             var seen = Set<String>()
             for id in ids where seen.insert(id).inserted { unique.append(id) }
@@ -114,10 +116,9 @@ public struct StageBatchWriter<Item: Sendable, Outcome: Sendable>: Service {
             }
             var outcomes: [String: Outcome] = [:]
             for (index, effect) in zip(firsts, effects) { outcomes[ids[index]] = effect.outcome }
-            let written = try await outbox.insert(effects.flatMap(\.messages), on: connection, logger: logger)
-            return (outcomes, written)
+            try await writes.insert(effects.flatMap(\.messages))
+            return outcomes
         }
-        outbox.dispatch.hand(written)
         return ids.map { outcomes[$0] ?? duplicate }
     }
 }
