@@ -9,7 +9,7 @@ import Synchronization
 /// pooled connection while the database is down waits until one is free. A task group cannot bound that:
 /// it returns only when every child has, so the deadline would wait for the very request it is meant to
 /// end. Here the operation runs in its own task and the caller waits on a continuation that whichever of
-/// the operation and the timer finishes first resumes; at the deadline the operation is cancelled, the
+/// the operation and its deadline (registered with ``DeadlineWatch``) finishes first resumes; at the deadline the operation is cancelled, the
 /// connection it leased (when it went through ``DatabaseDeadline/withConnection(_:client:logger:_:)``) is
 /// closed, and the caller gets `databaseUnavailable` at once. The abandoned task ends when its request
 /// does, which may be never — it holds no lock and no transaction (its server session is gone).
@@ -35,18 +35,16 @@ public struct DatabaseDeadline: Sendable {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
                 race.start(continuation)
                 // Unstructured on purpose (see the type's documentation): the operation may never return,
-                // and the caller must. Both tasks are cancelled as soon as the race is decided.
+                // and the caller must. It is cancelled as soon as the race is decided.
                 let work = Task {
                     do { race.finish(.success(try await operation())) } catch { race.finish(.failure(error)) }
                 }
-                let timer = Task {
-                    try? await Task.sleep(for: timeout)
-                    if Task.isCancelled { return }
+                let ticket = DeadlineWatch.shared.register(after: timeout) {
                     if race.finish(.failure(PersistenceError(.databaseUnavailable, "\(what): no answer within \(timeout)"))) {
                         onTimeout()
                     }
                 }
-                race.attach(work: work, timer: timer)
+                race.attach(work: work, ticket: ticket)
             }
         } onCancel: {
             race.finish(.failure(CancellationError()))
@@ -77,13 +75,13 @@ public struct DatabaseDeadline: Sendable {
         }
     }
 
-    /// The continuation, the two tasks, and who won.
+    /// The continuation, the operation's task, its deadline, and who won.
     private final class Race<T: Sendable>: Sendable {
         private struct State {
             var continuation: CheckedContinuation<T, any Error>?
             var result: Result<T, any Error>?
             var work: Task<Void, Never>?
-            var timer: Task<Void, Never>?
+            var ticket: DeadlineWatch.Ticket?
         }
         private let state = Mutex(State())
 
@@ -97,29 +95,29 @@ public struct DatabaseDeadline: Sendable {
             if let early { continuation.resume(with: early) }
         }
 
-        func attach(work: Task<Void, Never>, timer: Task<Void, Never>) {
+        func attach(work: Task<Void, Never>, ticket: DeadlineWatch.Ticket) {
             let decided = state.withLock { state -> Bool in
                 state.work = work
-                state.timer = timer
+                state.ticket = ticket
                 return state.result != nil
             }
             if decided {
                 work.cancel()
-                timer.cancel()
+                DeadlineWatch.shared.cancel(ticket)
             }
         }
 
         /// Decides the race with `result` unless it is decided already; true when this call decided it.
         @discardableResult
         func finish(_ result: Result<T, any Error>) -> Bool {
-            let won = state.withLock { state -> (CheckedContinuation<T, any Error>?, Task<Void, Never>?, Task<Void, Never>?, Bool) in
+            let won = state.withLock { state -> (CheckedContinuation<T, any Error>?, Task<Void, Never>?, DeadlineWatch.Ticket?, Bool) in
                 guard state.result == nil else { return (nil, nil, nil, false) }
                 state.result = result
                 defer { state.continuation = nil }
-                return (state.continuation, state.work, state.timer, true)
+                return (state.continuation, state.work, state.ticket, true)
             }
-            won.1?.cancel()
-            won.2?.cancel()
+            if won.3, case .failure = result { won.1?.cancel() }
+            if let ticket = won.2 { DeadlineWatch.shared.cancel(ticket) }
             won.0?.resume(with: result)
             return won.3
         }

@@ -3,10 +3,11 @@ import Synchronization
 
 /// Group commit: concurrent callers each hand in one item and wait while a writer stores everything that
 /// is waiting in one batch (one transaction, one WAL flush), then each gets its own outcome. A writer that
-/// finds fewer than `maxBatch` items waiting lingers `linger` first (zero: it writes at once), so that
-/// at moderate rates a transaction carries several items instead of one: on two cores the pipeline spent
-/// ~18 ms of CPU per report at 100 reports/s, three times what it spends per report when batches are full.
-/// Several writers overlap their round trips.
+/// finds fewer than `maxBatch` items waiting, while load arrives (its last batch held more than one), lingers
+/// `linger` first (zero: it writes at once), so that at moderate rates a transaction carries several items
+/// instead of one: on two cores the pipeline spent ~18 ms of CPU per report at 100 reports/s, three times
+/// what it spends per report when batches are full. A lone item is written at once: the pause would gather
+/// nothing and its timer cost wake-ups. Several writers overlap their round trips.
 ///
 /// The stage decides what a batch is (`write` stores the items and answers one outcome per item, in
 /// order); this type owns the waiting, the wake-ups, draining on shutdown and cancellation. A caller that
@@ -103,8 +104,11 @@ public final class GroupCommit<Item: Sendable, Outcome: Sendable>: Service, Send
     }
 
     private func writeUntilStopped() async {
+        // Lingers only while load arrives (this writer's last batch held more than one item): without load
+        // the pause gathers nothing, and its timer costs thread wake-ups on every single item.
+        var lastBatch = 0
         while true {
-            if linger > .zero, state.withLock({ !$0.waiting.isEmpty && $0.waiting.count < maxBatch && !$0.stopping }) {
+            if linger > .zero, lastBatch > 1, state.withLock({ !$0.waiting.isEmpty && $0.waiting.count < maxBatch && !$0.stopping }) {
                 // Not cancellable on purpose: the items waiting are written after the pause either way.
                 try? await Task.sleep(for: linger)
             }
@@ -115,6 +119,7 @@ public final class GroupCommit<Item: Sendable, Outcome: Sendable>: Service, Send
                 return Array(state.waiting.prefix(count))
             }
             guard let batch else { return }
+            if !batch.isEmpty { lastBatch = batch.count }
             if batch.isEmpty {
                 await withCheckedContinuation { continuation in
                     let wakeNow = state.withLock { state in

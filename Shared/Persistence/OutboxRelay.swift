@@ -161,9 +161,10 @@ public struct OutboxRelay: Service {
                 group.addTask { await self.watch(roundStarted) }
                 wake.yield()
                 var housekeeping = Housekeeping()
+                var busy = false
                 for await _ in wakeups {
                     roundStarted.nanoseconds.store(Self.now(), ordering: .relaxed)
-                    await drain(progress: roundStarted, sweep: sweep)
+                    busy = await drain(progress: roundStarted, sweep: sweep, linger: busy)
                     if Task.isShuttingDownGracefully || Task.isCancelled { break }
                     await housekeeping.run(self)
                     roundStarted.nanoseconds.store(0, ordering: .relaxed)
@@ -340,12 +341,18 @@ public struct OutboxRelay: Service {
     /// Publishes what was handed over in memory and, when one is due, sweeps the table, until nothing is
     /// waiting in memory. At most 16 batches from memory go before each due sweep, so that under a steady
     /// load the rows waiting for a retry (or left by a process that died) are not starved by new ones.
-    private func drain(progress: RoundStart, sweep: SweepRequest) async {
-        if configuration.linger > .zero { try? await Task.sleep(for: configuration.linger) }
+    ///
+    /// With `linger` (the last round's first batch held more than one message: load is arriving) it first
+    /// waits ``Configuration/linger`` for more hand-overs to join the batch. Without load the pause would
+    /// gather nothing and cost a timer; the answer says whether to linger next round.
+    private func drain(progress: RoundStart, sweep: SweepRequest, linger: Bool) async -> Bool {
+        if linger, configuration.linger > .zero { try? await Task.sleep(for: configuration.linger) }
+        var firstBatch: Int?
         while !Task.isCancelled {
             for _ in 0..<16 {
                 let handed = outbox.dispatch.take(upTo: configuration.batchSize)
                 if handed.isEmpty { break }
+                if firstBatch == nil { firstBatch = handed.count }
                 do {
                     _ = try await publishAndSettle(handed)
                 } catch {
@@ -354,11 +361,12 @@ public struct OutboxRelay: Service {
                     logger.warning("settling handed-over outbox messages failed; the sweep takes them after their lease", metadata: ["error": "\(error)"])
                 }
                 progress.nanoseconds.store(Self.now(), ordering: .relaxed)
-                if Task.isShuttingDownGracefully { return }
+                if Task.isShuttingDownGracefully { return false }
             }
             if sweep.flag.exchange(false, ordering: .relaxed) { await sweepDue(progress: progress) }
-            if outbox.dispatch.waitingCount == 0 || Task.isShuttingDownGracefully { return }
+            if outbox.dispatch.waitingCount == 0 || Task.isShuttingDownGracefully { break }
         }
+        return (firstBatch ?? 0) > 1
     }
 
     /// Sweeps batch after batch until the table has no more due rows, a batch makes no progress, or

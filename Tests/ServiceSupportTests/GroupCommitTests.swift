@@ -49,21 +49,36 @@ import Testing
         #expect(batches.allSatisfy { $0.count <= 64 })
     }
 
-    @Test("a writer lingers before a batch that is not full: an item handed in meanwhile shares it; without linger each goes alone", arguments: [true, false])
+    @Test("a lone item is written at once; while load arrives a writer lingers before a batch that is not full, so an item handed in meanwhile shares it; without linger each goes alone", arguments: [true, false])
     func linger(lingering: Bool) async throws {
         let store = Store()
         let commit = GroupCommit<Int, Int>(
-            writers: 1, maxBatch: 64, linger: lingering ? .milliseconds(300) : .zero, stoppedError: { Refused() }, write: store.write)
+            writers: 1, maxBatch: 64, linger: lingering ? .milliseconds(300) : .zero, stoppedError: { Refused() },
+            write: { items in
+                // The first batch takes a while, so that 2 and 3 wait for it together.
+                if items == [1] { try await Task.sleep(for: .milliseconds(150)) }
+                return try await store.write(items)
+            })
         try await running(commit) { () async throws in
+            let started = ContinuousClock.now
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { _ = try await commit.submit(1) }
-                try await Task.sleep(for: .milliseconds(60))
+                try await Task.sleep(for: .milliseconds(50))
                 group.addTask { _ = try await commit.submit(2) }
+                group.addTask { _ = try await commit.submit(3) }
+                try await group.waitForAll()
+            }
+            // Neither the lone first item nor the two that met while it was written waited for the linger.
+            #expect(ContinuousClock.now - started < .milliseconds(290))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { _ = try await commit.submit(4) }
+                try await Task.sleep(for: .milliseconds(60))
+                group.addTask { _ = try await commit.submit(5) }
                 try await group.waitForAll()
             }
         }
         let batches = store.batches.withLock { $0 }
-        #expect(batches == (lingering ? [[1, 2]] : [[1], [2]]))
+        #expect(batches == (lingering ? [[1], [2, 3], [4, 5]] : [[1], [2, 3], [4], [5]]))
     }
 
     @Test("a batch that fails fails every caller in it; the next batch is written again")
