@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import Persistence
 import Prometheus
 import ServiceLifecycle
 
@@ -220,23 +221,17 @@ public final class OpsServer: Service, Sendable, CustomStringConvertible {
         return "\(error)"
     }
 
-    /// Runs one check with a deadline: the first of its result and the timeout wins.
+    /// Runs one check with a deadline: the first of its result and the timeout wins. The race runs outside
+    /// structured concurrency (``DatabaseDeadline/run(_:onTimeout:_:)``): a task group would return only
+    /// when the check does, and a check waiting on postgres-nio may never return — `/ready` and the
+    /// delivery worker's ``DependencyProbe`` must answer anyway.
     static func run(_ check: @escaping ReadinessCheck, timeout: Duration) async -> ReadinessResult {
-        await withTaskGroup(of: ReadinessResult?.self) { group in
-            group.addTask { await check() }
-            group.addTask {
-                do {
-                    try await Task.sleep(for: timeout)
-                } catch {
-                    return nil
-                }
-                return .down("timed out after \(Self.format(timeout))")
-            }
-            defer { group.cancelAll() }
-            for await result in group {
-                if let result { return result }
-            }
+        do {
+            return try await DatabaseDeadline(timeout: timeout).run("a readiness check") { await check() }
+        } catch is CancellationError {
             return .down("cancelled")
+        } catch {
+            return .down("timed out after \(Self.format(timeout))")
         }
     }
 

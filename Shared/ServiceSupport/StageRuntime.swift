@@ -73,7 +73,12 @@ public struct StageRuntime: Sendable {
         }
         let database: ReadinessCheck = { [postgres, logger] in
             do {
-                _ = try await postgres.query("SELECT 1", logger: logger)
+                // Through a deadline that closes the connection: a `SELECT 1` sent to a connection whose
+                // server process has gone is never answered, and the delivery worker's dependency probe
+                // (this check) would then hold every handler of the stage for good.
+                try await DatabaseDeadline(timeout: .seconds(5)).withConnection("the readiness check", client: postgres, logger: logger) {
+                    _ = try await $0.query("SELECT 1", logger: logger)
+                }
                 return .up
             } catch {
                 return .down("database unreachable")

@@ -88,6 +88,19 @@ struct OpsServerTests {
         }
     }
 
+    @Test("a check deaf to cancellation that never returns (a query on a dead connection) does not hold the dependency probe: it answers unhealthy on time, and again")
+    func stuckCheckDoesNotHoldTheProbe() async throws {
+        let probe = DependencyProbe(
+            checks: [{ .up }, { await withUnsafeContinuation { (_: UnsafeContinuation<ReadinessResult, Never>) in } }],
+            timeout: .milliseconds(200), cacheFor: .zero
+        )
+        for _ in 0..<2 {
+            let started = ContinuousClock.now
+            #expect(await probe.isHealthy() == false)
+            #expect(ContinuousClock.now - started < .seconds(3))
+        }
+    }
+
     @Test("GET /metrics renders the Prometheus text of the registry, with a counter that was incremented")
     func metrics() async throws {
         let registry = PrometheusCollectorRegistry()

@@ -3,6 +3,7 @@ import Classification
 import Foundation
 import Logging
 import Messaging
+import Persistence
 import PostgresNIO
 import ServiceSupport
 import Synchronization
@@ -222,7 +223,8 @@ struct Loadgen: Sendable {
     }
 
     /// Counts audit entries per report, asking again (the audit consumer lags the units) until every
-    /// report has both entries or `deadline` passes.
+    /// report has both entries or `deadline` passes. A query the database has not answered by `deadline`
+    /// leaves its reports unchecked, counted as missing.
     private func checkAudit(
         _ receipts: [LoadgenReceipt], arrivals: [String: LoadgenArrival], database: PostgresClient, deadline: ContinuousClock.Instant,
         into result: inout LoadgenResult
@@ -234,16 +236,16 @@ struct Loadgen: Sendable {
             if let id = receipt.reportID ?? arrivals[receipt.trackingCode]?.reportID { resolved[receipt.trackingCode] = id } else { unknown.append(receipt.trackingCode) }
         }
         if !unknown.isEmpty {
-            let found = try await audit.reportIDs(trackingCodes: unknown)
+            let found = await Self.value(before: deadline) { [unknown] in try await audit.reportIDs(trackingCodes: unknown) } ?? [:]
             resolved.merge(found) { first, _ in first }
             // A tracking code intake does not know cannot be in the audit log either.
             result.auditMissing += unknown.count - unknown.count(where: { found[$0] != nil })
         }
         let ids = Array(resolved.values)
-        var missing = 0
+        var missing = ids.count
         var doubled = 0
         while true {
-            let entries = try await audit.entries(reportIDs: ids)
+            guard let entries = await Self.value(before: deadline, { try await audit.entries(reportIDs: ids) }) else { break }
             missing = ids.count(where: { (entries[$0]?.received ?? 0) == 0 || (entries[$0]?.routed ?? 0) == 0 })
             doubled = ids.count(where: { (entries[$0]?.received ?? 0) > 1 || (entries[$0]?.routed ?? 0) > 1 })
             if missing == 0 || ContinuousClock.now >= deadline { break }
@@ -252,6 +254,17 @@ struct Loadgen: Sendable {
         result.auditMissing += missing
         result.auditDuplicates = doubled
         return resolved
+    }
+
+    /// What `operation` returns, or nil when it fails or has not returned by `deadline`: the database away
+    /// at the end of a run must not hold the run past its drain. Raced outside structured concurrency
+    /// (``DatabaseDeadline``), since a query postgres-nio never answers ignores cancellation.
+    private static func value<T: Sendable>(
+        before deadline: ContinuousClock.Instant, _ operation: @escaping @Sendable () async throws -> T
+    ) async -> T? {
+        let left = ContinuousClock.now.duration(to: deadline)
+        guard left > .zero else { return nil }
+        return try? await DatabaseDeadline(timeout: left).run("the audit check", operation)
     }
 
     /// One line per accepted report: report id (`-` when unknown), tracking code, channel.

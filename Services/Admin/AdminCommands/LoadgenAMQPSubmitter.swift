@@ -8,7 +8,7 @@ import ServiceLifecycle
 /// `open137.intake` (routing key `intake.<channel>`), the message id as idempotency key, and a private
 /// reply queue where intake answers with the tracking code. A publish the broker did not confirm, or a
 /// reply that does not come (the broker restarted, intake was down), is re-published with the same
-/// message id: intake stores it once and answers again.
+/// message id: intake stores it once and answers again — until the give-up instant, which no wait passes.
 final class LoadgenAMQPSubmitter: LoadgenSubmitter, Service {
     let channel = LoadgenChannel.amqp
     private let publisher: AMQPPublisher
@@ -25,7 +25,10 @@ final class LoadgenAMQPSubmitter: LoadgenSubmitter, Service {
     init(configuration: AMQPConfiguration, replyTimeout: Duration = .seconds(10), logger: Logger) {
         replyQueue = "loadgen.replies.\(UUID().uuidString.lowercased().prefix(8))"
         self.replyTimeout = replyTimeout
-        publisher = AMQPPublisher(configuration: configuration, topology: Topology(exchanges: Open137Topology.exchanges), logger: logger)
+        // An unconfirmed publish fails after `replyTimeout` (not the publisher's default 30 s) and is sent
+        // again: that is also the most a submission can run past its give-up instant.
+        publisher = AMQPPublisher(
+            configuration: configuration, topology: Topology(exchanges: Open137Topology.exchanges), publishTimeout: replyTimeout, logger: logger)
         replies = AMQPConsumer(
             configuration: configuration, queue: replyQueue, prefetch: 1_000,
             topology: Topology(exchanges: Open137Topology.exchanges, queues: [QueueDefinition(name: replyQueue, arguments: ["x-expires": .int(300_000)])]),
@@ -51,8 +54,10 @@ final class LoadgenAMQPSubmitter: LoadgenSubmitter, Service {
             }
             group.addTask {
                 while !Task.isCancelled { try? await Task.sleep(for: .seconds(3_600)) }
-                await self.replies.stop()
+                // Together: each may drain for its ten seconds, and the run's end waits for both.
+                async let repliesStopped: Void = self.replies.stop()
                 await self.publisher.close()
+                await repliesStopped
             }
         }
     }
@@ -70,10 +75,16 @@ final class LoadgenAMQPSubmitter: LoadgenSubmitter, Service {
         // restart still gets its resend).
         var wait = replyTimeout
         while true {
+            // No wait runs past the give-up instant: a doubled wait begun just before it (up to 120 s) would
+            // hold the load phase, and with it the drain and the run's end, that much longer. A reply that
+            // has not come by then makes the report given up, not a hang.
+            guard let budget = Self.replyWait(wait, until: giveUpAt), !Task.isCancelled else {
+                return .gaveUp("amqp: \(lastProblem) after \(attempts) attempts")
+            }
             attempts += 1
             do {
                 try await publisher.publish(message)
-                let reply = await waiters.wait(for: messageID, timeout: wait)
+                let reply = await waiters.wait(for: messageID, timeout: budget)
                 wait = min(wait * 2, .seconds(120))
                 switch reply {
                 case .answer(let reply):
@@ -83,13 +94,18 @@ final class LoadgenAMQPSubmitter: LoadgenSubmitter, Service {
                     return .accepted(LoadgenReceipt(
                         trackingCode: code, reportID: reply["report_id"]?.stringValue, channel: .amqp, acceptedAt: Date(), attempts: attempts))
                 case .timedOut:
-                    lastProblem = "no reply (last wait \(wait / 2))"
+                    lastProblem = "no reply (last wait \(budget))"
                 }
             } catch {
                 lastProblem = "publish not confirmed (\(error.code))"
                 try? await Task.sleep(for: .milliseconds(200))
             }
-            guard ContinuousClock.now < giveUpAt else { return .gaveUp("amqp: \(lastProblem) after \(attempts) attempts") }
         }
+    }
+
+    /// The next wait for a reply: `wait`, cut to what is left until `giveUpAt`; nil when nothing is left.
+    static func replyWait(_ wait: Duration, until giveUpAt: ContinuousClock.Instant, now: ContinuousClock.Instant = .now) -> Duration? {
+        let left = now.duration(to: giveUpAt)
+        return left > .zero ? min(wait, left) : nil
     }
 }

@@ -35,6 +35,6 @@ struct LoadgenConfiguration: Sendable {
     /// Varies the generated reports between runs.
     var seed: UInt64
     /// How long a submission keeps retrying after the load phase ended before it gives up (at least the
-    /// drain timeout).
+    /// drain timeout); no submission waits past it.
     var giveUpAfter: Duration = .seconds(60)
 }

@@ -40,9 +40,15 @@ struct LoadgenHTTPSubmitter: LoadgenSubmitter {
         var backoff = Duration.milliseconds(50)
         var lastProblem = "no answer"
         while true {
+            // A request never outlasts the give-up instant: an intake that accepts the connection and does
+            // not answer would otherwise hold the load phase 30 s past it.
+            let left = ContinuousClock.now.duration(to: giveUpAt)
+            guard left > .zero else { return .gaveUp("\(channel.rawValue): \(lastProblem) after \(attempts) attempts") }
+            let timeout = min(left, .seconds(30))
             attempts += 1
             do {
-                let response = try await client.execute(request, timeout: .seconds(30))
+                let response = try await client.execute(
+                    request, timeout: .nanoseconds(timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000))
                 let body = try await response.body.collect(upTo: 1 << 16)
                 let status = Int(response.status.code)
                 if status == 200 || status == 201 {

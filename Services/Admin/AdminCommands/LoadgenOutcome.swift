@@ -12,6 +12,8 @@ enum LoadgenOutcome: Sendable {
 protocol LoadgenSubmitter: Sendable {
     /// Which channel.
     var channel: LoadgenChannel { get }
-    /// Submits `report`, retrying transient failures with the same idempotency key until `giveUpAt`.
+    /// Submits `report`, retrying transient failures with the same idempotency key until `giveUpAt`; no
+    /// wait (a request, a reply) runs past it, so the load phase ends then at the latest, give or take
+    /// one publish timeout.
     func submit(_ report: LoadgenReport, giveUpAt: ContinuousClock.Instant) async -> LoadgenOutcome
 }

@@ -22,7 +22,8 @@ final class LoadgenReplyWaiters: Sendable {
     /// Creates an empty set of waiters.
     init() {}
 
-    /// Waits up to `timeout` for the reply with correlation id `id`.
+    /// Waits up to `timeout` for the reply with correlation id `id`; a cancelled wait ends at once with
+    /// `.timedOut`.
     func wait(for id: String, timeout: Duration) async -> Reply {
         slots.withLock { slots in
             if case .done(.answer)? = slots[id] { return }
@@ -33,8 +34,11 @@ final class LoadgenReplyWaiters: Sendable {
                 await withCheckedContinuation { continuation in self.attach(id, continuation) }
             }
             group.addTask {
+                // Resolves even when cancelled: the continuation above does not see cancellation, so a wait
+                // whose task is cancelled (the run ending) would otherwise never return. After an answer
+                // the slot is already empty and this does nothing.
                 try? await Task.sleep(for: timeout)
-                if !Task.isCancelled { self.resolve(id, .timedOut) }
+                self.resolve(id, .timedOut)
                 return nil
             }
             var reply = Reply.timedOut

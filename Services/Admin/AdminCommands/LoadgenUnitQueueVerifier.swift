@@ -51,7 +51,12 @@ final class LoadgenUnitQueueVerifier: Service {
             }
             group.addTask {
                 while !Task.isCancelled { try? await Task.sleep(for: .seconds(3_600)) }
-                for consumer in self.consumers { await consumer.stop() }
+                // Together, not in turn: a consumer whose stream ended with the cancellation leaves the
+                // deliveries still buffered unsettled and drains for its full ten seconds; fifteen in turn
+                // would hold the run's end for 150 s.
+                await withDiscardingTaskGroup { stops in
+                    for consumer in self.consumers { stops.addTask { await consumer.stop() } }
+                }
             }
         }
     }
