@@ -46,21 +46,23 @@ let package = Package(
             ],
             path: "Shared/Messaging"
         ),
-        .target(
-            name: "Events",
-            dependencies: [
-                "Messaging",
-            ],
-            path: "Shared/Events"
-        ),
+        // JSON: the parser, the writer and the one string escaper every hand-written form uses.
+        .target(name: "JSON", path: "Shared/JSON"),
+        // The pipeline's contracts: the CloudEvents envelope, event types and payloads. No AMQP.
+        .target(name: "Contracts", dependencies: ["JSON"], path: "Shared/Contracts"),
+        // Open137's broker objects (exchanges, queues, bindings, policies, users, permissions) and the
+        // mapping of an event to an AMQP message.
+        .target(name: "BrokerTopology", dependencies: ["Messaging", "Contracts"], path: "Shared/BrokerTopology"),
         .target(
             name: "Persistence",
             dependencies: [
-                "Events",
+                "Contracts",
+                "BrokerTopology",
                 "Messaging",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -90,10 +92,25 @@ let package = Package(
         ),
         // The Solar Hijri (Jalali) calendar: council-audit's quarters and the notifier's dates.
         .target(name: "JalaliCalendar", path: "Shared/Calendar"),
+        // A stage's runtime: database client, publisher, outbox relay, retention, the delivery worker that
+        // consumes through the inbox and tells an outage from poison, dead-letter depth.
         .target(
-            name: "ServiceSupport",
+            name: "Stages",
             dependencies: [
-                "Events",
+                "ServiceHosting", "BrokerTopology", "Contracts", "Messaging", "Persistence",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            path: "Shared/Stages"
+        ),
+        // Hosting one process: configuration from the environment, logging (redacted) and metrics, the ops
+        // server (/health, /ready, /metrics), migrations at start, the service group until a signal.
+        .target(
+            name: "ServiceHosting",
+            dependencies: [
                 "Messaging",
                 "Persistence",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -106,14 +123,14 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
-            path: "Shared/ServiceSupport"
+            path: "Shared/ServiceHosting"
         ),
 
         // MARK: Services — one library (what tests drive) and one thin @main each
         .target(
             name: "IntakeService",
             dependencies: [
-                "ServiceSupport", "Messaging", "Events", "Persistence", "Taxonomy", "ReporterSecret",
+                "ServiceHosting", "Stages", "Messaging", "JSON", "Contracts", "BrokerTopology", "Persistence", "Taxonomy", "ReporterSecret",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -131,14 +148,14 @@ let package = Package(
             path: "Services/Classifier/Classification",
             resources: [.copy("Corpus")]
         ),
-        .target(name: "ClassifierService", dependencies: ["ServiceSupport", "Messaging", "Events", "Persistence", "Classification", "Taxonomy", .product(name: "UnixSignals", package: "swift-service-lifecycle")], path: "Services/Classifier/ClassifierService", resources: [.copy("Migrations")]),
+        .target(name: "ClassifierService", dependencies: ["ServiceHosting", "Stages", "Messaging", "JSON", "Contracts", "BrokerTopology", "Persistence", "Classification", "Taxonomy", .product(name: "UnixSignals", package: "swift-service-lifecycle")], path: "Services/Classifier/ClassifierService", resources: [.copy("Migrations")]),
         .executableTarget(name: "ClassifierMain", dependencies: ["ClassifierService"], path: "Services/Classifier/ClassifierMain"),
-        .target(name: "RouterService", dependencies: ["ServiceSupport", "Messaging", "Events", "Persistence", "Taxonomy", "Units", .product(name: "UnixSignals", package: "swift-service-lifecycle")], path: "Services/Router/RouterService", resources: [.copy("Migrations")]),
+        .target(name: "RouterService", dependencies: ["ServiceHosting", "Stages", "Messaging", "JSON", "Contracts", "BrokerTopology", "Persistence", "Taxonomy", "Units", .product(name: "UnixSignals", package: "swift-service-lifecycle")], path: "Services/Router/RouterService", resources: [.copy("Migrations")]),
         .executableTarget(name: "RouterMain", dependencies: ["RouterService"], path: "Services/Router/RouterMain"),
         .target(
             name: "NotifierService",
             dependencies: [
-                "ServiceSupport", "Messaging", "Events", "Persistence", "Taxonomy", "JalaliCalendar", "ReporterSecret",
+                "ServiceHosting", "Stages", "Messaging", "JSON", "Contracts", "BrokerTopology", "Persistence", "Taxonomy", "JalaliCalendar", "ReporterSecret",
                 // Unit names in messages, from the shared units file (the router's routing table too).
                 "Units",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -157,7 +174,7 @@ let package = Package(
         .target(
             name: "CouncilAuditService",
             dependencies: [
-                "ServiceSupport", "Messaging", "Events", "Persistence", "Taxonomy", "JalaliCalendar",
+                "ServiceHosting", "Stages", "Messaging", "JSON", "Contracts", "BrokerTopology", "Persistence", "Taxonomy", "JalaliCalendar",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -171,7 +188,7 @@ let package = Package(
         .target(
             name: "AdminCommands",
             dependencies: [
-                "Messaging", "Events", "Persistence", "ServiceSupport",
+                "Messaging", "JSON", "Contracts", "BrokerTopology", "Persistence", "ServiceHosting", "Stages",
                 "IntakeService", "ClassifierService", "RouterService", "NotifierService", "CouncilAuditService",
                 "Classification", "Taxonomy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -189,24 +206,24 @@ let package = Package(
         // MARK: Tests — against the real broker and database started by `make test`
         .target(
             name: "TestSupport",
-            dependencies: ["Messaging", "Events", .product(name: "Yams", package: "Yams")],
+            dependencies: ["Messaging", "JSON", "Contracts", "BrokerTopology", .product(name: "Yams", package: "Yams")],
             path: "Tests/TestSupport"
         ),
-        .testTarget(name: "MessagingTests", dependencies: ["Messaging", "Events", "TestSupport"], path: "Tests/MessagingTests"),
+        .testTarget(name: "MessagingTests", dependencies: ["Messaging", "JSON", "Contracts", "BrokerTopology", "TestSupport"], path: "Tests/MessagingTests"),
         // Broker restarts and alarms: run alone, after the others (`make test` runs them as a second phase).
-        .testTarget(name: "FaultTests", dependencies: ["Messaging", "Events", "Persistence", "TestSupport", "IntakeService", "ServiceSupport", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")], path: "Tests/FaultTests"),
-        .testTarget(name: "EventsTests", dependencies: ["Events", "Messaging", "TestSupport", .product(name: "Yams", package: "Yams")], path: "Tests/EventsTests"),
+        .testTarget(name: "FaultTests", dependencies: ["Messaging", "JSON", "Contracts", "BrokerTopology", "Persistence", "TestSupport", "IntakeService", "ServiceHosting", "Stages", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")], path: "Tests/FaultTests"),
+        .testTarget(name: "ContractsTests", dependencies: ["JSON", "Contracts", "BrokerTopology", "Messaging", "TestSupport", .product(name: "Yams", package: "Yams")], path: "Tests/ContractsTests"),
         .testTarget(
             name: "PersistenceTests",
             dependencies: [
-                "Persistence", "Events", "Messaging", "TestSupport",
+                "Persistence", "JSON", "Contracts", "BrokerTopology", "Messaging", "TestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Tests/PersistenceTests"
         ),
-        .testTarget(name: "ServiceSupportTests", dependencies: ["ServiceSupport", "Persistence", "TestSupport"], path: "Tests/ServiceSupportTests"),
+        .testTarget(name: "ServiceHostingTests", dependencies: ["ServiceHosting", "Stages", "Persistence", "TestSupport"], path: "Tests/ServiceHostingTests"),
         .testTarget(name: "ReporterSecretTests", dependencies: ["ReporterSecret"], path: "Tests/ReporterSecretTests"),
         .testTarget(name: "CalendarTests", dependencies: ["JalaliCalendar"], path: "Tests/CalendarTests"),
         .testTarget(name: "TaxonomyTests", dependencies: ["Taxonomy"], path: "Tests/TaxonomyTests"),
@@ -214,7 +231,7 @@ let package = Package(
         .testTarget(
             name: "IntakeTests",
             dependencies: [
-                "IntakeService", "Events", "Messaging", "Persistence", "Taxonomy", "TestSupport", "ServiceSupport", "ReporterSecret",
+                "IntakeService", "JSON", "Contracts", "BrokerTopology", "Messaging", "Persistence", "Taxonomy", "TestSupport", "ServiceHosting", "Stages", "ReporterSecret",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -226,7 +243,7 @@ let package = Package(
         .testTarget(
             name: "CouncilAuditTests",
             dependencies: [
-                "CouncilAuditService", "Events", "Messaging", "Persistence", "Taxonomy", "TestSupport", "ServiceSupport", "JalaliCalendar",
+                "CouncilAuditService", "JSON", "Contracts", "BrokerTopology", "Messaging", "Persistence", "Taxonomy", "TestSupport", "ServiceHosting", "Stages", "JalaliCalendar",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -236,7 +253,7 @@ let package = Package(
         .testTarget(
             name: "NotifierTests",
             dependencies: [
-                "NotifierService", "IntakeService", "Events", "Messaging", "Persistence", "TestSupport", "ServiceSupport", "JalaliCalendar",
+                "NotifierService", "IntakeService", "JSON", "Contracts", "BrokerTopology", "Messaging", "Persistence", "TestSupport", "ServiceHosting", "Stages", "JalaliCalendar",
                 "ReporterSecret",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),

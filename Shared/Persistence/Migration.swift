@@ -1,3 +1,6 @@
+import Contracts
+import Crypto
+
 /// One versioned SQL migration: a file `NNNN_name.sql` whose statements run in one transaction, once per
 /// schema, recorded with the SHA-256 of its text so a later edit of an applied file is caught.
 public struct Migration: Sendable, Hashable, CustomStringConvertible {
@@ -15,7 +18,7 @@ public struct Migration: Sendable, Hashable, CustomStringConvertible {
         self.version = version
         self.name = name
         self.sql = sql
-        self.checksum = SHA256.hexDigest(sql.utf8)
+        self.checksum = Hex.lowercase(SHA256.hash(data: Array(sql.utf8)))
     }
 
     /// `0001_create_reports`, as the file was named.

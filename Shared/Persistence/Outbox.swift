@@ -1,4 +1,5 @@
-import Events
+import BrokerTopology
+import Contracts
 import Logging
 import Messaging
 import PostgresNIO

@@ -1,4 +1,4 @@
-import Events
+import Contracts
 import Logging
 import Messaging
 import PostgresNIO

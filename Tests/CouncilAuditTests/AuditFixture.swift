@@ -1,10 +1,12 @@
+import Contracts
 import CouncilAuditService
-import Events
 import Foundation
+import JSON
 import Logging
 import Persistence
 import PostgresNIO
-import ServiceSupport
+import ServiceHosting
+import Stages
 import Taxonomy
 import TestSupport
 

@@ -1,10 +1,10 @@
+import Contracts
 import CouncilAuditService
-import Events
 import Foundation
 import PostgresNIO
-import ServiceSupport
-import TestSupport
+import ServiceHosting
 import Testing
+import TestSupport
 
 /// The chain: appends, redeliveries, verification of a long run, tampering named at the exact entry, and
 /// the append-only rules of the database.

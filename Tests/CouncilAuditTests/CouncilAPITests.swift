@@ -1,8 +1,9 @@
+import Contracts
 import CouncilAuditService
-import Events
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import JSON
 import Taxonomy
 import Testing
 import TestSupport

@@ -1,9 +1,9 @@
+import Contracts
 import CouncilAuditService
-import Events
 import Foundation
 import Persistence
-import TestSupport
 import Testing
+import TestSupport
 
 /// Escalation of overdue child reports: once per level, whatever the number of checks and replicas.
 @Suite("Council escalation", .serialized, .timeLimit(.minutes(2)))

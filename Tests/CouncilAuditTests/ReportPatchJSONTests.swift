@@ -1,6 +1,7 @@
+import Contracts
 @testable import CouncilAuditService
-import Events
 import Foundation
+import JSON
 import Testing
 
 /// The projection's hand-written JSON says what `JSONEncoder` would have said.

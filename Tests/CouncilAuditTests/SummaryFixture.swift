@@ -1,6 +1,7 @@
+import Contracts
 import CouncilAuditService
-import Events
 import Foundation
+import JSON
 
 /// Eight reports whose summary was worked out by hand (the answers are in ``CouncilSummaryTests`` and
 /// ``CouncilAPITests``). Times are UTC; Tehran is UTC+03:30, so 1404-Q3 is 2025-09-22T20:30Z … 2025-12-21T20:30Z.

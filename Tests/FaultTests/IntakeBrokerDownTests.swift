@@ -1,9 +1,11 @@
-import Events
+import BrokerTopology
+import Contracts
+import JSON
+import ServiceHosting
 import Foundation
 import IntakeService
 import Messaging
 import ServiceLifecycle
-import ServiceSupport
 import TestSupport
 import Testing
 #if canImport(FoundationNetworking)

@@ -2,7 +2,7 @@ import HTTPTypes
 import HummingbirdTesting
 import IntakeService
 import Persistence
-import ServiceSupport
+import ServiceHosting
 import Testing
 import TestSupport
 

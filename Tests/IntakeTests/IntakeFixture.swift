@@ -1,14 +1,15 @@
-import Events
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import IntakeService
+import JSON
 import Logging
 import Persistence
 import PostgresNIO
 import ReporterSecret
-import ServiceSupport
+import ServiceHosting
+import Stages
 import Taxonomy
 import TestSupport
 

@@ -1,5 +1,5 @@
 import Logging
-import ServiceSupport
+import ServiceHosting
 import Synchronization
 
 /// Records every log line, rendered with its metadata, behind the same redacting handler the services

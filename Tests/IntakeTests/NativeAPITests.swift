@@ -1,10 +1,11 @@
-import Events
+import Contracts
 import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 @testable import IntakeService
+import JSON
 import Testing
 import TestSupport
 

@@ -1,9 +1,9 @@
-import Events
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import IntakeService
+import JSON
 import Taxonomy
 import Testing
 import TestSupport

@@ -1,4 +1,4 @@
-import Events
+import JSON
 import Foundation
 #if canImport(FoundationXML)
 import FoundationXML

@@ -1,7 +1,7 @@
-import Events
 import Foundation
 import Hummingbird
 @testable import IntakeService
+import JSON
 import Taxonomy
 import Testing
 

@@ -1,4 +1,4 @@
-import Events
+import BrokerTopology
 import Foundation
 import HTTPTypes
 import Hummingbird

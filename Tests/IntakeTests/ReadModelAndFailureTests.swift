@@ -1,9 +1,10 @@
-import Events
+import Contracts
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 @testable import IntakeService
+import JSON
 import Logging
 import PostgresNIO
 import Testing

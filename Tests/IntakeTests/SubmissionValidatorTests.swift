@@ -1,6 +1,7 @@
-import Events
+import Contracts
 import Foundation
 @testable import IntakeService
+import JSON
 import Taxonomy
 import Testing
 

@@ -1,7 +1,7 @@
-import Events
+import BrokerTopology
 import Messaging
-import TestSupport
 import Testing
+import TestSupport
 
 @Suite("Work queues of Open137Topology: delayed retry and dead letters")
 struct RetryPathTests {

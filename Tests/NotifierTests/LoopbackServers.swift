@@ -1,8 +1,8 @@
 import Foundation
-import Events
 import Hummingbird
-import NotifierService
+import JSON
 import NIOCore
+import NotifierService
 import TestSupport
 
 /// What the fake SMS gateway and webhook receiver saw.

@@ -1,4 +1,7 @@
-import Events
+import BrokerTopology
+import Contracts
+import JSON
+import ServiceHosting
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -6,7 +9,6 @@ import FoundationNetworking
 import IntakeService
 import NotifierService
 import ServiceLifecycle
-import ServiceSupport
 import TestSupport
 import Testing
 

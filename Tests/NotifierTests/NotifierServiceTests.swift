@@ -1,4 +1,7 @@
-import Events
+import BrokerTopology
+import Contracts
+import JSON
+import ServiceHosting
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -9,7 +12,6 @@ import NotifierService
 import PostgresNIO
 import ReporterSecret
 import ServiceLifecycle
-import ServiceSupport
 import TestSupport
 import Testing
 

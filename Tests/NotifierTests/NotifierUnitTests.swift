@@ -1,6 +1,8 @@
-import Events
+import BrokerTopology
+import Contracts
 import Foundation
 import JalaliCalendar
+import JSON
 import NotifierService
 import Testing
 

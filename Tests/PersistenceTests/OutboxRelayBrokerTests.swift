@@ -1,10 +1,11 @@
-import Events
+import BrokerTopology
+import Contracts
 import Foundation
 import Messaging
 import Persistence
 import PostgresNIO
-import TestSupport
 import Testing
+import TestSupport
 
 /// The outbox relay against the real broker: committed events arrive, each as a CloudEvent that matches
 /// the AsyncAPI contract; a rolled-back one never does.

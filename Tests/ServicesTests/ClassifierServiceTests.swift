@@ -1,14 +1,17 @@
+import BrokerTopology
 @testable import ClassifierService
-import Events
+import Contracts
 import Foundation
+import JSON
 import Logging
 import Messaging
 import Persistence
 import PostgresNIO
+import ServiceHosting
 import ServiceLifecycle
-import ServiceSupport
-import TestSupport
+import Stages
 import Testing
+import TestSupport
 
 /// The whole classifier service, as deployed: `report.received` from the events exchange through
 /// `classifier.reports`, the decision stored in `classifier.classifications`, `report.classified` out

@@ -1,9 +1,9 @@
 import AdminCommands
 import Classification
-import Events
 import Foundation
-import TestSupport
+import JSON
 import Testing
+import TestSupport
 
 /// `open137 classify`: JSON lines in, JSON lines out, no broker or database; a bad line gets an error
 /// line in its place and the command exits 1.

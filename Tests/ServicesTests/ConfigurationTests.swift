@@ -1,7 +1,7 @@
 import Foundation
-import ServiceSupport
-import TestSupport
+import ServiceHosting
 import Testing
+import TestSupport
 import Yams
 
 /// Configuration contracts: a bad environment stops a service at start naming every bad key, and the

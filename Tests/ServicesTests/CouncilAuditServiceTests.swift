@@ -1,10 +1,12 @@
 import CouncilAuditService
-import Events
+import BrokerTopology
+import Contracts
+import JSON
+import ServiceHosting
 import Foundation
 import Messaging
 import PostgresNIO
 import ServiceLifecycle
-import ServiceSupport
 import TestSupport
 import Testing
 #if canImport(FoundationNetworking)

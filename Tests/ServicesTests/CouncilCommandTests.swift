@@ -1,11 +1,13 @@
+import Contracts
 import CouncilAuditService
-import Events
 import Foundation
+import JSON
 import Persistence
 import PostgresNIO
-import ServiceSupport
-import TestSupport
+import ServiceHosting
+import Stages
 import Testing
+import TestSupport
 
 /// `open137 audit verify` and `open137 council report` as built binaries, over a throw-away schema of
 /// the test database.

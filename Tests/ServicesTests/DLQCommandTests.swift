@@ -1,11 +1,12 @@
 import AdminCommands
-import Events
+import BrokerTopology
 import Foundation
 import Logging
 import Messaging
-import ServiceSupport
-import TestSupport
+import ServiceHosting
+import Stages
 import Testing
+import TestSupport
 
 /// `open137 dlq`: a poison message dead-lettered for real by a `DeliveryWorker` (and one by the broker, and
 /// one with no origin) in a work queue of its own, then listed, shown, replayed to its origin and purged

@@ -1,9 +1,10 @@
 @testable import AdminCommands
-import Events
+import BrokerTopology
 import Foundation
+import JSON
 import Messaging
-import TestSupport
 import Testing
+import TestSupport
 
 /// At-least-once dead-lettering on the real broker: `open137 topology declare`'s policy code puts
 /// `Open137Topology.deadLetteringPolicy` in effect on every work and retry queue, whose dead-letter targets

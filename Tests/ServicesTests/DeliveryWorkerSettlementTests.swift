@@ -1,10 +1,11 @@
-import Events
+import BrokerTopology
 import Foundation
 import Logging
 import Messaging
-import ServiceSupport
-import TestSupport
+import ServiceHosting
+import Stages
 import Testing
+import TestSupport
 
 /// How a `DeliveryWorker` settles what its handler did, against the test broker: a handler's own
 /// `AMQPError` is retried and its delivery settled (not taken for a failed ack), and failures while the

@@ -1,10 +1,13 @@
-import Events
+import BrokerTopology
+import Contracts
+import JSON
+import ServiceHosting
+import Stages
 import Foundation
 import IntakeService
 import Messaging
 import ReporterSecret
 import ServiceLifecycle
-import ServiceSupport
 import TestSupport
 import Testing
 #if canImport(FoundationNetworking)

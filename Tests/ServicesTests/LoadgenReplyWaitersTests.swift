@@ -1,5 +1,4 @@
 @testable import AdminCommands
-import Events
 import Testing
 
 /// The load generator's AMQP reply waits, without a broker: every wait ends — on its answer, or when its

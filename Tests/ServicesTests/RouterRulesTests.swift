@@ -1,7 +1,9 @@
-import Events
+import BrokerTopology
+import Contracts
 import Foundation
 import RouterService
-import ServiceSupport
+import ServiceHosting
+import Stages
 import Taxonomy
 import Testing
 import Units

@@ -1,13 +1,16 @@
-import Events
+import BrokerTopology
+import Contracts
 import Foundation
+import JSON
 import Messaging
 import Persistence
 import PostgresNIO
 import RouterService
+import ServiceHosting
 import ServiceLifecycle
-import ServiceSupport
-import TestSupport
+import Stages
 import Testing
+import TestSupport
 
 /// The whole router service, as deployed, against the real broker and database: `report.classified` in
 /// through `router.reports`, the delivery on `open137.units` (`<unit>.d<NN>`, the council's copy) and

@@ -1,15 +1,15 @@
 import AdminCommands
+import BrokerTopology
 import ClassifierService
 import CouncilAuditService
-import Events
 import Foundation
 import Messaging
 import Persistence
 import PostgresNIO
 import RouterService
-import ServiceSupport
-import TestSupport
+import ServiceHosting
 import Testing
+import TestSupport
 
 /// Each pipeline service's own PostgreSQL role and RabbitMQ user, provisioned on the test stack by the code
 /// `make run` runs (`open137 services provision`): a stage works in its own schema and on its own queues, and

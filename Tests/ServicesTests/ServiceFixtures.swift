@@ -5,7 +5,7 @@ import IntakeService
 import NotifierService
 import RouterService
 import ServiceLifecycle
-import ServiceSupport
+import ServiceHosting
 import TestSupport
 #if canImport(FoundationNetworking)
 import FoundationNetworking

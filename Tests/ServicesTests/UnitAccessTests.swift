@@ -1,5 +1,5 @@
 import AdminCommands
-import Events
+import BrokerTopology
 import Foundation
 import Messaging
 import RouterService

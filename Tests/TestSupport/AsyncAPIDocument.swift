@@ -1,4 +1,4 @@
-import Events
+import JSON
 
 /// The AMQP contract, `contracts/asyncapi.yaml`, loaded for tests: finds the message of an event and
 /// validates message bodies against its payload schema.

@@ -1,5 +1,5 @@
-import Events
 import Foundation
+import JSON
 import Yams
 
 /// Reads JSON and YAML documents (schemas, contracts, message bodies) into `JSONValue`, the one tree the

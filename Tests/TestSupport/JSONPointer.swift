@@ -1,5 +1,5 @@
-import Events
 import Foundation
+import JSON
 
 /// JSON Pointers (RFC 6901): building them while walking an instance and resolving them in a document.
 public enum JSONPointer {

@@ -1,5 +1,5 @@
-import Events
 import Foundation
+import JSON
 
 /// A small JSON Schema validator — the subset of drafts 07 and 2020-12 that Open137's contracts use
 /// (the AsyncAPI payloads, the OpenAPI schemas, the Open311 GeoReport v2 schemas).

@@ -1,4 +1,4 @@
-import Events
+import JSON
 
 extension JSONValue {
     /// The value at a JSON Pointer below this one, or nil.

@@ -1,5 +1,6 @@
-import Events
+import Contracts
 import Foundation
+import JSON
 
 /// Real, contract-valid payloads of every event type, for tests that need an event of some type.
 public enum SampleEventData {

@@ -1,10 +1,11 @@
 import ArgumentParser
+import Contracts
 import CouncilAuditService
-import Events
 import Foundation
 import Persistence
 import PostgresNIO
-import ServiceSupport
+import ServiceHosting
+import Stages
 
 /// `open137 bench audit`: appended events/s with the chain (group commit through the appender, as the
 /// consumer uses it, `--concurrency` deliveries at once) and verification entries/s, on a throw-away

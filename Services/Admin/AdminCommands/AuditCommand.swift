@@ -2,7 +2,8 @@ import ArgumentParser
 import CouncilAuditService
 import Foundation
 import PostgresNIO
-import ServiceSupport
+import ServiceHosting
+import Stages
 
 /// `open137 audit verify`: walks the council audit chain; exit 1 naming the first broken entry.
 public struct AuditCommand: AsyncParsableCommand {

@@ -1,5 +1,5 @@
-import Events
 import Foundation
+import JSON
 import Messaging
 
 /// Applies a topology's policies on a live broker through the management API and checks that they are in

@@ -1,5 +1,5 @@
 import AsyncHTTPClient
-import Events
+import BrokerTopology
 import Foundation
 import NIOCore
 import NIOHTTP1

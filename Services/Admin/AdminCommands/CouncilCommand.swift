@@ -2,7 +2,8 @@ import ArgumentParser
 import CouncilAuditService
 import Foundation
 import PostgresNIO
-import ServiceSupport
+import ServiceHosting
+import Stages
 import Taxonomy
 
 /// `open137 council …`: the committee's reports.

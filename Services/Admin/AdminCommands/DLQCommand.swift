@@ -1,6 +1,7 @@
 import ArgumentParser
-import Events
+import BrokerTopology
 import Foundation
+import JSON
 import Messaging
 
 /// `open137 dlq …`: the dead-letter queues of `Open137Topology` (every work queue's `.dlq` and

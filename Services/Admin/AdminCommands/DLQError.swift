@@ -1,4 +1,4 @@
-import Events
+import JSON
 
 /// Why an `open137 dlq` command did not do its work: a machine-readable code, a message, and the exit
 /// status — 2 for a wrong invocation (unknown queue, purge without `--yes`, no `AMQP_URL`), 1 for a

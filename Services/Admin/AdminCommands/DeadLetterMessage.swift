@@ -1,6 +1,7 @@
-import Events
+import JSON
 import Messaging
-import ServiceSupport
+import ServiceHosting
+import Stages
 
 /// One message in a dead-letter queue as `open137 dlq` reports it: ids, the reasons, the `x-death`
 /// record, where a replay would send it, and its body (printed only on request, masked).

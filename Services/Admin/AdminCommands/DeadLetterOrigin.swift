@@ -1,5 +1,6 @@
 import Messaging
-import ServiceSupport
+import ServiceHosting
+import Stages
 
 /// Where a dead letter was first published: the exchange and routing key a replay sends it back to.
 public struct DeadLetterOrigin: Sendable, Hashable {

@@ -1,4 +1,4 @@
-import Events
+import BrokerTopology
 
 /// One queue `open137 dlq` works on: a work queue's `<queue>.dlq`, or `intake.rejected` (intake's
 /// submissions it could not accept, body intact, with the reason in headers).

@@ -1,10 +1,11 @@
 import ArgumentParser
-import Events
+import BrokerTopology
 import Foundation
 import IntakeService
 import Persistence
 import PostgresNIO
-import ServiceSupport
+import ServiceHosting
+import Stages
 
 /// `open137 keys …`: the channels' API keys for intake.
 public struct KeysCommand: AsyncParsableCommand {

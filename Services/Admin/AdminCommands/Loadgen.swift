@@ -5,7 +5,7 @@ import Logging
 import Messaging
 import Persistence
 import PostgresNIO
-import ServiceSupport
+import ServiceHosting
 import Synchronization
 import Taxonomy
 

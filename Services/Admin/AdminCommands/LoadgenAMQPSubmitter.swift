@@ -1,5 +1,6 @@
-import Events
+import BrokerTopology
 import Foundation
+import JSON
 import Logging
 import Messaging
 import ServiceLifecycle

@@ -1,5 +1,5 @@
+import Contracts
 import CouncilAuditService
-import Events
 import Foundation
 import IntakeService
 import Logging

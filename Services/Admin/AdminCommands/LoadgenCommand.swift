@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import ServiceSupport
+import ServiceHosting
 
 /// `open137 loadgen`: realistic reports through the live pipeline — Persian, English and Finglish, every
 /// service code, child reports among them, over HTTP (native and Open311) and AMQP — at a fixed rate or

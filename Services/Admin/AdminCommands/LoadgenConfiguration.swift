@@ -1,4 +1,4 @@
-import ServiceSupport
+import ServiceHosting
 
 /// What one `open137 loadgen` run does and where the pipeline is.
 struct LoadgenConfiguration: Sendable {

@@ -1,6 +1,6 @@
 import AsyncHTTPClient
-import Events
 import Foundation
+import JSON
 import NIOCore
 
 /// Submits reports over intake's HTTP APIs — the native `POST /api/v1/reports` (JSON) or the Open311

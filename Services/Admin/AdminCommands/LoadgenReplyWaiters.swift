@@ -1,4 +1,4 @@
-import Events
+import JSON
 import Synchronization
 
 /// Matches AMQP replies to the submissions waiting for them, by correlation id. A reply that arrives

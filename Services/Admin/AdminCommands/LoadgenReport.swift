@@ -1,5 +1,5 @@
-import Events
 import Foundation
+import JSON
 
 /// One report the load generator submits: a citizen's description (Persian, English or Finglish), where
 /// it is, who reports it and — for some — how to reach them. The same report can be sent over any channel.

@@ -8,7 +8,7 @@ import NotifierService
 import Persistence
 import PostgresNIO
 import RouterService
-import ServiceSupport
+import ServiceHosting
 
 /// `open137 migrate`: applies every service's schema migrations (each once; safe beside running replicas).
 public struct MigrateCommand: AsyncParsableCommand {

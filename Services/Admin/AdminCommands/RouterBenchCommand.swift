@@ -1,5 +1,6 @@
 import ArgumentParser
-import Events
+import BrokerTopology
+import Contracts
 import Foundation
 import Messaging
 

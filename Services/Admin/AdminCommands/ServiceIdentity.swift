@@ -1,6 +1,6 @@
+import BrokerTopology
 import ClassifierService
 import CouncilAuditService
-import Events
 import IntakeService
 import NotifierService
 import RouterService

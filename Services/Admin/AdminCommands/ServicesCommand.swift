@@ -1,10 +1,10 @@
+import BrokerTopology
 import ArgumentParser
-import Events
 import Foundation
 import Logging
 import Persistence
 import PostgresNIO
-import ServiceSupport
+import ServiceHosting
 
 /// `open137 services …`: the pipeline services' own identities on PostgreSQL and RabbitMQ.
 public struct ServicesCommand: AsyncParsableCommand {

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Events
+import BrokerTopology
 import Foundation
 import Messaging
 

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Events
+import BrokerTopology
 import Foundation
 
 /// `open137 units …`: the units' (and the council's) accounts on the broker.

@@ -1,9 +1,11 @@
 import ArgumentParser
+import Contracts
 import Foundation
 import NotifierService
 import Persistence
 import PostgresNIO
-import ServiceSupport
+import ServiceHosting
+import Stages
 
 /// `open137 webhooks …`: the notifier's webhook subscriptions (stored in its schema, like those of
 /// `NOTIFIER_WEBHOOKS`; a running notifier uses a change within a second).

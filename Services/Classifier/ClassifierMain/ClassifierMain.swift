@@ -1,5 +1,5 @@
 import ClassifierService
-import ServiceSupport
+import ServiceHosting
 
 /// The `classifier` executable: configuration from the environment, then the service group until SIGTERM/SIGINT.
 @main

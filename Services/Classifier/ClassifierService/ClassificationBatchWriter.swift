@@ -1,9 +1,10 @@
-import Events
+import BrokerTopology
+import JSON
 import Logging
 import Persistence
 import PostgresNIO
+import ServiceHosting
 import ServiceLifecycle
-import ServiceSupport
 
 /// Group commit for classification, as the router's `RoutingBatchWriter`: the worker's concurrent
 /// handlers each classify one report (the CPU work stays concurrent) and hand in the result, then wait

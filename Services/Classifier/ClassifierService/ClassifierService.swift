@@ -1,10 +1,11 @@
+import BrokerTopology
 import Classification
-import Events
 import Foundation
 import Messaging
+import ServiceHosting
 import ServiceLifecycle
+import Stages
 import UnixSignals
-import ServiceSupport
 
 /// The `classifier` service: assigns each report its service code, child-friendly flag and priority; emits `report.classified`.
 ///

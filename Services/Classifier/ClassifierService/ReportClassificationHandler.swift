@@ -1,9 +1,10 @@
 import Classification
-import Events
+import Contracts
 import Foundation
 import Logging
 import Messaging
-import ServiceSupport
+import ServiceHosting
+import Stages
 
 /// Classifies each `report.received`: stores the decision in `classifier.classifications` and enqueues
 /// `report.classified` (same correlation id, subject = the report id, the producer's traceparent) in one

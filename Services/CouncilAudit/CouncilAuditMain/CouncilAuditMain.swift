@@ -1,5 +1,5 @@
 import CouncilAuditService
-import ServiceSupport
+import ServiceHosting
 
 /// The `council-audit` executable: configuration from the environment, then the service group until SIGTERM/SIGINT.
 @main

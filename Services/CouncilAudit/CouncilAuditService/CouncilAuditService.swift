@@ -1,9 +1,10 @@
-import Events
+import BrokerTopology
 import Foundation
 import Hummingbird
 import Messaging
+import ServiceHosting
 import ServiceLifecycle
-import ServiceSupport
+import Stages
 import Taxonomy
 import UnixSignals
 

@@ -1,4 +1,4 @@
-import ServiceSupport
+import ServiceHosting
 
 /// The council-audit service's own configuration: the committee's HTTP API address and port, and its read key.
 public struct CouncilAuditSettings: ServiceSettings {

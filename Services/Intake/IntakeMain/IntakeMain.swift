@@ -1,5 +1,5 @@
 import IntakeService
-import ServiceSupport
+import ServiceHosting
 
 /// The `intake` executable: configuration from the environment, then the service group until SIGTERM/SIGINT.
 @main

@@ -1,10 +1,11 @@
-import Events
+import BrokerTopology
 import Foundation
 import Hummingbird
 import Messaging
 import Persistence
+import ServiceHosting
 import ServiceLifecycle
-import ServiceSupport
+import Stages
 import Taxonomy
 import UnixSignals
 

@@ -1,5 +1,5 @@
 import ReporterSecret
-import ServiceSupport
+import ServiceHosting
 
 /// Intake's own configuration: the public HTTP API (native and Open311), the development API key, the
 /// city's bounds, rate limits and body size.

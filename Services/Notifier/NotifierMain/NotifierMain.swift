@@ -1,5 +1,5 @@
 import NotifierService
-import ServiceSupport
+import ServiceHosting
 
 /// The `notifier` executable: configuration from the environment, then the service group until SIGTERM/SIGINT.
 @main

@@ -1,10 +1,11 @@
 import AsyncHTTPClient
-import Events
+import BrokerTopology
 import Foundation
 import Messaging
 import ReporterSecret
+import ServiceHosting
 import ServiceLifecycle
-import ServiceSupport
+import Stages
 import Taxonomy
 import Units
 import UnixSignals

@@ -1,7 +1,6 @@
-import Events
 import Foundation
 import ReporterSecret
-import ServiceSupport
+import ServiceHosting
 
 /// The notifier's own configuration: the SMS gateway, the SMTP server, webhook subscriptions from the
 /// environment, and how hard and how often a notification is tried.

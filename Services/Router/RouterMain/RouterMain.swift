@@ -1,5 +1,5 @@
 import RouterService
-import ServiceSupport
+import ServiceHosting
 
 /// The `router` executable: configuration from the environment, then the service group until SIGTERM/SIGINT.
 @main

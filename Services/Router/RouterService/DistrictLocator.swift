@@ -1,5 +1,6 @@
-import Events
+import Contracts
 import Foundation
+import JSON
 
 /// The city district (1–22) of a report: the district the report names, or the district whose boundary
 /// contains its point, from a GeoJSON file of district boundaries that operators supply

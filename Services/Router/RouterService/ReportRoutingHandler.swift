@@ -1,10 +1,11 @@
-import Events
+import Contracts
 import Foundation
 import Logging
 import Messaging
 import Persistence
 import PostgresNIO
-import ServiceSupport
+import ServiceHosting
+import Stages
 
 /// Routes each `report.classified`: stores the assignment in `router.reports` and, in the same transaction
 /// (outbox), the `report.assigned` delivery to `open137.units` with routing key `<unit>.d<NN>`, for child

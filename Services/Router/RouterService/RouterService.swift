@@ -1,9 +1,10 @@
-import Events
+import BrokerTopology
 import Foundation
 import Messaging
 import Persistence
+import ServiceHosting
 import ServiceLifecycle
-import ServiceSupport
+import Stages
 import Taxonomy
 import Units
 import UnixSignals

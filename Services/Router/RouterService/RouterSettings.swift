@@ -1,4 +1,4 @@
-import ServiceSupport
+import ServiceHosting
 
 /// The router's own configuration: where the district boundaries are, and how long an update for a report
 /// it has not routed, or one ahead of its report's status, is retried before it is dead-lettered.

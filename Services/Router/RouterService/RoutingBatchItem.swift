@@ -1,5 +1,6 @@
-import Events
+import Contracts
 import Foundation
+import JSON
 import Messaging
 
 /// One classified report ready to be stored: its decision and the messages its assignment sends.

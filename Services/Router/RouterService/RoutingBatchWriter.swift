@@ -1,9 +1,9 @@
-import Events
+import JSON
 import Logging
 import Persistence
 import PostgresNIO
+import ServiceHosting
 import ServiceLifecycle
-import ServiceSupport
 
 /// Group commit for routing on the stages' ``StageBatchWriter``: the worker's concurrent handlers each
 /// hand in one classified report and wait while a writer stores everything waiting in one transaction

@@ -1,5 +1,6 @@
-import Events
-import ServiceSupport
+import Contracts
+import ServiceHosting
+import Stages
 import Units
 
 /// What a status update does to a report, decided from its current unit and status alone; the handler

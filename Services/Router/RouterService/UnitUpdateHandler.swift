@@ -1,10 +1,13 @@
-import Events
+import BrokerTopology
+import Contracts
 import Foundation
+import JSON
 import Logging
 import Messaging
 import Persistence
 import PostgresNIO
-import ServiceSupport
+import ServiceHosting
+import Stages
 
 /// Applies the units' status updates from `router.unit-updates` through the state machine
 /// (``StatusTransition``), once per update id (inbox), under a row lock on the report so concurrent

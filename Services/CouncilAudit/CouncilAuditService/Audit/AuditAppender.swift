@@ -1,8 +1,8 @@
 import Foundation
 import Logging
 import Persistence
+import ServiceHosting
 import ServiceLifecycle
-import ServiceSupport
 
 /// Group commit for the audit log: concurrent deliveries wait here while a writer appends everything that
 /// is waiting in one transaction (one chain-head lock, one insert, one commit). Idle, an event is appended

@@ -1,6 +1,7 @@
 import Logging
 import Messaging
-import ServiceSupport
+import ServiceHosting
+import Stages
 
 /// Handles each delivery of `council-audit.events`: every event of the pipeline and every unit update
 /// becomes an entry of the audit log (and updates the report's projection) — once per event id. A message

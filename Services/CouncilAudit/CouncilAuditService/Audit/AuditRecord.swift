@@ -1,7 +1,8 @@
+import Contracts
 import Crypto
-import Events
 import Foundation
-import ServiceSupport
+import JSON
+import ServiceHosting
 
 /// One event as the audit log keeps it: its canonical bytes without personal contact data, the hash of
 /// the message exactly as received, and the columns the log is searched by.

@@ -1,4 +1,4 @@
-import Events
+import JSON
 
 /// The audit log's canonical bytes of a JSON value: object keys sorted by their UTF-8 bytes, no
 /// whitespace, strings escaped only where JSON requires it (quote, backslash, control characters) and

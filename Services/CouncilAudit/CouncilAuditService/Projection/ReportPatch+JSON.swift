@@ -1,4 +1,4 @@
-import Events
+import JSON
 
 extension ReportPatch {
     /// The patches as the JSON array `jsonb_to_recordset` reads (absent values left out, so they read as

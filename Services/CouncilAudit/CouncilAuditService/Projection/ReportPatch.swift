@@ -1,5 +1,6 @@
-import Events
+import Contracts
 import Foundation
+import JSON
 
 /// What one event changes in the committee's read model of its report (`council_audit.reports`). Events
 /// are read leniently — payloads may gain fields, and a field missing leaves the report's value as it was.

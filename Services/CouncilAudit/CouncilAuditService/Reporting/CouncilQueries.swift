@@ -1,9 +1,10 @@
-import Events
+import Contracts
 import Foundation
 import JalaliCalendar
+import JSON
 import Logging
 import PostgresNIO
-import ServiceSupport
+import ServiceHosting
 import Taxonomy
 
 /// The committee's queries over the projection (`reports`) and the log (`audit_log`). Every filter value

@@ -1,5 +1,5 @@
-import Events
 import Foundation
+import JSON
 
 /// One event of a report's timeline with its place in the chain.
 public struct TimelineEntry: Sendable, Hashable, Encodable {

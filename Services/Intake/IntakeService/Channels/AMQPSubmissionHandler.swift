@@ -1,10 +1,13 @@
+import BrokerTopology
+import Contracts
 import Crypto
-import Events
 import Foundation
+import JSON
 import Logging
 import Messaging
 import ReporterSecret
-import ServiceSupport
+import ServiceHosting
+import Stages
 
 /// Handles one submission from an AMQP channel (routing key `intake.<channel>`): validates it, stores it
 /// (idempotent on the message id, so a redelivery is the same report), and — when the message has

@@ -1,7 +1,8 @@
-import Events
+import Contracts
 import Logging
 import Messaging
-import ServiceSupport
+import ServiceHosting
+import Stages
 
 /// Keeps the public read model (tracking, Open311 `GET requests`) up to date from the later events of
 /// each report, once per event (inbox), applied in groups by a ``ReadModelBatchWriter``.

@@ -1,7 +1,7 @@
-import Events
 import Foundation
 import HTTPTypes
 import Hummingbird
+import JSON
 
 extension IntakeAPI {
     /// `POST /api/v1/reports`, `GET /api/v1/track/{tracking_code}`, `GET /openapi.yaml`.

@@ -1,7 +1,9 @@
-import Events
+import BrokerTopology
+import Contracts
 import Foundation
 import HTTPTypes
 import Hummingbird
+import JSON
 
 extension IntakeAPI {
     /// The statuses a unit may post; `reopened` only the council.

@@ -1,6 +1,6 @@
-import Events
 import Foundation
 import Hummingbird
+import JSON
 
 extension IntakeAPI {
     /// `POST /open311/v2/requests.{format}`: a form-encoded report, checked by the same validator as the

@@ -1,5 +1,5 @@
 import Foundation
-import Events
+import JSON
 import Taxonomy
 
 /// An Open311 `POST requests` as the native submission the shared ``SubmissionValidator`` checks, so

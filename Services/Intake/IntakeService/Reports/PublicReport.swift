@@ -1,5 +1,5 @@
 import Foundation
-import ServiceSupport
+import ServiceHosting
 
 /// A report as the public may see it — tracking, Open311 `GET requests` — without personal data: no
 /// name, phone or e-mail, and phone numbers or e-mail addresses typed into the description are masked.

@@ -1,8 +1,8 @@
 import Logging
 import Persistence
 import PostgresNIO
+import ServiceHosting
 import ServiceLifecycle
-import ServiceSupport
 
 /// Group commit for the read model (on the shared ``GroupCommit``): the event worker's concurrent handlers
 /// each hand in one later event and wait while a writer applies everything waiting in one transaction

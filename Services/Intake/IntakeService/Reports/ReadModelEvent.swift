@@ -1,5 +1,6 @@
-import Events
+import Contracts
 import Foundation
+import JSON
 
 /// A later event of a report as the read model applies it: its id (the inbox key), the report, what it
 /// changes and when it happened.

@@ -1,8 +1,8 @@
 import Foundation
 import Logging
 import Persistence
+import ServiceHosting
 import ServiceLifecycle
-import ServiceSupport
 
 /// Group commit for reports (on the shared ``GroupCommit``): concurrent submissions are stored together in
 /// one statement — one transaction, one WAL flush — so a busy front door costs the database a few commits

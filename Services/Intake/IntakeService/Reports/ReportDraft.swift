@@ -1,4 +1,5 @@
-import Events
+import Contracts
+import JSON
 
 /// A submission that passed validation, in the shape intake stores: every field checked and normalised
 /// (phone in E.164, description trimmed), not yet given an id or tracking code.

@@ -1,9 +1,11 @@
-import Events
+import BrokerTopology
+import Contracts
 import Foundation
+import JSON
 import Messaging
 import Persistence
 import PostgresNIO
-import ServiceSupport
+import ServiceHosting
 
 extension ReportStore {
     /// One report of a batch, with its id, tracking code and `report.received` event already made.

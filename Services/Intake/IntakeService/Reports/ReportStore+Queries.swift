@@ -1,6 +1,6 @@
 import Foundation
 import PostgresNIO
-import ServiceSupport
+import ServiceHosting
 
 extension ReportStore {
     /// The columns of a public report, in the order `publicReport(from:)` decodes them. Contact columns are

@@ -1,8 +1,9 @@
+import BrokerTopology
+import Contracts
 import Crypto
-import Events
 import Foundation
 import PostgresNIO
-import ServiceSupport
+import ServiceHosting
 
 extension ReportStore {
     /// Queues a unit's status update for the router: a `unit.status-update` event on the unit-updates

@@ -1,4 +1,5 @@
-import Events
+import BrokerTopology
+import Contracts
 import Foundation
 import Logging
 import Persistence

@@ -1,5 +1,6 @@
-import Events
+import Contracts
 import Foundation
+import JSON
 import Taxonomy
 
 /// Checks a submission — from the native API, an AMQP channel or Open311 — field by field and turns it

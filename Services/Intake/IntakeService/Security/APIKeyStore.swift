@@ -1,9 +1,10 @@
+import Contracts
 import Crypto
 import Foundation
 import Logging
 import Persistence
 import PostgresNIO
-import ServiceSupport
+import ServiceHosting
 import Synchronization
 
 /// The channels' API keys, stored as SHA-256 hashes in `intake.api_keys` (a key is shown once, when it

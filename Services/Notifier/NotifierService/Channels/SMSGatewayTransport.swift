@@ -1,6 +1,6 @@
 import AsyncHTTPClient
-import Events
 import Foundation
+import JSON
 import NIOCore
 import NIOHTTP1
 

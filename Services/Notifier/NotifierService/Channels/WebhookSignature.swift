@@ -1,5 +1,6 @@
+import Contracts
 import Crypto
-import ServiceSupport
+import ServiceHosting
 
 /// The webhook signature, as Stripe signs: `t=<unix time>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`.
 public enum WebhookSignature {

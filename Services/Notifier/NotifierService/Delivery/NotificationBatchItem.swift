@@ -1,4 +1,4 @@
-import Events
+import Contracts
 
 /// One report event handed to the ``NotificationBatchWriter``: decoded and checked by the handler, not yet
 /// planned (later events need the stored reporter, which the batch reads in its transaction).

@@ -1,10 +1,9 @@
-import Events
 import Foundation
 import Logging
 import Persistence
 import PostgresNIO
+import ServiceHosting
 import ServiceLifecycle
-import ServiceSupport
 
 /// Group commit for the notifier's event handling: the worker's concurrent handlers each hand in one event
 /// and wait while a writer handles everything waiting in one transaction — reporters stored, stored

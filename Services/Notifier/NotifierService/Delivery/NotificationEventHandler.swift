@@ -1,10 +1,11 @@
-import Events
+import Contracts
 import Foundation
 import Logging
 import Messaging
 import Persistence
 import PostgresNIO
-import ServiceSupport
+import ServiceHosting
+import Stages
 
 /// Handles each report event from `notifier.events`: decodes and checks it, then hands it to the
 /// ``NotificationBatchWriter``, which in one transaction with the other events waiting — once per event

@@ -1,5 +1,6 @@
+import Contracts
 import Crypto
-import ServiceSupport
+import ServiceHosting
 
 /// One notification to write as pending: the channel, whom it goes to and what it says.
 public struct NotificationPlan: Sendable, Hashable {

@@ -1,5 +1,7 @@
-import Events
+import BrokerTopology
+import Contracts
 import Foundation
+import JSON
 import Logging
 import Messaging
 import Persistence

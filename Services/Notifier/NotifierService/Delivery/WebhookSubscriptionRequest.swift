@@ -1,5 +1,5 @@
-import Events
 import Foundation
+import JSON
 
 /// A webhook subscription as an operator asks for it (`open137 webhooks add`, `NOTIFIER_WEBHOOKS`).
 public struct WebhookSubscriptionRequest: Sendable, Hashable {

@@ -1,5 +1,6 @@
-import Events
+import Contracts
 import Foundation
+import JSON
 import ReporterSecret
 import Taxonomy
 import Units

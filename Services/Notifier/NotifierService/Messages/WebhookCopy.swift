@@ -1,5 +1,6 @@
-import Events
-import ServiceSupport
+import Contracts
+import JSON
+import ServiceHosting
 
 /// What a webhook subscriber receives of an event: the event without personal data. Subscribers are
 /// outside systems (dashboards, a city's open-data feed), so the reporter's contact (`data.contact`, and
