@@ -12,6 +12,7 @@ let package = Package(
         .executable(name: "notifier", targets: ["NotifierMain"]),
         .executable(name: "council-audit", targets: ["CouncilAuditMain"]),
         .executable(name: "open137", targets: ["Open137Main"]),
+        .executable(name: "open137-load", targets: ["LoadTestingMain"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -202,6 +203,24 @@ let package = Package(
             path: "Services/Admin/AdminCommands"
         ),
         .executableTarget(name: "Open137Main", dependencies: ["AdminCommands"], path: "Services/Admin/Open137Main"),
+        // The load generator and the benchmarks (`open137-load`): the benchmarks run services in-process.
+        .target(
+            name: "LoadTesting",
+            dependencies: [
+                "Messaging", "JSON", "Contracts", "BrokerTopology", "Persistence", "ServiceHosting", "Stages",
+                "IntakeService", "ClassifierService", "RouterService", "NotifierService", "CouncilAuditService",
+                "Classification", "Taxonomy",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                // bench notifier's webhook receiver
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Services/LoadTesting/LoadTesting"
+        ),
+        .executableTarget(name: "LoadTestingMain", dependencies: ["LoadTesting"], path: "Services/LoadTesting/LoadTestingMain"),
 
         // MARK: Tests — against the real broker and database started by `make test`
         .target(
@@ -264,7 +283,7 @@ let package = Package(
             name: "ServicesTests",
             dependencies: [
                 "IntakeService", "ClassifierService", "RouterService", "NotifierService", "CouncilAuditService",
-                "AdminCommands", "TestSupport", "Units", "ReporterSecret", .product(name: "Yams", package: "Yams"),
+                "AdminCommands", "LoadTesting", "TestSupport", "Units", "ReporterSecret", .product(name: "Yams", package: "Yams"),
             ],
             path: "Tests/ServicesTests"
         ),

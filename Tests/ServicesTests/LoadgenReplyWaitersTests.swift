@@ -1,4 +1,4 @@
-@testable import AdminCommands
+@testable import LoadTesting
 import Testing
 
 /// The load generator's AMQP reply waits, without a broker: every wait ends — on its answer, or when its

@@ -1,13 +1,13 @@
-@testable import AdminCommands
+@testable import LoadTesting
 import Foundation
 import ServiceLifecycle
 import TestSupport
 import Testing
 
-/// `open137 loadgen` against the real pipeline: the five services run in this process on the test
+/// `open137-load loadgen` against the real pipeline: the five services run in this process on the test
 /// broker and database, the load generator submits over every channel and verifies at the unit queues
 /// and in the audit log. Serialized: the load generator consumes every unit queue while it runs.
-@Suite("open137 loadgen end to end", .serialized, .timeLimit(.minutes(5)))
+@Suite("open137-load loadgen end to end", .serialized, .timeLimit(.minutes(5)))
 struct LoadgenTests {
     static let apiKey = "loadgen-test-key-0123456789abcdef"
 
@@ -57,7 +57,7 @@ struct LoadgenTests {
         }
     }
 
-    /// The configuration `open137 loadgen <arguments>` would run with in `environment`.
+    /// The configuration `open137-load loadgen <arguments>` would run with in `environment`.
     private func configuration(_ arguments: [String], _ environment: [String: String]) throws -> LoadgenConfiguration {
         try LoadgenCommand.parse(arguments).makeConfiguration(environment: environment)
     }
@@ -108,7 +108,7 @@ struct LoadgenTests {
     func usageErrorsExitTwo() throws {
         func run(_ arguments: [String], environment: [String: String]) throws -> (status: Int32, stderr: String) {
             let process = Process()
-            process.executableURL = URL(fileURLWithPath: try builtExecutable("open137"))
+            process.executableURL = URL(fileURLWithPath: try builtExecutable("open137-load"))
             process.arguments = ["loadgen"] + arguments
             process.environment = environment.merging(["PATH": "/usr/bin:/bin"]) { $1 }
             let stderr = Pipe()

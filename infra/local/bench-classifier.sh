@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# `make bench-classifier`: the classifier benchmark — no broker or database. Builds the `open137` tool in
-# release mode and runs `open137 bench classifier` (training time, classifications/s on one core for
+# `make bench-classifier`: the classifier benchmark — no broker or database. Builds the `open137-load` tool in
+# release mode and runs `open137-load bench classifier` (training time, classifications/s on one core for
 # short reports, the model's memory). Extra arguments (or BENCH_ARGS) go to the benchmark.
 set -euo pipefail
 OPEN137_LOG_TAG="bench"
@@ -8,11 +8,11 @@ OPEN137_LOG_TAG="bench"
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$OPEN137_ROOT"
 
-log "swift build -c release --product open137"
-swift build -c release --product open137
+log "swift build -c release --product open137-load"
+swift build -c release --product open137-load
 
 read -r -a bench_args <<< "${BENCH_ARGS:-}"
 # One core: the benchmark runs on one thread; taskset pins it when available so the number is per core.
 runner=()
 if command -v taskset >/dev/null 2>&1; then runner=(taskset -c 0); fi
-exec "${runner[@]}" "${OPEN137_BIN_DIR:-$OPEN137_ROOT/.build/release}/open137" bench classifier "${bench_args[@]}" "$@"
+exec "${runner[@]}" "${OPEN137_BIN_DIR:-$OPEN137_ROOT/.build/release}/open137-load" bench classifier "${bench_args[@]}" "$@"

@@ -4,7 +4,7 @@
 #
 # On a private stack (.local/bench: its own RabbitMQ and PostgreSQL, synchronous_commit=on, wiped on
 # every run) it starts a release build of intake, drives its native API from a second process
-# (`open137 bench intake`: closed loop at fixed concurrency, then open loop at a fixed rate), and then runs
+# (`open137-load bench intake`: closed loop at fixed concurrency, then open loop at a fixed rate), and then runs
 # pgbench with the same concurrency doing the same transaction intake does per report (report row,
 # history row, outbox row) on a scratch copy of intake's tables. Loopback only; bounded in time.
 #
@@ -28,9 +28,9 @@ OPS_BENCH_PORT="$((INTAKE_BENCH_PORT + 1))"
 require_free_port "$INTAKE_BENCH_PORT" INTAKE_BENCH_PORT "the benchmarked intake"
 require_free_port "$OPS_BENCH_PORT" INTAKE_BENCH_PORT "the benchmarked intake's ops port"
 
-log "swift build -c release --product intake --product open137"
+log "swift build -c release --product intake --product open137-load"
 swift build -c release --product intake
-swift build -c release --product open137
+swift build -c release --product open137-load
 BIN="${OPEN137_BIN_DIR:-$OPEN137_ROOT/.build/release}"
 
 bench_stack_start
@@ -43,7 +43,7 @@ log "synchronous_commit = $("${PSQL[@]}" -c 'SHOW synchronous_commit'), fsync = 
 bench_start_service intake "$OPS_BENCH_PORT" INTAKE_PORT="$INTAKE_BENCH_PORT" \
     INTAKE_RATE_PER_KEY=1000000 INTAKE_RATE_PER_ADDRESS=1000000
 cpu_before="$(bench_cpu_sample)"
-"$BIN/open137" bench intake --url "http://127.0.0.1:$INTAKE_BENCH_PORT" --concurrency "$CONCURRENCY" \
+"$BIN/open137-load" bench intake --url "http://127.0.0.1:$INTAKE_BENCH_PORT" --concurrency "$CONCURRENCY" \
     --seconds "$SECONDS_CLOSED" --rate "$RATE" --rate-seconds "$SECONDS_RATE" | tee "$OPEN137_STACK_DIR/bench-intake.out"
 accepted="$(sed -n 's/.*RESULT accepted_per_s=\([0-9]*\).*/\1/p' "$OPEN137_STACK_DIR/bench-intake.out")"
 cpu_after="$(bench_cpu_sample)"

@@ -4,7 +4,7 @@
 #
 # On a private stack (.local/bench-notifier, wiped on every run, its own ports) it declares the topology,
 # subscribes the receiver with `open137 webhooks add … --events 'report.*'`, starts a release notifier with
-# no SMS gateway or SMTP server (so only the webhook fires), and runs `open137 bench notifier`: the receiver
+# no SMS gateway or SMTP server (so only the webhook fires), and runs `open137-load bench notifier`: the receiver
 # (swift-nio, 204 to every POST, a sample of signatures verified) plus BENCH_EVENTS report.received events
 # without contact published to open137.events; the rate is from the first delivery to the last. Loopback
 # only; bounded in time.
@@ -31,9 +31,9 @@ require_free_port "$RECEIVER_PORT" NOTIFIER_BENCH_RECEIVER_PORT "the benchmark's
 
 # OPEN137_BIN_DIR: run the release binaries (and resource bundles) found there instead of building.
 if [[ -z "${OPEN137_BIN_DIR:-}" ]]; then
-    log "swift build -c release --product notifier --product open137"
+    log "swift build -c release --product notifier --product open137-load"
     swift build -c release --product notifier
-    swift build -c release --product open137
+    swift build -c release --product open137-load
 fi
 BIN="${OPEN137_BIN_DIR:-$OPEN137_ROOT/.build/release}"
 
@@ -45,7 +45,7 @@ SECRET="bench-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
 # No NOTIFIER_SMS_URL / NOTIFIER_SMTP_HOST: the reporter channels are off, every event is one webhook.
 bench_start_service notifier "$OPS_BENCH_PORT" NOTIFIER_SEND_TIMEOUT_MS=10000
 cpu_before="$(bench_cpu_sample)"
-"$BIN/open137" bench notifier --events "$EVENTS" --port "$RECEIVER_PORT" --secret "$SECRET" | tee "$OPEN137_STACK_DIR/bench-notifier.out"
+"$BIN/open137-load" bench notifier --events "$EVENTS" --port "$RECEIVER_PORT" --secret "$SECRET" | tee "$OPEN137_STACK_DIR/bench-notifier.out"
 cpu_after="$(bench_cpu_sample)"
 rate="$(sed -n 's/.*RESULT notifications_per_s=\([0-9]*\).*/\1/p' "$OPEN137_STACK_DIR/bench-notifier.out")"
 counts="$("${PSQL[@]}" -c "SELECT string_agg(status || ' ' || n, ', ' ORDER BY status) FROM (SELECT status, count(*) AS n FROM notifier.notifications GROUP BY status) s")"

@@ -78,7 +78,7 @@ WITH base AS (
     SELECT b.*, c.description, c.service_code, c.priority, c.lang, s.unit,
            CASE c.priority WHEN 'P0' THEN s.p0 WHEN 'P1' THEN s.p1 ELSE s.p2 END AS hours
     FROM base b
-    -- 30 % child-friendly reports, as open137 loadgen sends by default.
+    -- 30 % child-friendly reports, as open137-load loadgen sends by default.
     JOIN pf_corpus c ON c.child = (b.i % 10 < 3)
         AND c.k = (b.i * 7919) % CASE WHEN b.i % 10 < 3 THEN :corpus_child ELSE :corpus_general END
     JOIN pf_service s ON s.code = c.service_code

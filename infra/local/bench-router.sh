@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make bench-router`: routed reports/s through a live router (release) and broker, and — in the same run —
-# the broker's raw ceiling (`open137 bench messaging`) and the CPU each routed report costs the router,
+# the broker's raw ceiling (`open137-load bench messaging`) and the CPU each routed report costs the router,
 # PostgreSQL and RabbitMQ.
 #
 # On a private stack (.local/bench, wiped on every run) it declares the whole topology (every queue bound,
@@ -25,24 +25,24 @@ OPS_BENCH_PORT="${ROUTER_BENCH_OPS_PORT:-19103}"
 
 require_free_port "$OPS_BENCH_PORT" ROUTER_BENCH_OPS_PORT "the benchmarked router's ops port"
 
-log "swift build -c release --product router --product open137"
+log "swift build -c release --product router --product open137-load"
 swift build -c release --product router
-swift build -c release --product open137
+swift build -c release --product open137-load
 BIN="${OPEN137_BIN_DIR:-$OPEN137_ROOT/.build/release}"
 
 bench_stack_start
 "$BIN/open137" topology declare
 
-log "broker ceiling: open137 bench messaging ($MESSAGES persistent messages, quorum queue)"
-"$BIN/open137" bench messaging --messages "$MESSAGES" --sequential-messages 500 | tee "$OPEN137_STACK_DIR/bench-messaging.out"
+log "broker ceiling: open137-load bench messaging ($MESSAGES persistent messages, quorum queue)"
+"$BIN/open137-load" bench messaging --messages "$MESSAGES" --sequential-messages 500 | tee "$OPEN137_STACK_DIR/bench-messaging.out"
 
 # 1. A backlog: the reports wait in router.reports before the router starts; the router drains them
 #    (timed from the first report.routed to the last) — the stage's own throughput.
 OBSERVER="open137.bench.routed.backlog"
-"$BIN/open137" bench router --reports "$REPORTS" --publish-only --observer-queue "$OBSERVER"
+"$BIN/open137-load" bench router --reports "$REPORTS" --publish-only --observer-queue "$OBSERVER"
 cpu_before="$(bench_cpu_sample)"   # the router is not running yet: its share counts from 0
 bench_start_service router "$OPS_BENCH_PORT"
-timeout 600 "$BIN/open137" bench router --reports "$REPORTS" --observe-only --observer-queue "$OBSERVER" \
+timeout 600 "$BIN/open137-load" bench router --reports "$REPORTS" --observe-only --observer-queue "$OBSERVER" \
     | tee "$OPEN137_STACK_DIR/bench-router-backlog.out"
 cpu_after="$(bench_cpu_sample)"
 backlog="$(sed -n 's/.*RESULT routed_per_s=\([0-9]*\).*/\1/p' "$OPEN137_STACK_DIR/bench-router-backlog.out")"
@@ -50,7 +50,7 @@ backlog_cpu="$(bench_cpu_report router "routed report" "$REPORTS" "$cpu_before" 
 
 # 2. Live: the same router while the bench publishes (its CPU competes with the router's on 2 cores).
 cpu_before="$(bench_cpu_sample)"
-timeout 600 "$BIN/open137" bench router --reports "$REPORTS" | tee "$OPEN137_STACK_DIR/bench-router.out"
+timeout 600 "$BIN/open137-load" bench router --reports "$REPORTS" | tee "$OPEN137_STACK_DIR/bench-router.out"
 cpu_after="$(bench_cpu_sample)"
 routed="$(sed -n 's/.*RESULT routed_per_s=\([0-9]*\).*/\1/p' "$OPEN137_STACK_DIR/bench-router.out")"
 live_cpu="$(bench_cpu_report router "routed report" "$REPORTS" "$cpu_before" "$cpu_after")"

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # `make bench`: the whole pipeline end to end, in release mode, on a private stack — one table:
-#   (a) the broker's raw ceiling (`open137 bench messaging`: persistent, confirmed publishes/s), once;
+#   (a) the broker's raw ceiling (`open137-load bench messaging`: persistent, confirmed publishes/s), once;
 # then, for each set of binaries (one, or an OLD and a NEW set alternating) and each database (empty, and
 # with BENCH_PREFILL a copy of a prefilled one), BENCH_ROUNDS times:
 #   (c) a fixed BENCH_RATE reports/s for BENCH_RATE_DURATION s: latency from intake (received_at) to the unit
 #       queue, and CPU per report of every process (services, PostgreSQL, RabbitMQ) at that rate;
-#   (b) end-to-end reports/s sustained for BENCH_DURATION s (`open137 loadgen`, closed loop), with
+#   (b) end-to-end reports/s sustained for BENCH_DURATION s (`open137-load loadgen`, closed loop), with
 #   (d) CPU seconds per report (the saturation cost) and peak RSS of every process (from /proc);
 #   (s) sequential scans per report on the tables that hold history (pg_stat_user_tables, over (c) and (b));
 #   (e) 1 vs. BENCH_SCALE_COPIES copies of the slowest stage (the worker with the most CPU per report).
@@ -108,9 +108,11 @@ if (( COMPARE )); then
 elif [[ "${BENCH_NO_BUILD:-0}" == 1 ]]; then
     log "BENCH_NO_BUILD=1: using the release binaries in ${BINS[0]} as they are"
 else
-    log "release build (intake classifier router notifier council-audit open137)"
-    for product in "${SERVICES[@]}" open137; do swift build -c release --product "$product"; done
+    log "release build (intake classifier router notifier council-audit open137 open137-load)"
+    for product in "${SERVICES[@]}" open137 open137-load; do swift build -c release --product "$product"; done
 fi
+# The load generator and the broker ceiling run from the last set (an older set may predate open137-load).
+[[ -x "$TOOLS/open137-load" ]] || die "$TOOLS/open137-load is missing or not executable (the load generator)"
 for k in "${!BINS[@]}"; do
     for product in "${SERVICES[@]}" open137; do
         [[ -x "${BINS[$k]}/$product" ]] || die "${BINS[$k]}/$product is missing or not executable (${LABELS[$k]} binaries)"
@@ -266,7 +268,7 @@ loadgen() {
     shift
     local status=0
     INTAKE_URL="http://127.0.0.1:$INTAKE_PORT" OPEN137_API_KEY="$API_KEY" \
-        "$TOOLS/open137" loadgen --channels "$CHANNELS" --drain-timeout "$DRAIN" "$@" | tee "$out" || status=$?
+        "$TOOLS/open137-load" loadgen --channels "$CHANNELS" --drain-timeout "$DRAIN" "$@" | tee "$out" || status=$?
     (( status == 0 )) || log "warning: loadgen exited $status (see $out)"
 }
 
@@ -296,8 +298,8 @@ seq_stats() {
 # (a) the broker's ceiling, before any service runs
 
 LOAD_BEFORE="$(uptime | sed 's/.*load average: //')"
-log "(a) broker ceiling: open137 bench messaging ($MESSAGES persistent messages, quorum queue)"
-"$TOOLS/open137" bench messaging --messages "$MESSAGES" --sequential-messages 500 | tee "$STACK/bench-messaging.out"
+log "(a) broker ceiling: open137-load bench messaging ($MESSAGES persistent messages, quorum queue)"
+"$TOOLS/open137-load" bench messaging --messages "$MESSAGES" --sequential-messages 500 | tee "$STACK/bench-messaging.out"
 CEILING="$(sed -n 's/^publish, pipelined confirms.* \([0-9][0-9]*\) msg\/s/\1/p' "$STACK/bench-messaging.out" | tr -d ' ')"
 
 # ---------------------------------------------------------------------------------------------------

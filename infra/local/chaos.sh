@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make chaos`: `open137 loadgen` against a private pipeline (release build, WORKERS=2, supervised by run.sh:
+# `make chaos`: `open137-load loadgen` against a private pipeline (release build, WORKERS=2, supervised by run.sh:
 # OPEN137_RESTART=1) while faults hit it — SIGKILL of a random worker every few seconds (run.sh restarts it),
 # one broker restart during dead-lettering (a burst of poison on its way to the dead-letter queues, some
 # through the retry queues' expiry, while the broker stops), one `pg_ctl stop -m immediate` of the database
@@ -111,7 +111,7 @@ else
     BIN="$OPEN137_ROOT/.build/release"
 fi
 export OPEN137_BIN_DIR="$BIN"
-for name in open137 intake classifier router notifier council-audit; do
+for name in open137 open137-load intake classifier router notifier council-audit; do
     [[ -x "$BIN/$name" ]] || die "$BIN/$name is missing"
 done
 
@@ -132,8 +132,8 @@ broker spy >&2 || die "could not declare the spy queue"
 # Load and faults
 
 RUN_ID="$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')"
-log "open137 loadgen --rate $RATE --duration $LOAD_SECONDS --drain-timeout $DRAIN (output: $STACK/loadgen.out)"
-"$BIN/open137" loadgen --rate "$RATE" --duration "$LOAD_SECONDS" --drain-timeout "$DRAIN" --ids-file "$IDS" \
+log "open137-load loadgen --rate $RATE --duration $LOAD_SECONDS --drain-timeout $DRAIN (output: $STACK/loadgen.out)"
+"$BIN/open137-load" loadgen --rate "$RATE" --duration "$LOAD_SECONDS" --drain-timeout "$DRAIN" --ids-file "$IDS" \
     > "$STACK/loadgen.out" 2>&1 &
 LOADGEN_PID=$!
 LOAD_START=$SECONDS

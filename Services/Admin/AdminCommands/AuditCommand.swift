@@ -24,7 +24,7 @@ public struct AuditVerifyCommand: AsyncParsableCommand {
         var environment = EnvironmentConfig()
         let database = environment.databaseURL(ServiceConfiguration.databaseURLKey)
         try environment.validate()
-        let logger = AdminLogging.logger("audit")
+        let logger = ToolLogging.logger("audit")
         let client = PostgresClient(configuration: StageRuntime.clientConfiguration(database.clientConfiguration, schema: schema), backgroundLogger: logger)
         let result = try await withThrowingTaskGroup(of: ChainVerification?.self) { group in
             group.addTask { await client.run(); return nil }

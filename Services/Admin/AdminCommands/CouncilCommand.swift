@@ -34,7 +34,7 @@ public struct CouncilReportCommand: AsyncParsableCommand {
         let database = environment.databaseURL(ServiceConfiguration.databaseURLKey)
         try environment.validate()
         let period = JalaliPeriod(quarter)!
-        let logger = AdminLogging.logger("council")
+        let logger = ToolLogging.logger("council")
         let client = PostgresClient(configuration: StageRuntime.clientConfiguration(database.clientConfiguration, schema: schema), backgroundLogger: logger)
         let taxonomy = try Taxonomy.bundled()
         var filter = ReportFilter()

@@ -1,3 +1,4 @@
+import ServiceHosting
 import ArgumentParser
 import BrokerTopology
 import Foundation
@@ -30,7 +31,7 @@ public struct DLQCommand: AsyncParsableCommand {
             } catch {
                 throw DLQError(code: "configuration", message: "AMQP_URL: \(error.message)", exitStatus: 2)
             }
-            publisher = AMQPPublisher(configuration: configuration, topology: Open137Topology.all, logger: AdminLogging.logger("dlq"))
+            publisher = AMQPPublisher(configuration: configuration, topology: Open137Topology.all, logger: ToolLogging.logger("dlq"))
             do {
                 try await publisher.waitUntilConnected(timeout: .seconds(15))
             } catch {

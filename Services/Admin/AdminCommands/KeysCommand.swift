@@ -43,7 +43,7 @@ public struct KeysCommand: AsyncParsableCommand {
             var environment = EnvironmentConfig()
             let database = environment.databaseURL(ServiceConfiguration.databaseURLKey)
             try environment.validate()
-            let logger = AdminLogging.logger("keys")
+            let logger = ToolLogging.logger("keys")
             let configuration = StageRuntime.clientConfiguration(database.clientConfiguration, schema: IntakeService.schema)
             let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
             try await withThrowingDiscardingTaskGroup { group in

@@ -32,7 +32,7 @@ public struct MigrateCommand: AsyncParsableCommand {
         var environment = EnvironmentConfig()
         let database = environment.databaseURL(ServiceConfiguration.databaseURLKey)
         try environment.validate()
-        let logger = AdminLogging.logger("migrate")
+        let logger = ToolLogging.logger("migrate")
         let client = PostgresClient(configuration: database.clientConfiguration, backgroundLogger: logger)
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { await client.run() }

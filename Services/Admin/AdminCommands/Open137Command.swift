@@ -1,12 +1,13 @@
 import ArgumentParser
 
-/// `open137`: the admin tool — migrations, broker topology, benchmarks. Later issues add subcommands.
+/// `open137`: the admin tool — migrations, broker topology, keys and users, dead letters, the classifier,
+/// the audit log, the council report. The load generator and the benchmarks are `open137-load`.
 @available(macOS 10.15, *)
 public struct Open137Command: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "open137",
-        abstract: "Open137 administration: migrations, broker topology, benchmarks, the classifier.",
-        subcommands: [MigrateCommand.self, TopologyCommand.self, KeysCommand.self, UnitsCommand.self, ServicesCommand.self, WebhooksCommand.self, DLQCommand.self, BenchCommand.self, ClassifyCommand.self, AuditCommand.self, CouncilCommand.self, LoadgenCommand.self]
+        abstract: "Open137 administration: migrations, broker topology, keys and users, dead letters, the classifier, the audit log.",
+        subcommands: [MigrateCommand.self, TopologyCommand.self, KeysCommand.self, UnitsCommand.self, ServicesCommand.self, WebhooksCommand.self, DLQCommand.self, ClassifyCommand.self, AuditCommand.self, CouncilCommand.self]
     )
     public init() {}
 }

@@ -48,7 +48,7 @@ public struct ServicesCommand: AsyncParsableCommand {
             if let output, FileManager.default.fileExists(atPath: output) {
                 throw ValidationError("\(output) exists; name a new file")
             }
-            let credentials = try await Self.provision(identities, environment: ProcessInfo.processInfo.environment, logger: AdminLogging.logger("services"))
+            let credentials = try await Self.provision(identities, environment: ProcessInfo.processInfo.environment, logger: ToolLogging.logger("services"))
             let lines = credentials.map(\.environmentLines).joined()
             if let output {
                 guard FileManager.default.createFile(atPath: output, contents: Data(lines.utf8), attributes: [.posixPermissions: 0o600]) else {

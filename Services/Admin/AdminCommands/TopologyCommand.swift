@@ -1,3 +1,4 @@
+import ServiceHosting
 import ArgumentParser
 import BrokerTopology
 import Foundation
@@ -38,7 +39,7 @@ public struct TopologyCommand: AsyncParsableCommand {
                     throw ValidationError("AMQP_URL is not set")
                 }
                 let configuration = try AMQPConfiguration(url: url, connectionName: "open137-topology")
-                let publisher = AMQPPublisher(configuration: configuration, topology: topology, logger: AdminLogging.logger("topology"))
+                let publisher = AMQPPublisher(configuration: configuration, topology: topology, logger: ToolLogging.logger("topology"))
                 try await publisher.waitUntilConnected(timeout: .seconds(15))
                 await publisher.close()
                 print("declared \(topology.exchanges.count) exchanges, \(topology.queues.count) queues, \(topology.bindings.count) bindings on \(configuration.redactedURL)")

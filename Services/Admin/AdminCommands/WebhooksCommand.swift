@@ -23,7 +23,7 @@ public struct WebhooksCommand: AsyncParsableCommand {
         var environment = EnvironmentConfig()
         let database = environment.databaseURL(ServiceConfiguration.databaseURLKey)
         try environment.validate()
-        let logger = AdminLogging.logger("webhooks")
+        let logger = ToolLogging.logger("webhooks")
         let configuration = StageRuntime.clientConfiguration(database.clientConfiguration, schema: NotifierService.schema)
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         return try await withThrowingTaskGroup(of: T?.self) { group in

@@ -1,5 +1,5 @@
 /// A small, fast, seedable random generator (SplitMix64): cross-validation folds are the same on every
-/// machine, and `open137 loadgen`'s reports are reproducible per seed.
+/// machine, and `open137-load loadgen`'s reports are reproducible per seed.
 public struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
 

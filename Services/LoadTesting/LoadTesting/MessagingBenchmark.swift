@@ -2,7 +2,7 @@ import Foundation
 import Logging
 import Messaging
 
-/// `open137 bench messaging`: persistent 500-byte messages against the real broker — pipelined confirms
+/// `open137-load bench messaging`: persistent 500-byte messages against the real broker — pipelined confirms
 /// vs. one confirm at a time, consuming with manual acks, and the process's resident memory.
 public struct MessagingBenchmark: Sendable {
     /// What one run measured.

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import ServiceHosting
 
-/// `open137 loadgen`: realistic reports through the live pipeline — Persian, English and Finglish, every
+/// `open137-load loadgen`: realistic reports through the live pipeline — Persian, English and Finglish, every
 /// service code, child reports among them, over HTTP (native and Open311) and AMQP — at a fixed rate or
 /// closed-loop, for a given time; then it consumes the unit queues and the council's queue to check that
 /// every accepted report arrived exactly once, and the audit log for one `report.received` and one
@@ -57,7 +57,7 @@ public struct LoadgenCommand: AsyncParsableCommand {
         }
         let result: LoadgenResult
         do {
-            result = try await Loadgen(configuration: configuration, logger: AdminLogging.logger("loadgen")).run { Self.printError($0) }
+            result = try await Loadgen(configuration: configuration, logger: ToolLogging.logger("loadgen")).run { Self.printError($0) }
         } catch let error as LoadgenError {
             Self.printError("\(error)")
             throw ExitCode(2)
@@ -85,7 +85,7 @@ public struct LoadgenCommand: AsyncParsableCommand {
             databaseURL: databaseURL, seed: seed ?? UInt64.random(in: 0...UInt64.max))
     }
 
-    /// Runs `open137 loadgen <arguments>` and exits: 0, 1 (something lost or doubled), or 2 for any
+    /// Runs `open137-load loadgen <arguments>` and exits: 0, 1 (something lost or doubled), or 2 for any
     /// usage or configuration error — including the parse errors ArgumentParser would end with 64.
     public static func main(loadgenArguments arguments: [String]) async -> Never {
         do {

@@ -1,8 +1,9 @@
+import ServiceHosting
 import ArgumentParser
 import Foundation
 import Messaging
 
-/// `open137 bench …`: benchmarks that print numbers.
+/// `open137-load bench …`: benchmarks that print numbers.
 public struct BenchCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "bench",
@@ -12,7 +13,7 @@ public struct BenchCommand: AsyncParsableCommand {
     public init() {}
 }
 
-/// `open137 bench messaging`.
+/// `open137-load bench messaging`.
 public struct MessagingBenchCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "messaging",
@@ -41,8 +42,8 @@ public struct MessagingBenchCommand: AsyncParsableCommand {
         let benchmark = MessagingBenchmark(
             configuration: configuration, pipelinedCount: messages, sequentialCount: sequentialMessages,
             confirmWindow: window, prefetch: prefetch, messageBytes: bytes)
-        print("open137 bench messaging — broker \(configuration.redactedURL), persistent \(bytes)-byte messages, quorum queue")
-        let result = try await benchmark.run(logger: AdminLogging.logger("bench"))
+        print("open137-load bench messaging — broker \(configuration.redactedURL), persistent \(bytes)-byte messages, quorum queue")
+        let result = try await benchmark.run(logger: ToolLogging.logger("bench"))
         let ratio = result.pipelinedPublishRate / max(result.sequentialPublishRate, 1)
         print(String(format: "publish, pipelined confirms (window %d, %d msgs): %10.0f msg/s", window, messages, result.pipelinedPublishRate))
         print(String(format: "publish, one confirm at a time (%d msgs):        %10.0f msg/s", sequentialMessages, result.sequentialPublishRate))

@@ -7,7 +7,7 @@ import PostgresNIO
 import ServiceHosting
 import Stages
 
-/// `open137 bench audit`: appended events/s with the chain (group commit through the appender, as the
+/// `open137-load bench audit`: appended events/s with the chain (group commit through the appender, as the
 /// consumer uses it, `--concurrency` deliveries at once) and verification entries/s, on a throw-away
 /// schema of DATABASE_URL. CPU per appended event: this process (the appender: parsing, hashing, batching)
 /// from getrusage, and PostgreSQL's from /proc when `--postgres-pid` names its postmaster on this machine.
@@ -23,7 +23,7 @@ public struct AuditBenchCommand: AsyncParsableCommand {
         var environment = EnvironmentConfig()
         let database = environment.databaseURL(ServiceConfiguration.databaseURLKey)
         try environment.validate()
-        let logger = AdminLogging.logger("bench")
+        let logger = ToolLogging.logger("bench")
         let schema = "bench_audit_\(ProcessInfo.processInfo.processIdentifier)"
         var configuration = StageRuntime.clientConfiguration(database.clientConfiguration, schema: schema)
         configuration.options.maximumConnections = 8
@@ -69,7 +69,7 @@ public struct AuditBenchCommand: AsyncParsableCommand {
             let verifyStart = clock.now
             let result = try await log.verify()
             let verifySeconds = (clock.now - verifyStart).seconds
-            print("open137 bench audit — \(total) events, \(concurrency) in flight, schema \(schema) (dropped after)")
+            print("open137-load bench audit — \(total) events, \(concurrency) in flight, schema \(schema) (dropped after)")
             print(String(format: "append with the hash chain and projection: %10.0f events/s (%.2f s)", Double(total) / appendSeconds, appendSeconds))
             print(String(format: "verification:                              %10.0f entries/s (%.2f s, %@)", Double(result.entries) / verifySeconds,
                          verifySeconds, result.isValid ? "valid" : "BROKEN"))

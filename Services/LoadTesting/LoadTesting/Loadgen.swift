@@ -9,7 +9,7 @@ import ServiceHosting
 import Synchronization
 import Taxonomy
 
-/// One `open137 loadgen` run: offers the load over the chosen channels, then (unless told not to)
+/// One `open137-load loadgen` run: offers the load over the chosen channels, then (unless told not to)
 /// waits for every accepted report at its unit's queue — and the council's, for child reports — and
 /// checks the audit log, and returns what it found.
 struct Loadgen: Sendable {

@@ -1,6 +1,6 @@
 import ServiceHosting
 
-/// What one `open137 loadgen` run does and where the pipeline is.
+/// What one `open137-load loadgen` run does and where the pipeline is.
 struct LoadgenConfiguration: Sendable {
     /// How the load is offered.
     enum Mode: Sendable, Hashable {

@@ -1,10 +1,11 @@
+import ServiceHosting
 import ArgumentParser
 import BrokerTopology
 import Contracts
 import Foundation
 import Messaging
 
-/// `open137 bench notifier`: notifications per second delivered by a running notifier to a local webhook
+/// `open137-load bench notifier`: notifications per second delivered by a running notifier to a local webhook
 /// receiver. Runs the receiver (swift-nio, 204 to every POST, one signature in `--verify-every` checked),
 /// publishes `--events` contract-valid `report.received` events without contact (so only the webhook
 /// fires) to `open137.events` with pipelined confirms, and waits until every event was delivered; the rate
@@ -40,7 +41,7 @@ public struct NotifierBenchCommand: AsyncParsableCommand {
         guard let url = ProcessInfo.processInfo.environment["AMQP_URL"] else {
             throw ValidationError("AMQP_URL is not set (make bench-notifier sets it)")
         }
-        let logger = AdminLogging.logger("bench")
+        let logger = ToolLogging.logger("bench")
         let tally = WebhookBenchTally(verifyEvery: verifyEvery)
         let receiver = try await WebhookBenchReceiver(tally: tally, secret: secret).start(port: port)
         defer { receiver.close(promise: nil) }
@@ -50,7 +51,7 @@ public struct NotifierBenchCommand: AsyncParsableCommand {
         let publisher = AMQPPublisher(configuration: configuration, topology: Topology(exchanges: Open137Topology.exchanges),
                                       confirmWindow: 1024, publishTimeout: .seconds(120), logger: logger)
         try await publisher.waitUntilConnected()
-        print("open137 bench notifier — broker \(configuration.redactedURL), \(events) report.received events without contact, "
+        print("open137-load bench notifier — broker \(configuration.redactedURL), \(events) report.received events without contact, "
               + "receiver http://127.0.0.1:\(port)/hooks")
 
         let clock = ContinuousClock()

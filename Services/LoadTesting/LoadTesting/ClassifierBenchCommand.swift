@@ -3,7 +3,7 @@ import Classification
 import Foundation
 import Taxonomy
 
-/// `open137 bench classifier`: training time, classifications per second on one core for short reports,
+/// `open137-load bench classifier`: training time, classifications per second on one core for short reports,
 /// and the model's memory.
 public struct ClassifierBenchCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
@@ -48,7 +48,7 @@ public struct ClassifierBenchCommand: ParsableCommand {
         }
         rates.sort()
         let rate = rates[rounds / 2]
-        print("open137 bench classifier — model \(classifier.modelVersion), one thread")
+        print("open137-load bench classifier — model \(classifier.modelVersion), one thread")
         print(String(format: "training: %d labelled reports in %.0f ms (%d features)", corpus.count, training.seconds * 1000, classifier.featureCount))
         print(String(format: "classify: %d short reports (≤ %d characters, mean %.0f) in %d rounds: median %.0f classifications/s (%.1f µs each), best %.0f/s",
                      perRound * rounds, maxLength, averageLength, rounds, rate, 1e6 / rate, rates[rounds - 1]))

@@ -1,4 +1,4 @@
-/// The ways `open137 loadgen` submits reports: intake's native HTTP API, its Open311 GeoReport v2 POST,
+/// The ways `open137-load loadgen` submits reports: intake's native HTTP API, its Open311 GeoReport v2 POST,
 /// and an AMQP channel publishing to `open137.intake`.
 enum LoadgenChannel: String, Sendable, Hashable, CaseIterable, Comparable {
     case http, open311, amqp

@@ -2,7 +2,7 @@ import ArgumentParser
 import AsyncHTTPClient
 import Foundation
 
-/// `open137 bench intake`: drives a running intake's native API from this (second) process — the most
+/// `open137-load bench intake`: drives a running intake's native API from this (second) process — the most
 /// reports a second at a fixed concurrency, then the latency at a fixed rate — and prints the numbers.
 /// `make bench-intake` starts a release intake on a private stack and also measures the database's own
 /// ceiling for the same durable writes (pgbench), in the same run.
@@ -36,7 +36,7 @@ public struct IntakeBenchCommand: AsyncParsableCommand {
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         let load = IntakeLoad(baseURL: url, apiKey: key, client: client)
         do {
-            print("open137 bench intake — \(url), native JSON reports, every accepted report committed durably with its event")
+            print("open137-load bench intake — \(url), native JSON reports, every accepted report committed durably with its event")
             let cpuBefore = Self.processCPUSeconds()
             _ = await load.closedLoop(concurrency: concurrency, duration: .seconds(warmup))
             let closed = await load.closedLoop(concurrency: concurrency, duration: .seconds(seconds))

@@ -1,4 +1,4 @@
-/// Why `open137 loadgen` could not run at all (a usage or configuration problem, exit status 2), as
+/// Why `open137-load loadgen` could not run at all (a usage or configuration problem, exit status 2), as
 /// opposed to a run that found lost or duplicated reports (exit status 1).
 struct LoadgenError: Error, Sendable, Hashable, CustomStringConvertible {
     /// Machine-readable reason.

@@ -1,10 +1,11 @@
+import ServiceHosting
 import ArgumentParser
 import BrokerTopology
 import Contracts
 import Foundation
 import Messaging
 
-/// `open137 bench router`: routed reports per second through a live router and broker. Publishes
+/// `open137-load bench router`: routed reports per second through a live router and broker. Publishes
 /// `--reports` contract-valid `report.classified` events (a mix of codes and districts, a third of them
 /// child reports) with pipelined confirms to `open137.events`, and counts `report.routed` on a private queue
 /// until every report is routed; `make bench-router` runs it against a release router on a private stack.
@@ -36,7 +37,7 @@ public struct RouterBenchCommand: AsyncParsableCommand {
         guard let url = ProcessInfo.processInfo.environment["AMQP_URL"] else {
             throw ValidationError("AMQP_URL is not set (make bench-router sets it)")
         }
-        let logger = AdminLogging.logger("bench")
+        let logger = ToolLogging.logger("bench")
         let configuration = try AMQPConfiguration(url: url, connectionName: "open137-bench-router")
         if publishOnly && observeOnly { throw ValidationError("--publish-only and --observe-only exclude each other") }
         if (publishOnly || observeOnly) && self.observerQueue == nil { throw ValidationError("--publish-only and --observe-only need --observer-queue") }
@@ -56,7 +57,7 @@ public struct RouterBenchCommand: AsyncParsableCommand {
         let publisher = AMQPPublisher(configuration: configuration, topology: Topology(exchanges: Open137Topology.exchanges),
                                       confirmWindow: 1024, publishTimeout: .seconds(120), logger: logger)
         try await publisher.waitUntilConnected()
-        print("open137 bench router — broker \(configuration.redactedURL), \(reports) report.classified events")
+        print("open137-load bench router — broker \(configuration.redactedURL), \(reports) report.classified events")
         if publishOnly {
             // The observer has declared and bound its queue; nothing is routed yet, so it can go.
             await observer.stop()
