@@ -195,9 +195,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
-                // bench notifier's webhook receiver
+                // the RabbitMQ management API client
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "Services/Admin/AdminCommands"
@@ -208,11 +207,11 @@ let package = Package(
             name: "LoadTesting",
             dependencies: [
                 "Messaging", "JSON", "Contracts", "BrokerTopology", "Persistence", "ServiceHosting", "Stages",
-                "IntakeService", "ClassifierService", "RouterService", "NotifierService", "CouncilAuditService",
-                "Classification", "Taxonomy",
+                "IntakeService", "NotifierService", "CouncilAuditService", "Classification", "Taxonomy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 // bench notifier's webhook receiver
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
