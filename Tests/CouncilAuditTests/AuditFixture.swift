@@ -28,7 +28,7 @@ struct AuditFixture: Sendable {
         return try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask { await client.run(); return nil }
             defer { group.cancelAll() }
-            try await Migrator(client: client, logger: logger).migrate(schema: schema, bundle: CouncilAuditService.migrationsBundle)
+            try await Migrator(client: client, logger: logger).migrate(schema: schema, bundle: CouncilAuditStage.migrationsBundle)
             let fixture = AuditFixture(client: client, schema: schema, log: AuditLog(client: client, logger: logger), logger: logger)
             do {
                 let value = try await body(fixture)

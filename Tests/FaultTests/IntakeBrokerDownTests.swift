@@ -35,8 +35,8 @@ extension BrokerFaultTests {
             "OPS_PORT": String(opsPort), "INTAKE_PORT": String(intakePort), "OPEN137_API_KEY": apiKey,
             "OPEN137_REOPEN_KEY": TestEnvironment.reopenKey,
         ], defaultOpsPort: 1)
-        let group = try IntakeService.build(
-            ServiceSetup(name: IntakeService.name, configuration: configuration.service, settings: configuration.settings, logger: logger, registry: MetricsBootstrap.bootstrap()),
+        let group = try IntakeStage.build(
+            ServiceSetup(name: IntakeStage.name, configuration: configuration.service, settings: configuration.settings, logger: logger, registry: MetricsBootstrap.bootstrap()),
             gracefulShutdownSignals: []
         )
         try await withThrowingTaskGroup(of: Void.self) { tasks in

@@ -55,7 +55,7 @@ struct IntakeFixture: Sendable {
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         let running = Task { await client.run() }
         defer { running.cancel() }
-        try await Migrator(client: client, logger: logger).migrate(schema: schema, bundle: IntakeService.migrationsBundle)
+        try await Migrator(client: client, logger: logger).migrate(schema: schema, bundle: IntakeStage.migrationsBundle)
         do {
             let fixture = try make(client: client, schema: schema, options: options, logger: logger)
             let app = Application(router: fixture.api.makeRouter(), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: logger)

@@ -122,8 +122,8 @@ extension NotifierServiceTests {
             let common = ServiceConfiguration(reading: &config, defaultOpsPort: 1)
             let settings = IntakeSettings(reading: &config)
             try config.validate()
-            let intake = try IntakeService.build(
-                ServiceSetup(name: IntakeService.name, configuration: common, settings: settings,
+            let intake = try IntakeStage.build(
+                ServiceSetup(name: IntakeStage.name, configuration: common, settings: settings,
                              logger: TestEnvironment.logger("intake"), registry: MetricsBootstrap.bootstrap()),
                 gracefulShutdownSignals: [])
             let running = Task { try await intake.run() }

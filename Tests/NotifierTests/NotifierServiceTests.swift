@@ -48,9 +48,9 @@ struct NotifierServiceTests {
         let common = ServiceConfiguration(reading: &config, defaultOpsPort: 1)
         let settings = NotifierSettings(reading: &config)
         try config.validate()
-        let setup = ServiceSetup(name: NotifierService.name, configuration: common, settings: settings,
+        let setup = ServiceSetup(name: NotifierStage.name, configuration: common, settings: settings,
                                  logger: TestEnvironment.logger("notifier"), registry: MetricsBootstrap.bootstrap())
-        let group = try NotifierService.build(setup, gracefulShutdownSignals: [])
+        let group = try NotifierStage.build(setup, gracefulShutdownSignals: [])
         let running = Task { try await group.run() }
         defer { running.cancel() }
         try await withTimeout(.seconds(90), "notifier to report ready") {

@@ -122,7 +122,7 @@ struct WebhookCopyTests {
     var canaries: [String] { [canaryPhone, canaryMail, "Canary Reporter", #""contact""#] }
 
     func planner() throws -> NotificationPlanner {
-        try NotifierService.makePlanner(reporterChannels: [])
+        try NotifierStage.makePlanner(reporterChannels: [])
     }
 
     func webhookBodies(_ event: CloudEvent) throws -> [String] {

@@ -101,7 +101,7 @@ struct ClassifierServiceTests {
     func classifiesOnceAndDeadLettersPoison() async throws {
         let logger = TestEnvironment.logger("classifier-tests")
         let classified = observer("classified", exchange: Open137Topology.eventsExchange, routingKey: EventType.reportClassified)
-        let dead = observer("classifier_dead", exchange: Open137Topology.deadLetterExchange, routingKey: ClassifierService.reportsQueue)
+        let dead = observer("classifier_dead", exchange: Open137Topology.deadLetterExchange, routingKey: ClassifierStage.reportsQueue)
         let classifiedConsumer = AMQPConsumer(configuration: try TestEnvironment.amqpConfiguration(name: "classified"), queue: classified.queue, topology: classified.topology, logger: logger)
         let deadConsumer = AMQPConsumer(configuration: try TestEnvironment.amqpConfiguration(name: "dead"), queue: dead.queue, topology: dead.topology, logger: logger)
         try await classifiedConsumer.waitUntilConnected()
@@ -304,7 +304,7 @@ struct ClassifierServiceTests {
     @Test("poison of every kind (wrong type, a report id that is no UUID, data that is no report) is dead-lettered with its reason before anything is stored")
     func deadLettersPoisonBeforeStoring() async throws {
         let logger = TestEnvironment.logger("classifier-tests")
-        let dead = observer("classifier_dead_kinds", exchange: Open137Topology.deadLetterExchange, routingKey: ClassifierService.reportsQueue)
+        let dead = observer("classifier_dead_kinds", exchange: Open137Topology.deadLetterExchange, routingKey: ClassifierStage.reportsQueue)
         let deadConsumer = AMQPConsumer(configuration: try TestEnvironment.amqpConfiguration(name: "dead-kinds"), queue: dead.queue, topology: dead.topology, logger: logger)
         try await deadConsumer.waitUntilConnected()
         let publisher = AMQPPublisher(configuration: try TestEnvironment.amqpConfiguration(name: "intake-poison"), topology: Topology(exchanges: Open137Topology.exchanges), logger: logger)
@@ -354,7 +354,7 @@ struct ClassifierServiceTests {
         let schema = TestEnvironment.uniqueName("t_classifier")
         let logger = TestEnvironment.logger("classifier-tests")
         try await withDatabase(schema: schema) { client in
-            try await Migrator(client: client, logger: logger).migrate(schema: schema, bundle: ClassifierService.migrationsBundle)
+            try await Migrator(client: client, logger: logger).migrate(schema: schema, bundle: ClassifierStage.migrationsBundle)
             let outbox = try Outbox(schema: schema)
             let writer = ClassificationBatchWriter(
                 client: client, inbox: try Inbox(schema: schema), consumer: ReportClassificationHandler.consumer, outbox: outbox, logger: logger)

@@ -102,7 +102,7 @@ struct CouncilAuditServiceTests {
             topology: Topology(
                 exchanges: Open137Topology.exchanges,
                 queues: [QueueDefinition(name: deadQueue, arguments: ["x-expires": .int(120_000)])],
-                bindings: [BindingDefinition(exchange: Open137Topology.deadLetterExchange, queue: deadQueue, routingKey: CouncilAuditService.eventsQueue)]),
+                bindings: [BindingDefinition(exchange: Open137Topology.deadLetterExchange, queue: deadQueue, routingKey: CouncilAuditStage.eventsQueue)]),
             logger: logger)
         try await deadConsumer.waitUntilConnected()
         let publisher = AMQPPublisher(configuration: try TestEnvironment.amqpConfiguration(name: "pipeline"), topology: Topology(exchanges: Open137Topology.exchanges), logger: logger)

@@ -22,7 +22,7 @@ struct CouncilCommandTests {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
             defer { group.cancelAll() }
-            try await Migrator(client: client, logger: logger).migrate(schema: schema, bundle: CouncilAuditService.migrationsBundle)
+            try await Migrator(client: client, logger: logger).migrate(schema: schema, bundle: CouncilAuditStage.migrationsBundle)
             var failure: (any Error)?
             do { try await body(schema, AuditLog(client: client, logger: logger), client) } catch { failure = error }
             _ = try? await client.query("DROP SCHEMA IF EXISTS \(unescaped: "\"\(schema)\"") CASCADE", logger: logger)

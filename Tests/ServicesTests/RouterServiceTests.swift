@@ -114,7 +114,7 @@ struct RouterServiceTests {
         let social = try await Observer("social", exchange: Open137Topology.unitsExchange, routingKey: "social-affairs.#")
         let traffic = try await Observer("traffic", exchange: Open137Topology.unitsExchange, routingKey: "traffic.#")
         let events = try await Observer("events", exchange: Open137Topology.eventsExchange, routingKey: "report.#")
-        let dead = try await Observer("dead", exchange: Open137Topology.deadLetterExchange, routingKey: RouterService.unitUpdatesQueue)
+        let dead = try await Observer("dead", exchange: Open137Topology.deadLetterExchange, routingKey: RouterStage.unitUpdatesQueue)
         let publisher = AMQPPublisher(configuration: try TestEnvironment.amqpConfiguration(name: "router-test-publisher"), topology: Topology(exchanges: Open137Topology.exchanges), logger: logger)
         let contract = try AsyncAPIDocument.loadContract()
 
@@ -295,8 +295,8 @@ struct RouterServiceTests {
         let parks = try await Observer("parks-order", exchange: Open137Topology.unitsExchange, routingKey: "parks.#")
         let roads = try await Observer("roads-order", exchange: Open137Topology.unitsExchange, routingKey: "roads.#")
         let events = try await Observer("events-order", exchange: Open137Topology.eventsExchange, routingKey: "report.status-changed")
-        let dead = try await Observer("dead-order", exchange: Open137Topology.deadLetterExchange, routingKey: RouterService.unitUpdatesQueue)
-        let deadSeen = try await Observer("dead-order-all", exchange: Open137Topology.deadLetterExchange, routingKey: RouterService.unitUpdatesQueue)
+        let dead = try await Observer("dead-order", exchange: Open137Topology.deadLetterExchange, routingKey: RouterStage.unitUpdatesQueue)
+        let deadSeen = try await Observer("dead-order-all", exchange: Open137Topology.deadLetterExchange, routingKey: RouterStage.unitUpdatesQueue)
         let publisher = AMQPPublisher(configuration: try TestEnvironment.amqpConfiguration(name: "router-order-publisher"), topology: Topology(exchanges: Open137Topology.exchanges), logger: logger)
 
         try await withRouter {

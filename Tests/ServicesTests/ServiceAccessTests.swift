@@ -97,13 +97,13 @@ struct ServiceAccessTests {
 
         // What each service does at start: migrate its schema as itself (nothing left, or everything, as its role).
         try await withClient(classifier.databaseURL) { client in
-            try await Migrator(client: client, logger: logger).migrate(schema: ClassifierService.schema, bundle: ClassifierService.migrationsBundle)
+            try await Migrator(client: client, logger: logger).migrate(schema: ClassifierStage.schema, bundle: ClassifierStage.migrationsBundle)
         }
         try await withClient(try TestEnvironment.databaseURL()) { admin in
-            try await Migrator(client: admin, logger: logger).migrate(schema: RouterService.schema, bundle: RouterService.migrationsBundle)
+            try await Migrator(client: admin, logger: logger).migrate(schema: RouterStage.schema, bundle: RouterStage.migrationsBundle)
         }
         try await withClient(audit.databaseURL) { client in
-            try await Migrator(client: client, logger: logger).migrate(schema: CouncilAuditService.schema, bundle: CouncilAuditService.migrationsBundle)
+            try await Migrator(client: client, logger: logger).migrate(schema: CouncilAuditStage.schema, bundle: CouncilAuditStage.migrationsBundle)
             // Its appends run as the audit log's writer, which the owner role may become.
             #expect(await sqlState(client, "SET ROLE \(AuditLog.writerRole)") == nil)
         }
@@ -152,20 +152,20 @@ struct ServiceAccessTests {
         // The administrator declares the topology first (`open137 topology declare`, as make run does): creating a
         // retry queue, whose dead-letter exchange is the default one, would need write on amq.default.
         let declarer = AMQPPublisher(configuration: try TestEnvironment.amqpConfiguration(name: "service-access-declare"),
-                                     topology: ClassifierService.topology.merging(RouterService.topology), logger: logger)
+                                     topology: ClassifierStage.topology.merging(RouterStage.topology), logger: logger)
         try await declarer.waitUntilConnected(timeout: .seconds(15))
         await declarer.close()
 
         // Its own: the whole topology the service declares at start (exchanges, queues, DLQs, bindings), then consuming.
-        #expect(try await consumes(classifier, ClassifierService.reportsQueue, topology: ClassifierService.topology) == nil)
-        #expect(try await consumes(router, RouterService.reportsQueue, topology: RouterService.topology) == nil)
+        #expect(try await consumes(classifier, ClassifierStage.reportsQueue, topology: ClassifierStage.topology) == nil)
+        #expect(try await consumes(router, RouterStage.reportsQueue, topology: RouterStage.topology) == nil)
 
         // Another stage's queue, a unit's queue.
-        #expect(try await consumes(classifier, RouterService.reportsQueue) == 403)
+        #expect(try await consumes(classifier, RouterStage.reportsQueue) == 403)
         #expect(try await consumes(classifier, Open137Topology.unitQueue("parks")) == 403)
         #expect(try await consumes(router, "notifier.events") == 403)
 
-        let publisher = AMQPPublisher(configuration: try amqpConfiguration(classifier, "publisher"), topology: ClassifierService.topology, logger: logger)
+        let publisher = AMQPPublisher(configuration: try amqpConfiguration(classifier, "publisher"), topology: ClassifierStage.topology, logger: logger)
         try await publisher.waitUntilConnected(timeout: .seconds(8))
         // Its own event exchange: confirmed (unbound key, not mandatory: the broker drops it).
         try await publisher.publish(OutgoingMessage(exchange: Open137Topology.eventsExchange, routingKey: "service-access.test", body: Array("{}".utf8), mandatory: false))

@@ -23,11 +23,11 @@ struct ServiceUnderTest: Sendable, CustomStringConvertible {
     var description: String { name }
 
     static let all: [ServiceUnderTest] = [
-        make(IntakeService.name, IntakeService.schema, IntakeService.topology.queues.map(\.name), IntakeSettings.self) { try IntakeService.build($0, gracefulShutdownSignals: []) },
-        make(ClassifierService.name, ClassifierService.schema, ClassifierService.topology.queues.map(\.name), NoServiceSettings.self) { try ClassifierService.build($0, gracefulShutdownSignals: []) },
-        make(RouterService.name, RouterService.schema, RouterService.topology.queues.map(\.name), RouterSettings.self) { try RouterService.build($0, gracefulShutdownSignals: []) },
-        make(NotifierService.name, NotifierService.schema, NotifierService.topology.queues.map(\.name), NotifierSettings.self) { try NotifierService.build($0, gracefulShutdownSignals: []) },
-        make(CouncilAuditService.name, CouncilAuditService.schema, CouncilAuditService.topology.queues.map(\.name), CouncilAuditSettings.self) { try CouncilAuditService.build($0, gracefulShutdownSignals: []) },
+        make(IntakeStage.name, IntakeStage.schema, IntakeStage.topology.queues.map(\.name), IntakeSettings.self) { try IntakeStage.build($0, gracefulShutdownSignals: []) },
+        make(ClassifierStage.name, ClassifierStage.schema, ClassifierStage.topology.queues.map(\.name), NoServiceSettings.self) { try ClassifierStage.build($0, gracefulShutdownSignals: []) },
+        make(RouterStage.name, RouterStage.schema, RouterStage.topology.queues.map(\.name), RouterSettings.self) { try RouterStage.build($0, gracefulShutdownSignals: []) },
+        make(NotifierStage.name, NotifierStage.schema, NotifierStage.topology.queues.map(\.name), NotifierSettings.self) { try NotifierStage.build($0, gracefulShutdownSignals: []) },
+        make(CouncilAuditStage.name, CouncilAuditStage.schema, CouncilAuditStage.topology.queues.map(\.name), CouncilAuditSettings.self) { try CouncilAuditStage.build($0, gracefulShutdownSignals: []) },
     ]
 
     private static func make<Settings: ServiceSettings>(

@@ -62,7 +62,7 @@ struct UnitAccessTests {
     @Test("a unit's user consumes its own queue and gets ACCESS_REFUSED on another unit's queue")
     func accessRefusedOnAnotherUnitsQueue() async throws {
         // The router's topology declares the unit queues.
-        let declarer = AMQPPublisher(configuration: try TestEnvironment.amqpConfiguration(name: "unit-access-declare"), topology: RouterService.topology, logger: TestEnvironment.logger("unit-access"))
+        let declarer = AMQPPublisher(configuration: try TestEnvironment.amqpConfiguration(name: "unit-access-declare"), topology: RouterStage.topology, logger: TestEnvironment.logger("unit-access"))
         try await declarer.waitUntilConnected(timeout: .seconds(15))
         await declarer.close()
 

@@ -17,7 +17,7 @@ public struct AuditVerifyCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "verify", abstract: "Verify the council audit hash chain (reads DATABASE_URL); exit 1 naming the first broken entry.")
     @Option(help: "The schema of the log.")
-    var schema = CouncilAuditService.schema
+    var schema = CouncilAuditStage.schema
     public init() {}
 
     public func run() async throws {

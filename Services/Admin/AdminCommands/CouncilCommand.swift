@@ -20,7 +20,7 @@ public struct CouncilReportCommand: AsyncParsableCommand {
         commandName: "report", abstract: "Write the quarterly State of the City's Children report (Markdown and CSV; reads DATABASE_URL).")
     @Option(help: "The Jalali quarter, e.g. 1404-Q3.") var quarter: String
     @Option(help: "The folder the files are written to.") var output = "."
-    @Option(help: "The schema of the council audit.") var schema = CouncilAuditService.schema
+    @Option(help: "The schema of the council audit.") var schema = CouncilAuditStage.schema
     public init() {}
 
     public func validate() throws {

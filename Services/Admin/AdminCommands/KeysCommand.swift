@@ -44,13 +44,13 @@ public struct KeysCommand: AsyncParsableCommand {
             let database = environment.databaseURL(ServiceConfiguration.databaseURLKey)
             try environment.validate()
             let logger = ToolLogging.logger("keys")
-            let configuration = StageRuntime.clientConfiguration(database.clientConfiguration, schema: IntakeService.schema)
+            let configuration = StageRuntime.clientConfiguration(database.clientConfiguration, schema: IntakeStage.schema)
             let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
             try await withThrowingDiscardingTaskGroup { group in
                 group.addTask { await client.run() }
                 defer { group.cancelAll() }
                 // The keys table is intake's: make sure its schema is there (idempotent, safe beside a running intake).
-                try await Migrator(client: client, logger: logger).migrate(schema: IntakeService.schema, bundle: IntakeService.migrationsBundle)
+                try await Migrator(client: client, logger: logger).migrate(schema: IntakeStage.schema, bundle: IntakeStage.migrationsBundle)
                 let key = try await APIKeyStore(client: client, logger: logger).create(channel: channel)
                 print(key)
             }

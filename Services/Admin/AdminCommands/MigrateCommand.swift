@@ -19,11 +19,11 @@ public struct MigrateCommand: AsyncParsableCommand {
 
     /// Every service schema with the bundle of its migrations, in pipeline order.
     static let schemas: [(schema: String, bundle: Bundle)] = [
-        (IntakeService.schema, IntakeService.migrationsBundle),
-        (ClassifierService.schema, ClassifierService.migrationsBundle),
-        (RouterService.schema, RouterService.migrationsBundle),
-        (NotifierService.schema, NotifierService.migrationsBundle),
-        (CouncilAuditService.schema, CouncilAuditService.migrationsBundle),
+        (IntakeStage.schema, IntakeStage.migrationsBundle),
+        (ClassifierStage.schema, ClassifierStage.migrationsBundle),
+        (RouterStage.schema, RouterStage.migrationsBundle),
+        (NotifierStage.schema, NotifierStage.migrationsBundle),
+        (CouncilAuditStage.schema, CouncilAuditStage.migrationsBundle),
     ]
 
     public init() {}

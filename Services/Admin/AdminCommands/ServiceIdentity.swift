@@ -25,10 +25,10 @@ public struct ServiceIdentity: Sendable, Hashable {
 
     /// Every service, in pipeline order.
     public static let all: [ServiceIdentity] = [
-        ServiceIdentity(service: .intake, schema: IntakeService.schema, memberOf: []),
-        ServiceIdentity(service: .classifier, schema: ClassifierService.schema, memberOf: []),
-        ServiceIdentity(service: .router, schema: RouterService.schema, memberOf: []),
-        ServiceIdentity(service: .notifier, schema: NotifierService.schema, memberOf: []),
-        ServiceIdentity(service: .councilAudit, schema: CouncilAuditService.schema, memberOf: [AuditLog.writerRole]),
+        ServiceIdentity(service: .intake, schema: IntakeStage.schema, memberOf: []),
+        ServiceIdentity(service: .classifier, schema: ClassifierStage.schema, memberOf: []),
+        ServiceIdentity(service: .router, schema: RouterStage.schema, memberOf: []),
+        ServiceIdentity(service: .notifier, schema: NotifierStage.schema, memberOf: []),
+        ServiceIdentity(service: .councilAudit, schema: CouncilAuditStage.schema, memberOf: [AuditLog.writerRole]),
     ]
 }

@@ -24,13 +24,13 @@ public struct WebhooksCommand: AsyncParsableCommand {
         let database = environment.databaseURL(ServiceConfiguration.databaseURLKey)
         try environment.validate()
         let logger = ToolLogging.logger("webhooks")
-        let configuration = StageRuntime.clientConfiguration(database.clientConfiguration, schema: NotifierService.schema)
+        let configuration = StageRuntime.clientConfiguration(database.clientConfiguration, schema: NotifierStage.schema)
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         return try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask { await client.run(); return nil }
             defer { group.cancelAll() }
-            try await Migrator(client: client, logger: logger).migrate(schema: NotifierService.schema, bundle: NotifierService.migrationsBundle)
-            let store = NotificationStore(client: client, outbox: try Outbox(schema: NotifierService.schema), logger: logger)
+            try await Migrator(client: client, logger: logger).migrate(schema: NotifierStage.schema, bundle: NotifierStage.migrationsBundle)
+            let store = NotificationStore(client: client, outbox: try Outbox(schema: NotifierStage.schema), logger: logger)
             return try await body(store)
         }
     }

@@ -5,8 +5,8 @@ import ServiceHosting
 @main
 struct ClassifierMain {
     static func main() async {
-        await ServiceHost.main(name: ClassifierService.name, defaultOpsPort: ClassifierService.defaultOpsPort, settings: NoServiceSettings.self) { setup in
-            try ClassifierService.build(setup)
+        await ServiceHost.main(name: ClassifierStage.name, defaultOpsPort: ClassifierStage.defaultOpsPort, settings: NoServiceSettings.self) { setup in
+            try ClassifierStage.build(setup)
         }
     }
 }

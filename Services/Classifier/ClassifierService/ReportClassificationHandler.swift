@@ -68,7 +68,7 @@ struct ReportClassificationHandler: Sendable {
             confidence: decision.confidence, evidence: decision.evidence, triage: decision.triage,
             triageReason: decision.triageReason, modelVersion: decision.modelVersion)
         let classified = EncodedEvent(
-            source: "/open137/\(ClassifierService.name)", type: EventType.reportClassified, time: Date(), subject: report.reportID,
+            source: "/open137/\(ClassifierStage.name)", type: EventType.reportClassified, time: Date(), subject: report.reportID,
             data: ReportClassifiedData(report: report, classification: classification),
             correlationID: event.correlationid ?? event.id, traceparent: event.traceparent)
         return ClassificationBatchItem(

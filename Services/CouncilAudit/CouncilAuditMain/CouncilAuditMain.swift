@@ -5,8 +5,8 @@ import ServiceHosting
 @main
 struct CouncilAuditMain {
     static func main() async {
-        await ServiceHost.main(name: CouncilAuditService.name, defaultOpsPort: CouncilAuditService.defaultOpsPort, settings: CouncilAuditSettings.self) { setup in
-            try CouncilAuditService.build(setup)
+        await ServiceHost.main(name: CouncilAuditStage.name, defaultOpsPort: CouncilAuditStage.defaultOpsPort, settings: CouncilAuditSettings.self) { setup in
+            try CouncilAuditStage.build(setup)
         }
     }
 }

@@ -5,8 +5,8 @@ import ServiceHosting
 @main
 struct IntakeMain {
     static func main() async {
-        await ServiceHost.main(name: IntakeService.name, defaultOpsPort: IntakeService.defaultOpsPort, settings: IntakeSettings.self) { setup in
-            try IntakeService.build(setup)
+        await ServiceHost.main(name: IntakeStage.name, defaultOpsPort: IntakeStage.defaultOpsPort, settings: IntakeSettings.self) { setup in
+            try IntakeStage.build(setup)
         }
     }
 }

@@ -32,7 +32,7 @@ public struct AuditBenchCommand: AsyncParsableCommand {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
             defer { group.cancelAll() }
-            try await Migrator(client: client, logger: logger).migrate(schema: schema, bundle: CouncilAuditService.migrationsBundle)
+            try await Migrator(client: client, logger: logger).migrate(schema: schema, bundle: CouncilAuditStage.migrationsBundle)
             let log = AuditLog(client: client, logger: logger)
             let appender = AuditAppender(log: log)
             // Bodies prepared first: the benchmark measures the log, not JSON encoding.

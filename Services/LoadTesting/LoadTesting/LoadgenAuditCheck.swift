@@ -32,7 +32,7 @@ struct LoadgenAuditCheck: Sendable {
         for start in stride(from: 0, to: trackingCodes.count, by: Self.chunk) {
             let codes = Array(trackingCodes[start..<min(start + Self.chunk, trackingCodes.count)])
             let rows = try await client.query(
-                "SELECT tracking_code, report_id FROM \(unescaped: IntakeService.schema).reports WHERE tracking_code = ANY(\(codes))",
+                "SELECT tracking_code, report_id FROM \(unescaped: IntakeStage.schema).reports WHERE tracking_code = ANY(\(codes))",
                 logger: logger)
             for try await (code, id) in rows.decode((String, UUID).self) { found[code] = id.uuidString.lowercased() }
         }
@@ -49,7 +49,7 @@ struct LoadgenAuditCheck: Sendable {
                 SELECT report_id,
                        count(*) FILTER (WHERE event_type = \(EventType.reportReceived)),
                        count(*) FILTER (WHERE event_type = \(EventType.reportRouted))
-                FROM \(unescaped: CouncilAuditService.schema).audit_log
+                FROM \(unescaped: CouncilAuditStage.schema).audit_log
                 WHERE report_id = ANY(\(chunk)) GROUP BY report_id
                 """, logger: logger)
             for try await (id, received, routed) in rows.decode((UUID, Int, Int).self) {

@@ -5,8 +5,8 @@ import ServiceHosting
 @main
 struct NotifierMain {
     static func main() async {
-        await ServiceHost.main(name: NotifierService.name, defaultOpsPort: NotifierService.defaultOpsPort, settings: NotifierSettings.self) { setup in
-            try NotifierService.build(setup)
+        await ServiceHost.main(name: NotifierStage.name, defaultOpsPort: NotifierStage.defaultOpsPort, settings: NotifierSettings.self) { setup in
+            try NotifierStage.build(setup)
         }
     }
 }

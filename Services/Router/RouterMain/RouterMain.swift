@@ -5,8 +5,8 @@ import ServiceHosting
 @main
 struct RouterMain {
     static func main() async {
-        await ServiceHost.main(name: RouterService.name, defaultOpsPort: RouterService.defaultOpsPort, settings: RouterSettings.self) { setup in
-            try RouterService.build(setup)
+        await ServiceHost.main(name: RouterStage.name, defaultOpsPort: RouterStage.defaultOpsPort, settings: RouterSettings.self) { setup in
+            try RouterStage.build(setup)
         }
     }
 }

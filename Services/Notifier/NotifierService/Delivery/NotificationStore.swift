@@ -242,7 +242,7 @@ public struct NotificationStore: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let message = OutgoingMessage(
-            exchange: Open137Topology.deadLetterExchange, routingKey: NotifierService.eventsQueue,
+            exchange: Open137Topology.deadLetterExchange, routingKey: NotifierStage.eventsQueue,
             body: Array(try encoder.encode(notice)), messageID: "notification-failed-\(notification.id)",
             contentType: "application/json",
             headers: ["x-open137-reason-code": .string(code), "x-open137-reason": .string(reason),

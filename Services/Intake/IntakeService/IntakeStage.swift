@@ -12,7 +12,7 @@ import UnixSignals
 /// The `intake` service: the front door — accepts reports from every channel (AMQP, the native HTTP API,
 /// Open311 GeoReport v2), gives each a tracking code, stores it with its `report.received` event (outbox),
 /// and keeps the public read model that tracking and Open311 `GET requests` show.
-public enum IntakeService {
+public enum IntakeStage {
     /// The executable's name, also its logger label and its CloudEvents source.
     public static let name = ServiceName.intake.rawValue
     /// The ops port used when `OPS_PORT` is unset.

@@ -16,7 +16,7 @@ import UnixSignals
 /// `council.child-friendly`), consumes `router.reports` (`report.classified` → the assignment and its
 /// deliveries through the outbox, stored in groups by a `RoutingBatchWriter`) and `router.unit-updates` (the state machine) with a `DeliveryWorker`
 /// each, relays its outbox, and serves `/health`, `/ready` and `/metrics`.
-public enum RouterService {
+public enum RouterStage {
     /// The executable's name, also its logger label and its CloudEvents source.
     public static let name = ServiceName.router.rawValue
     /// The ops port used when `OPS_PORT` is unset.
@@ -33,7 +33,7 @@ public enum RouterService {
     public static let topology = Open137Topology.topology(for: .router)
 
     /// The routing rules from the bundled taxonomy and units file and the configured district boundaries.
-    public static func makeRouter(districtsPath: String?) throws -> ReportRouter {
+    public static func makeReportRouter(districtsPath: String?) throws -> ReportRouter {
         let taxonomy = try Taxonomy.bundled()
         let units = try UnitDirectory.bundled(taxonomy: taxonomy)
         let districts = try districtsPath.map { path throws(RouterError) in try DistrictLocator.load(path: path) } ?? DistrictLocator()
@@ -45,7 +45,7 @@ public enum RouterService {
         _ setup: ServiceSetup<RouterSettings>,
         gracefulShutdownSignals: [UnixSignal] = ServiceHost.defaultGracefulShutdownSignals
     ) throws -> ServiceGroup {
-        let router = try makeRouter(districtsPath: setup.settings.districtsPath)
+        let router = try makeReportRouter(districtsPath: setup.settings.districtsPath)
         // Each routed report puts 2–3 messages into the outbox: the relay claims them in batches of 512 and
         // deletes them once confirmed (the audit log keeps every event; the router's table keeps the delivery).
         let runtime = try StageRuntime(

@@ -15,7 +15,7 @@ import UnixSignals
 /// and its projection (group commit, once per event id), verifies the chain at start and every five
 /// minutes (metric `open137_audit_chain_valid`), escalates overdue child reports every minute
 /// (`report.escalated` through its outbox) and serves the committee's API on `COUNCIL_PORT`.
-public enum CouncilAuditService {
+public enum CouncilAuditStage {
     /// The executable's name, also its logger label and its CloudEvents source.
     public static let name = ServiceName.councilAudit.rawValue
     /// The ops port used when `OPS_PORT` is unset.

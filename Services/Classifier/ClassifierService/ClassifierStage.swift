@@ -14,7 +14,7 @@ import UnixSignals
 /// `DeliveryWorker`, stores the decisions in groups (a `ClassificationBatchWriter`: one statement and one
 /// commit per batch) and emits `report.classified` through its outbox, once per event (inbox) and once per
 /// report; poison messages are dead-lettered to `classifier.reports.dlq` with the reason.
-public enum ClassifierService {
+public enum ClassifierStage {
     /// The executable's name, also its logger label and its CloudEvents source.
     public static let name = ServiceName.classifier.rawValue
     /// The ops port used when `OPS_PORT` is unset.

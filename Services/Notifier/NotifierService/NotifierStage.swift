@@ -17,7 +17,7 @@ import UnixSignals
 /// `notifier.events` (every `report.*` event) with a `DeliveryWorker` that writes each event's
 /// notifications as pending rows (inbox, once per event), and runs one sender per channel that sends them
 /// after the commit with retries; failed ones go to `notifier.events.dlq` through the outbox.
-public enum NotifierService {
+public enum NotifierStage {
     /// The executable's name, also its logger label and its CloudEvents source.
     public static let name = ServiceName.notifier.rawValue
     /// The ops port used when `OPS_PORT` is unset.
