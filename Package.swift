@@ -93,6 +93,13 @@ let package = Package(
         ),
         // The Solar Hijri (Jalali) calendar: council-audit's quarters and the notifier's dates.
         .target(name: "JalaliCalendar", path: "Shared/Calendar"),
+        // What every HTTP API of Open137 shares: the error answer (APIError, a Hummingbird HTTPResponseError)
+        // and the middleware that turns every thrown error into one.
+        .target(
+            name: "WebAPI",
+            dependencies: [.product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log")],
+            path: "Shared/WebAPI"
+        ),
         // A stage's runtime: database client, publisher, outbox relay, retention, the delivery worker that
         // consumes through the inbox and tells an outage from poison, dead-letter depth.
         .target(
@@ -131,7 +138,7 @@ let package = Package(
         .target(
             name: "IntakeService",
             dependencies: [
-                "ServiceHosting", "Stages", "Messaging", "JSON", "Contracts", "BrokerTopology", "Persistence", "Taxonomy", "ReporterSecret",
+                "ServiceHosting", "Stages", "WebAPI", "Messaging", "JSON", "Contracts", "BrokerTopology", "Persistence", "Taxonomy", "ReporterSecret",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -175,7 +182,7 @@ let package = Package(
         .target(
             name: "CouncilAuditService",
             dependencies: [
-                "ServiceHosting", "Stages", "Messaging", "JSON", "Contracts", "BrokerTopology", "Persistence", "Taxonomy", "JalaliCalendar",
+                "ServiceHosting", "Stages", "WebAPI", "Messaging", "JSON", "Contracts", "BrokerTopology", "Persistence", "Taxonomy", "JalaliCalendar",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -249,6 +256,7 @@ let package = Package(
         .testTarget(
             name: "IntakeTests",
             dependencies: [
+                "WebAPI",
                 "IntakeService", "JSON", "Contracts", "BrokerTopology", "Messaging", "Persistence", "Taxonomy", "TestSupport", "ServiceHosting", "Stages", "ReporterSecret",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -261,6 +269,7 @@ let package = Package(
         .testTarget(
             name: "CouncilAuditTests",
             dependencies: [
+                "WebAPI",
                 "CouncilAuditService", "JSON", "Contracts", "BrokerTopology", "Messaging", "Persistence", "Taxonomy", "TestSupport", "ServiceHosting", "Stages", "JalaliCalendar",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -281,6 +290,7 @@ let package = Package(
         .testTarget(
             name: "ServicesTests",
             dependencies: [
+                "WebAPI",
                 "IntakeService", "ClassifierService", "RouterService", "NotifierService", "CouncilAuditService",
                 "AdminCommands", "LoadTesting", "TestSupport", "Units", "ReporterSecret", .product(name: "Yams", package: "Yams"),
             ],

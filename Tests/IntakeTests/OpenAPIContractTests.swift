@@ -11,7 +11,7 @@ import TestSupport
 /// The native API's OpenAPI document is the contract: the server serves it, and real responses — the
 /// good ones and the errors — validate against its schemas.
 @Suite("OpenAPI contract") struct OpenAPIContractTests {
-    static let documentPath = "Services/Intake/IntakeStage/OpenAPI/openapi.yaml"
+    static let documentPath = "Services/Intake/IntakeService/OpenAPI/openapi.yaml"
 
     private func validator() throws -> JSONSchemaValidator {
         try JSONSchemaValidator.load(from: RepositoryFiles.path(Self.documentPath))

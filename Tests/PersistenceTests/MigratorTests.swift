@@ -126,11 +126,11 @@ struct MigratorTests {
     }
 
     @Test("each service's migrations folder applies to a fresh schema, twice without change", arguments: [
-        "Services/Intake/IntakeStage/Migrations",
-        "Services/Classifier/ClassifierStage/Migrations",
-        "Services/Router/RouterStage/Migrations",
-        "Services/Notifier/NotifierStage/Migrations",
-        "Services/CouncilAudit/CouncilAuditStage/Migrations",
+        "Services/Intake/IntakeService/Migrations",
+        "Services/Classifier/ClassifierService/Migrations",
+        "Services/Router/RouterService/Migrations",
+        "Services/Notifier/NotifierService/Migrations",
+        "Services/CouncilAudit/CouncilAuditService/Migrations",
     ])
     func serviceMigrationsApply(folder: String) async throws {
         let migrations = try Migration.load(from: URL(fileURLWithPath: try RepositoryFiles.path(folder)))

@@ -1,3 +1,4 @@
+import WebAPI
 import Crypto
 import Foundation
 import Hummingbird
@@ -22,7 +23,7 @@ public struct CouncilAPI: Sendable {
     /// The router with every route.
     public func makeRouter() -> Router<CouncilRequestContext> {
         let router = Router(context: CouncilRequestContext.self)
-        router.add(middleware: CouncilErrorMiddleware())
+        router.add(middleware: APIErrorMiddleware(translate: APIError.council))
         let api = router.group("api/v1/council")
         api.get("reports") { request, _ in try await self.reports(request, csv: Self.wantsCSV(request)) }
         api.get("reports.csv") { request, _ in try await self.reports(request, csv: true) }
@@ -33,14 +34,14 @@ public struct CouncilAPI: Sendable {
         return router
     }
 
-    private func authorize(_ request: Request) throws(CouncilAPIError) {
+    private func authorize(_ request: Request) throws(APIError) {
         guard let value = request.headers[.authorization] else { throw .unauthorized }
         let parts = value.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else { throw .unauthorized }
         let offered = Array(SHA256.hash(data: Data(parts[1].trimmingCharacters(in: .whitespaces).utf8)))
         var difference: UInt8 = 0
         for (a, b) in zip(offered, keyHash) { difference |= a ^ b }
-        guard difference == 0 else { throw .forbidden }
+        guard difference == 0 else { throw .notTheCommittee }
     }
 
     static func wantsCSV(_ request: Request) -> Bool {
@@ -67,7 +68,7 @@ public struct CouncilAPI: Sendable {
             reportID = try await queries.reportID(trackingCode: id)
         }
         guard let reportID, let entries = try await queries.timeline(reportID: reportID) else {
-            throw CouncilAPIError(.notFound, code: "not-found", message: "the audit log holds no report with this id or tracking code")
+            throw APIError(.notFound, code: "not-found", message: "the audit log holds no report with this id or tracking code")
         }
         return csv ? Self.csv(CouncilCSV.timeline(entries), name: "council-timeline.csv") : try Self.json(["report_id": reportID.uuidString.lowercased()], entries: entries)
     }

@@ -1,3 +1,4 @@
+import WebAPI
 import BrokerTopology
 import Contracts
 import Foundation

@@ -1,3 +1,4 @@
+import WebAPI
 import Crypto
 import Foundation
 import Hummingbird
@@ -60,7 +61,7 @@ public struct IntakeAPI: Sendable {
     /// The router with every route of the API.
     public func makeRouter() -> Router<IntakeRequestContext> {
         let router = Router(context: IntakeRequestContext.self)
-        router.add(middleware: ErrorMiddleware())
+        router.add(middleware: APIErrorMiddleware(translate: APIError.intake, render: APIError.intakeResponse))
         addNativeRoutes(to: router)
         addStatusRoutes(to: router)
         addOpen311Routes(to: router)

@@ -1,10 +1,11 @@
+import WebAPI
 import Foundation
 import Hummingbird
 
 extension IntakeAPI {
     /// Open311 GeoReport v2 under `/open311/v2/` and discovery at `/open311/discovery.{json,xml}`: every
     /// resource in both formats, the suffix required (as the spec's URLs have it). Errors are answered
-    /// by ``ErrorMiddleware`` in the spec's `errors` format, XML for `.xml` paths.
+    /// by `APIErrorMiddleware` in the spec's `errors` format, XML for `.xml` paths.
     func addOpen311Routes(to router: Router<IntakeRequestContext>) {
         for encoding in Open311Encoding.allCases {
             let suffix = encoding.rawValue

@@ -1,3 +1,4 @@
+import WebAPI
 import Foundation
 import Hummingbird
 import JSON

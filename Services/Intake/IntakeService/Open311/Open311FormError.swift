@@ -1,3 +1,5 @@
+import WebAPI
+
 /// Request parameters that cannot be read: malformed encoding, a parameter given twice, a value of the
 /// wrong shape. Answered as a 400 in the spec's error format.
 struct Open311FormError: Error, Sendable, Hashable {

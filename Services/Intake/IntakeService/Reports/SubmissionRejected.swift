@@ -1,3 +1,5 @@
+import WebAPI
+
 /// A submission that cannot be accepted, with every field problem found (not just the first).
 public struct SubmissionRejected: Error, Sendable, Hashable {
     /// The problems, in the order of the fields.

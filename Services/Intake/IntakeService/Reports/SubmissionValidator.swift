@@ -1,3 +1,4 @@
+import WebAPI
 import Contracts
 import Foundation
 import JSON

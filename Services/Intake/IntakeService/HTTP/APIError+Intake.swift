@@ -1,30 +1,7 @@
-import Foundation
 import Hummingbird
+import WebAPI
 
-/// An error answered to a client: an HTTP status and a machine-readable body naming what is wrong —
-/// natively `{"error": {"code", "message", "fields": [{"field", "code", "message"}]}}`; on Open311 paths
-/// the spec's `[{"code", "description"}]` (JSON or XML). Never a stack trace, never personal data.
-public struct APIError: Error, Sendable, Hashable {
-    /// The HTTP status.
-    public var status: HTTPResponse.Status
-    /// Machine-readable code (`invalid-request`, `unauthorized`, `rate-limited`, …).
-    public var code: String
-    /// What is wrong, in English.
-    public var message: String
-    /// The fields at fault, for validation errors.
-    public var fields: [FieldProblem]
-    /// Seconds to wait before retrying (429, 503).
-    public var retryAfter: Int?
-
-    /// Creates an error.
-    public init(_ status: HTTPResponse.Status, code: String, message: String, fields: [FieldProblem] = [], retryAfter: Int? = nil) {
-        self.status = status
-        self.code = code
-        self.message = message
-        self.fields = fields
-        self.retryAfter = retryAfter
-    }
-
+extension APIError {
     /// A submission's field problems as a 400.
     public static func invalid(_ rejection: SubmissionRejected) -> APIError {
         APIError(.badRequest, code: "invalid-request", message: "the report has invalid fields: \(rejection.summary)", fields: rejection.problems)
@@ -42,5 +19,24 @@ public struct APIError: Error, Sendable, Hashable {
     /// Too many requests.
     public static func rateLimited(retryAfter: Int) -> APIError {
         APIError(.tooManyRequests, code: "rate-limited", message: "too many requests; retry after \(retryAfter) s", retryAfter: retryAfter)
+    }
+
+    /// Intake's own errors: a reused Idempotency-Key with another body is a 409; a store that is down a 503.
+    static func intake(_ error: any Error) -> APIError? {
+        switch error {
+        case let error as IntakeStoreError where error.code == .idempotencyConflict:
+            APIError(.conflict, code: "idempotency-conflict", message: error.message)
+        case is IntakeStoreError:
+            .unavailable
+        default:
+            nil
+        }
+    }
+
+    /// The answer on `path`: Open311 paths in the spec's error format (XML for `.xml`), the rest as JSON.
+    static func intakeResponse(_ error: APIError, request: Request) -> Response {
+        let path = request.uri.path
+        guard path.hasPrefix("/open311/") else { return error.response() }
+        return Open311Format.errorResponse(error, xml: path.hasSuffix(".xml"), headers: error.headers)
     }
 }
