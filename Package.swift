@@ -228,7 +228,27 @@ let package = Package(
         ),
         .executableTarget(name: "LoadTestingMain", dependencies: ["LoadTesting"], path: "Services/LoadTesting/LoadTestingMain"),
 
-        // MARK: Tests — against the real broker and database started by `make test`
+        // MARK: Tests
+        // Pure logic, no broker and no database: `swift test --filter LogicTests` runs anywhere, and
+        // `make test` runs it first.
+        .testTarget(
+            name: "LogicTests",
+            dependencies: [
+                "JSON", "Contracts", "BrokerTopology", "Messaging", "Persistence", "ServiceHosting", "Stages", "WebAPI",
+                "Taxonomy", "Units", "Classification", "JalaliCalendar", "ReporterSecret",
+                "IntakeService", "RouterService", "NotifierService", "CouncilAuditService", "LoadTesting", "TestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            path: "Tests/LogicTests"
+        ),
+        // The rest: against the real broker and database started by `make test`
         .target(
             name: "TestSupport",
             dependencies: ["Messaging", "JSON", "Contracts", "BrokerTopology", .product(name: "Yams", package: "Yams")],
@@ -237,7 +257,6 @@ let package = Package(
         .testTarget(name: "MessagingTests", dependencies: ["Messaging", "JSON", "Contracts", "BrokerTopology", "TestSupport"], path: "Tests/MessagingTests"),
         // Broker restarts and alarms: run alone, after the others (`make test` runs them as a second phase).
         .testTarget(name: "FaultTests", dependencies: ["Messaging", "JSON", "Contracts", "BrokerTopology", "Persistence", "TestSupport", "IntakeService", "ServiceHosting", "Stages", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")], path: "Tests/FaultTests"),
-        .testTarget(name: "ContractsTests", dependencies: ["JSON", "Contracts", "BrokerTopology", "Messaging", "TestSupport", .product(name: "Yams", package: "Yams")], path: "Tests/ContractsTests"),
         .testTarget(
             name: "PersistenceTests",
             dependencies: [
@@ -249,10 +268,6 @@ let package = Package(
             path: "Tests/PersistenceTests"
         ),
         .testTarget(name: "ServiceHostingTests", dependencies: ["ServiceHosting", "Stages", "Persistence", "TestSupport"], path: "Tests/ServiceHostingTests"),
-        .testTarget(name: "ReporterSecretTests", dependencies: ["ReporterSecret"], path: "Tests/ReporterSecretTests"),
-        .testTarget(name: "CalendarTests", dependencies: ["JalaliCalendar"], path: "Tests/CalendarTests"),
-        .testTarget(name: "TaxonomyTests", dependencies: ["Taxonomy"], path: "Tests/TaxonomyTests"),
-        .testTarget(name: "ClassificationTests", dependencies: ["Classification", "Taxonomy"], path: "Tests/ClassificationTests"),
         .testTarget(
             name: "IntakeTests",
             dependencies: [
