@@ -1,14 +1,14 @@
 import Synchronization
 import Foundation
+import Hummingbird
 import Logging
 import NIOCore
-import NIOHTTP1
 import NIOPosix
 import Persistence
 import Prometheus
 import ServiceLifecycle
 
-/// The operations HTTP endpoint every service runs, on plain swift-nio HTTP/1.1:
+/// The operations HTTP endpoint every service runs, a Hummingbird application:
 ///
 /// - `GET /health` → 200 `{"status":"ok"}` while the process is alive;
 /// - `GET /ready` → 200 when every registered readiness check passes, else 503 naming the failing ones
@@ -17,11 +17,10 @@ import ServiceLifecycle
 /// - `GET /metrics` → the Prometheus text exposition of the registry;
 /// - any other path → 404, another method on these paths → 405 (JSON bodies).
 ///
-/// Every response closes its connection, and a connection that sends nothing for
-/// `Configuration.idleTimeout` is closed. On graceful shutdown the listening socket and every connection
-/// that has not started a request are closed at once, and requests already received are answered before
-/// `run()` returns; so shutdown never waits on idle clients (at most on a request in progress, which
-/// the idle timeout and the readiness timeout bound).
+/// A connection that sends nothing for `Configuration.idleTimeout` is closed (Hummingbird's HTTP/1
+/// idle timeout). On graceful shutdown Hummingbird closes the listening socket and every idle
+/// connection at once, and answers the requests already received before `run()` returns; so shutdown
+/// never waits on idle clients (at most on a request in progress, which the readiness timeout bounds).
 public final class OpsServer: Service, Sendable, CustomStringConvertible {
     /// Where and how the ops server listens.
     public struct Configuration: Sendable {
@@ -55,7 +54,7 @@ public final class OpsServer: Service, Sendable, CustomStringConvertible {
     public let configuration: Configuration
     /// The registry `/metrics` renders.
     public let registry: PrometheusCollectorRegistry
-    /// Where the server logs (listening, stopping, connection errors at debug level).
+    /// Where the server logs (listening, stopping, failing readiness at debug level).
     let logger: Logger
     /// The event loops serving the sockets.
     let eventLoopGroup: any EventLoopGroup
@@ -135,89 +134,40 @@ public final class OpsServer: Service, Sendable, CustomStringConvertible {
         if alreadyStarted {
             throw OpsServerError(.alreadyRunning, "the ops server on \(host):\(port) was already started", host: host, port: port)
         }
-        let connections = OpsConnectionTracker()
-        let server = try await bind(tracking: connections)
-        let boundPort = server.channel.localAddress?.port ?? port
-        state.withLock { $0.localPort = boundPort }
+        let application = Application(
+            router: makeRouter(),
+            server: .http1(configuration: .init(idleTimeout: TimeAmount(configuration.idleTimeout))),
+            configuration: ApplicationConfiguration(address: .hostname(host, port: port)),
+            onServerRunning: { channel in
+                let boundPort = channel.localAddress?.port ?? port
+                self.state.withLock { $0.localPort = boundPort }
+                self.logger.info("ops server listening", metadata: ["ops.host": "\(host)", "ops.port": "\(boundPort)"])
+            },
+            eventLoopGroupProvider: .shared(eventLoopGroup),
+            logger: logger
+        )
         defer { state.withLock { $0.localPort = nil } }
-        logger.info("ops server listening", metadata: ["ops.host": "\(host)", "ops.port": "\(boundPort)"])
-
-        try await withGracefulShutdownHandler {
-            try await withThrowingDiscardingTaskGroup { group in
-                do {
-                    try await server.executeThenClose { accepted in
-                        for try await connection in accepted {
-                            connections.claim(connection)
-                            group.addTask { await self.serve(connection, tracker: connections) }
-                        }
-                    }
-                } catch {
-                    Self.discardUnclaimed(of: connections, in: &group)
-                    throw error
-                }
-                Self.discardUnclaimed(of: connections, in: &group)
-            }
-        } onGracefulShutdown: {
-            // First stop admitting and close idle connections, then the listening socket: a connection
-            // accepted in between is closed by `OpsConnectionTracker.admit`, one initialized but not
-            // delivered by swift-nio is closed by `discardUnclaimed` once the accept loop has ended.
-            connections.beginShutdown()
-            server.channel.close(promise: nil)
-        }
-        logger.info("ops server stopped", metadata: ["ops.port": "\(boundPort)"])
-    }
-
-    /// After the accept loop has ended: closes the remaining idle connections and, in `group`, finishes
-    /// and closes the ones swift-nio initialized but never delivered to the loop (the listening socket
-    /// closed while their initializer ran), which nothing else would ever close.
-    private static func discardUnclaimed(
-        of connections: OpsConnectionTracker,
-        in group: inout ThrowingDiscardingTaskGroup<any Error>
-    ) {
-        for connection in connections.beginShutdownTakingUnclaimed() {
-            group.addTask {
-                defer { connections.remove(connection) }
-                // Finishes the writer and closes the channel, which may never have been registered.
-                try? await connection.executeThenClose { _, _ in }
-            }
-        }
-    }
-
-    /// Opens the listening socket, turning failures into `OpsServerError.bindFailed`.
-    private func bind(tracking connections: OpsConnectionTracker) async throws -> NIOAsyncChannel<OpsConnection, Never> {
-        let host = configuration.host
-        let port = configuration.port
-        let idleTimeout = TimeAmount(configuration.idleTimeout)
         do {
-            return try await ServerBootstrap(group: eventLoopGroup)
-                .serverChannelOption(.backlog, value: 128)
-                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                .bind(host: host, port: port) { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try connections.admit(channel) { channel in
-                            try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: idleTimeout))
-                            try channel.pipeline.syncOperations.addHandler(CloseOnIdleHandler())
-                            try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                            return try OpsConnection(wrappingChannelSynchronously: channel)
-                        }
-                    }
-                }
-        } catch let error as IOError {
+            try await application.run()
+        } catch where localPort == nil {
+            // Hummingbird only throws from `run()` when the listening socket cannot be opened; the
+            // port is known once it listens, so an error before that is the bind's.
             throw OpsServerError(
                 .bindFailed,
                 "cannot listen on \(host):\(port) (OPS_PORT \(port)): \(Self.reason(error))",
                 host: host,
                 port: port
             )
-        } catch {
-            throw OpsServerError(.bindFailed, "cannot listen on \(host):\(port) (OPS_PORT \(port)): \(error)", host: host, port: port)
         }
+        logger.info("ops server stopped", metadata: ["ops.port": "\(localPort ?? port)"])
     }
 
-    /// The OS reason of an I/O error, e.g. "Address already in use".
-    private static func reason(_ error: IOError) -> String {
+    /// The OS reason of a bind error, e.g. "Address already in use (errno 98)".
+    private static func reason(_ error: any Error) -> String {
         #if canImport(Glibc) || canImport(Musl) || canImport(Darwin)
-        if let text = strerror(error.errnoCode) { return "\(String(cString: text)) (errno \(error.errnoCode))" }
+        if let error = error as? IOError, let text = strerror(error.errnoCode) {
+            return "\(String(cString: text)) (errno \(error.errnoCode))"
+        }
         #endif
         return "\(error)"
     }
@@ -240,24 +190,5 @@ public final class OpsServer: Service, Sendable, CustomStringConvertible {
     private static func format(_ duration: Duration) -> String {
         let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
         return seconds == seconds.rounded() ? "\(Int(seconds))s" : "\(seconds)s"
-    }
-}
-
-/// One accepted HTTP connection of the ops server.
-typealias OpsConnection = NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>
-
-/// Closes a connection whose read side has been idle for the `IdleStateHandler`'s timeout, so idle
-/// clients cannot hold graceful shutdown open.
-final class CloseOnIdleHandler: ChannelInboundHandler, Sendable {
-    /// Whatever the connection reads; passed on untouched.
-    typealias InboundIn = NIOAny
-
-    /// Closes on a read-idle event, passes any other event on.
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read {
-            context.close(promise: nil)
-        } else {
-            context.fireUserInboundEventTriggered(event)
-        }
     }
 }
