@@ -30,72 +30,6 @@ import Synchronization
 /// Metrics (dimension `schema`): `open137_outbox_published_total`, `open137_outbox_failed_total`,
 /// `open137_outbox_relay_errors_total` (database failures), gauge `open137_outbox_backlog`.
 public struct OutboxRelay: Service {
-    /// Tuning of one relay.
-    public struct Configuration: Sendable {
-        /// Most rows claimed and published per transaction.
-        public var batchSize: Int
-        /// Poll period when no notification arrives; also the pause after a failed batch.
-        public var pollInterval: Duration
-        /// Retry delay after the first failed publish of a row; doubles per attempt.
-        public var retryBaseDelay: Duration
-        /// Upper bound of the retry delay.
-        public var retryMaxDelay: Duration
-        /// Sent rows older than this are deleted; nil keeps them forever.
-        public var retention: Duration?
-        /// How often the retention clean-up runs.
-        public var cleanupInterval: Duration
-        /// Pause before re-establishing a lost `LISTEN` connection.
-        public var listenRetryDelay: Duration
-        /// How long each step of a batch (the claim, the publish, the settle) or a housekeeping query may take
-        /// before it is abandoned — its rows stay leased and go out again after the lease — and the relay goes
-        /// on: a request can otherwise wait for ever for a connection or for an answer.
-        public var deadline: Duration
-        /// How long one round (a drain and its housekeeping) may go without finishing a batch before the
-        /// relay counts as stuck and `onStall` is called (a long backlog is many short batches). `make chaos` saw a relay wait forever, deaf to cancellation, on a
-        /// database request after `pg_ctl stop -m immediate`; a process whose relay is stuck must be
-        /// restarted, and only the service can decide that.
-        public var stallLimit: Duration
-        /// Called (once) when a round has been under way longer than `stallLimit`; nil to only log it.
-        public var onStall: (@Sendable () -> Void)?
-        /// Pause after a wake-up before the first claim of a round, so that the commits of a few
-        /// milliseconds go out in one batch (one transaction, one publish) instead of one round each.
-        public var linger: Duration
-        /// Deletes a row once the broker confirmed it instead of marking it sent (and keeping it for
-        /// `retention`): for a stage whose events are many and kept elsewhere (the audit log), this spares
-        /// PostgreSQL writing each row a second time. Its consumers must not rely on the outbox's
-        /// uniqueness to de-duplicate a re-enqueued event (the inbox does that).
-        public var deleteWhenSent: Bool
-
-        /// Creates a configuration; the defaults suit a service relaying its own events.
-        public init(
-            batchSize: Int = 100,
-            pollInterval: Duration = .seconds(1),
-            retryBaseDelay: Duration = .seconds(1),
-            retryMaxDelay: Duration = .seconds(300),
-            retention: Duration? = .seconds(7 * 24 * 3600),
-            cleanupInterval: Duration = .seconds(600),
-            listenRetryDelay: Duration = .seconds(2),
-            deadline: Duration = .seconds(20),
-            stallLimit: Duration = .seconds(60),
-            onStall: (@Sendable () -> Void)? = nil,
-            deleteWhenSent: Bool = false,
-            linger: Duration = .milliseconds(2)
-        ) {
-            self.linger = linger
-            self.batchSize = max(1, batchSize)
-            self.pollInterval = pollInterval
-            self.retryBaseDelay = retryBaseDelay
-            self.retryMaxDelay = retryMaxDelay
-            self.retention = retention
-            self.cleanupInterval = cleanupInterval
-            self.listenRetryDelay = listenRetryDelay
-            self.deadline = deadline
-            self.stallLimit = stallLimit
-            self.onStall = onStall
-            self.deleteWhenSent = deleteWhenSent
-        }
-    }
-
     /// What one `relayBatch()` did.
     public struct BatchReport: Sendable, Hashable {
         /// Rows claimed.
@@ -113,15 +47,15 @@ public struct OutboxRelay: Service {
         }
     }
 
-    private let client: PostgresClient
-    private let outbox: Outbox
-    private let publisher: any MessagePublishing
-    private let configuration: Configuration
-    private let logger: Logger
-    private let publishedCounter: Counter
-    private let failedCounter: Counter
-    private let errorCounter: Counter
-    private let backlogGauge: Gauge
+    let client: PostgresClient
+    let outbox: Outbox
+    let publisher: any MessagePublishing
+    let configuration: Configuration
+    let logger: Logger
+    let publishedCounter: Counter
+    let failedCounter: Counter
+    let errorCounter: Counter
+    let backlogGauge: Gauge
 
     /// A relay of `outbox` over `client` (which must be running) to `publisher`.
     public init(
@@ -224,118 +158,6 @@ public struct OutboxRelay: Service {
             logger.debug("outbox batch relayed", metadata: ["published": "\(report.published)", "failed": "\(report.failed)"])
         }
         return report
-    }
-
-    /// Leases up to `batchSize` due rows in one statement (its own short transaction) and reads them.
-    private func claim() async throws -> (messages: [OutboxMessage], unreadable: [(Int64, String)]) {
-        let outboxTable = outbox.identifier.qualified("outbox")
-        let batchSize = Int64(configuration.batchSize)
-        let lease = outbox.lease.milliseconds
-        let logger = self.logger
-        let context = "claiming from \(outbox.schema).outbox"
-        return try await DatabaseDeadline(timeout: configuration.deadline).withConnection(context, client: client, logger: logger) { connection in
-            var messages: [OutboxMessage] = []
-            var unreadable: [(Int64, String)] = []
-            do {
-                let rows = try await connection.query(
-                    """
-                    UPDATE \(unescaped: outboxTable) AS o
-                    SET available_at = now() + \(lease)::float8 * interval '1 millisecond'
-                    FROM (
-                        SELECT id FROM \(unescaped: outboxTable)
-                        WHERE sent_at IS NULL AND available_at <= now()
-                        ORDER BY id
-                        LIMIT \(batchSize)
-                        FOR UPDATE SKIP LOCKED
-                    ) AS due
-                    WHERE o.id = due.id
-                    RETURNING o.id, o.event_id, o.exchange, o.routing_key, o.body, o.content_type, o.correlation_id,
-                              o.reply_to, o.message_type, o.headers::text, o.mandatory, o.persistent
-                    """,
-                    logger: logger
-                )
-                let columns = (Int64, String, String, String, ByteBuffer, String, String?, String?, String?, String, Bool, Bool).self
-                for try await (id, eventID, exchange, routingKey, body, contentType, correlationID, replyTo, type, headers, mandatory, persistent) in rows.decode(columns) {
-                    do {
-                        messages.append(OutboxMessage(id: id, message: OutgoingMessage(
-                            exchange: exchange, routingKey: routingKey, body: Array(body.readableBytesView), messageID: eventID,
-                            contentType: contentType, correlationID: correlationID, replyTo: replyTo, type: type,
-                            headers: try OutboxHeaders.decode(headers), mandatory: mandatory, persistent: persistent
-                        )))
-                    } catch {
-                        unreadable.append((id, "\(error)"))
-                    }
-                }
-            } catch {
-                throw PersistenceError.mapping(error, to: .queryFailed, context)
-            }
-            messages.sort { $0.id < $1.id }
-            return (messages, unreadable)
-        }
-    }
-
-    /// Deletes (or marks sent) the confirmed rows and backs off the failed ones, in one statement.
-    private func settle(sent: [Int64], failedIDs: [Int64], failedErrors: [String]) async throws {
-        guard !sent.isEmpty || !failedIDs.isEmpty else { return }
-        let outboxTable = outbox.identifier.qualified("outbox")
-        let retryMax = configuration.retryMaxDelay.milliseconds
-        let retryBase = configuration.retryBaseDelay.milliseconds
-        let deleteWhenSent = configuration.deleteWhenSent
-        let logger = self.logger
-        let context = "settling a batch of \(outbox.schema).outbox"
-        try await DatabaseDeadline(timeout: configuration.deadline).withConnection(context, client: client, logger: logger) { connection in
-            do {
-                let confirmed: PostgresQuery = deleteWhenSent
-                    ? "DELETE FROM \(unescaped: outboxTable) WHERE id = ANY(\(sent)) RETURNING 1"
-                    : "UPDATE \(unescaped: outboxTable) SET sent_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = ANY(\(sent)) RETURNING 1"
-                if !sent.isEmpty { try await connection.query(confirmed, logger: logger) }
-                if !failedIDs.isEmpty {
-                    try await connection.query(
-                        """
-                        UPDATE \(unescaped: outboxTable) AS o
-                        SET attempts = o.attempts + 1,
-                            last_error = f.error,
-                            available_at = now() + least(\(retryMax)::float8,
-                                \(retryBase)::float8 * power(2, least(o.attempts, 30))) * interval '1 millisecond'
-                        FROM unnest(\(failedIDs)::bigint[], \(failedErrors)::text[]) AS f(id, error)
-                        WHERE o.id = f.id
-                        """,
-                        logger: logger
-                    )
-                }
-            } catch {
-                throw PersistenceError.mapping(error, to: .queryFailed, context)
-            }
-        }
-    }
-
-    /// Deletes sent rows older than `age`, at most `limit` per statement until none are left; returns how
-    /// many it deleted.
-    @discardableResult
-    public func purgeSent(olderThan age: Duration, limit: Int = 10_000) async throws -> Int {
-        let outboxTable = outbox.identifier.qualified("outbox")
-        var total = 0
-        do {
-            while true {
-                let rows = try await client.query(
-                    """
-                    WITH doomed AS (
-                        SELECT id FROM \(unescaped: outboxTable)
-                        WHERE sent_at IS NOT NULL AND sent_at < now() - \(age.milliseconds)::float8 * interval '1 millisecond'
-                        LIMIT \(Int64(max(1, limit)))
-                    )
-                    DELETE FROM \(unescaped: outboxTable) WHERE id IN (SELECT id FROM doomed) RETURNING 1
-                    """,
-                    logger: logger
-                )
-                var deleted = 0
-                for try await _ in rows { deleted += 1 }
-                total += deleted
-                if deleted < max(1, limit) { return total }
-            }
-        } catch {
-            throw PersistenceError.mapping(error, to: .queryFailed, "purging sent rows of \(outbox.schema).outbox")
-        }
     }
 
     /// Publishes what was handed over in memory and, when one is due, sweeps the table, until nothing is
