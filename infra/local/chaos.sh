@@ -314,6 +314,18 @@ fi
 assign_verdict="" drain_verdict=""
 if [[ -s "$IDS" ]]; then
     last_fault="${LAST_FAULT:-$EPOCHREALTIME}"
+    # A router copy SIGKILLed after publishing and before settling leaves its rows leased: the unit has the
+    # delivery (loadgen saw it), and a live copy's sweep settles the rows once the lease (Outbox.lease, 30 s)
+    # runs out, publishing them again (consumers are idempotent). So the outbox may hold unsettled unit
+    # deliveries for up to the lease after the last fault; wait for that before counting them.
+    settle_limit=$(python3 -c "import sys, time; print(max(0, int(float(sys.argv[1]) + 30 + $DRAIN - time.time())))" "$last_fault")
+    settle_started=$SECONDS
+    while (( SECONDS - settle_started < settle_limit )); do
+        unsettled="$(psql "$DATABASE_URL" -X -qAt -c "SELECT count(*) FROM router.outbox WHERE exchange = 'open137.units' AND sent_at IS NULL" 2>/dev/null || echo '?')"
+        [[ "$unsettled" == 0 ]] && break
+        sleep 1
+    done
+    chaos_log "router outbox: unit deliveries unsettled after $((SECONDS - settle_started)) s of waiting: ${unsettled:-?} (limit: the lease + $DRAIN s after the last fault)"
     if ! summary="$(psql "$DATABASE_URL" -X -q -v ON_ERROR_STOP=1 -tA -F ' ' 2>&1 <<SQL
 CREATE TEMP TABLE accepted (report_id text, tracking_code text, channel text);
 \\copy accepted FROM '$IDS'
