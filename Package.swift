@@ -1,7 +1,19 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-/// Open137: five pipeline services and an admin tool over RabbitMQ (rabbitmq-c) and PostgreSQL (postgres-nio).
+/// What both command-line tools (`open137`, `open137-load`) build on: the shared modules, argument parsing,
+/// HTTP clients (the RabbitMQ management API, intake), PostgreSQL.
+let toolDependencies: [Target.Dependency] = [
+    "Messaging", "JSON", "Contracts", "BrokerTopology", "Persistence", "ServiceHosting", "Stages", "Classification", "Taxonomy",
+    .product(name: "ArgumentParser", package: "swift-argument-parser"),
+    .product(name: "AsyncHTTPClient", package: "async-http-client"),
+    .product(name: "PostgresNIO", package: "postgres-nio"),
+    .product(name: "NIOCore", package: "swift-nio"),
+    .product(name: "NIOHTTP1", package: "swift-nio"),
+]
+
+/// Open137: five pipeline services, an admin tool and a load-testing tool over RabbitMQ (rabbitmq-c) and
+/// PostgreSQL (postgres-nio).
 let package = Package(
     name: "Open137",
     platforms: [.macOS(.v15)],
@@ -195,34 +207,19 @@ let package = Package(
         .executableTarget(name: "CouncilAuditMain", dependencies: ["CouncilAuditService"], path: "Services/CouncilAudit/CouncilAuditMain"),
         .target(
             name: "AdminCommands",
-            dependencies: [
-                "Messaging", "JSON", "Contracts", "BrokerTopology", "Persistence", "ServiceHosting", "Stages",
-                "IntakeService", "ClassifierService", "RouterService", "NotifierService", "CouncilAuditService",
-                "Classification", "Taxonomy",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                // the RabbitMQ management API client
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-            ],
+            // Every service library: `open137 migrate` applies each service's migrations.
+            dependencies: toolDependencies + ["IntakeService", "ClassifierService", "RouterService", "NotifierService", "CouncilAuditService"],
             path: "Services/Admin/AdminCommands"
         ),
         .executableTarget(name: "Open137Main", dependencies: ["AdminCommands"], path: "Services/Admin/Open137Main"),
         // The load generator and the benchmarks (`open137-load`): the benchmarks run services in-process.
         .target(
             name: "LoadTesting",
-            dependencies: [
-                "Messaging", "JSON", "Contracts", "BrokerTopology", "Persistence", "ServiceHosting", "Stages",
-                "IntakeService", "NotifierService", "CouncilAuditService", "Classification", "Taxonomy",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
+            dependencies: toolDependencies + [
+                "IntakeService", "NotifierService", "CouncilAuditService",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 // bench notifier's webhook receiver
-                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "Services/LoadTesting/LoadTesting"
         ),
