@@ -188,7 +188,7 @@ public final class OpsServer: Service, Sendable, CustomStringConvertible {
 
     /// A duration as seconds, e.g. `2s` or `0.25s`.
     private static func format(_ duration: Duration) -> String {
-        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        let seconds = duration.seconds
         return seconds == seconds.rounded() ? "\(Int(seconds))s" : "\(seconds)s"
     }
 }

@@ -70,7 +70,7 @@ extension APIError {
     public init(_ error: HTTPError) {
         switch error.status {
         case .contentTooLarge:
-            self.init(.contentTooLarge, code: "body-too-large", message: "the request body is too large")
+            self = .bodyTooLarge
         case .notFound:
             self.init(.notFound, code: "not-found", message: "no such resource")
         case .methodNotAllowed:
@@ -79,6 +79,9 @@ extension APIError {
             self.init(error.status, code: error.status.code < 500 ? "bad-request" : "internal", message: error.status.reasonPhrase)
         }
     }
+
+    /// The body is larger than the API accepts (Hummingbird's own limit, or an API's).
+    public static let bodyTooLarge = APIError(.contentTooLarge, code: "body-too-large", message: "the request body is too large")
 
     /// An error a handler did not expect: a 500 that says nothing of the cause.
     public static let internalError = APIError(.internalServerError, code: "internal", message: "internal error")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Classification
 import Foundation
+import ServiceHosting
 import Taxonomy
 
 /// `open137 classify`: the classifier without broker or database. JSON lines `{"id", "description"}` on
@@ -41,7 +42,7 @@ public struct ClassifyCommand: ParsableCommand {
             let elapsed = try clock.measure {
                 evaluation = try CrossValidation(folds: folds).run(corpus: LabelledCorpus.bundled(), taxonomy: classifier.taxonomy)
             }
-            print("\(folds)-fold stratified cross-validation of the shipped corpus (model \(classifier.modelVersion), \(String(format: "%.1f", Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)) s)")
+            print("\(folds)-fold stratified cross-validation of the shipped corpus (model \(classifier.modelVersion), \(String(format: "%.1f", elapsed.seconds)) s)")
             print(evaluation!.report(listErrors: !quiet))
             return
         }

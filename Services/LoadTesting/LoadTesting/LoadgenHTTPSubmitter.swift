@@ -47,8 +47,7 @@ struct LoadgenHTTPSubmitter: LoadgenSubmitter {
             let timeout = min(left, .seconds(30))
             attempts += 1
             do {
-                let response = try await client.execute(
-                    request, timeout: .nanoseconds(timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000))
+                let response = try await client.execute(request, timeout: TimeAmount(timeout))
                 let body = try await response.body.collect(upTo: 1 << 16)
                 let status = Int(response.status.code)
                 if status == 200 || status == 201 {

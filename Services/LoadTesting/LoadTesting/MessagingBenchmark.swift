@@ -112,14 +112,6 @@ public struct BenchmarkFailure: Error, CustomStringConvertible {
     public var description: String { message }
 }
 
-extension Duration {
-    /// The duration in seconds as a floating-point number.
-    var seconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
-    }
-}
-
 /// Reads this process's resident set size from /proc.
 enum ResidentMemory {
     static func read() -> (current: Double, peak: Double) {

@@ -10,9 +10,6 @@ extension APIError {
     /// No key, or a key that is unknown or revoked.
     public static let forbidden = APIError(.forbidden, code: "forbidden", message: "a valid API key is required (Authorization: Bearer KEY)")
 
-    /// The body is larger than the API accepts.
-    public static let bodyTooLarge = APIError(.contentTooLarge, code: "body-too-large", message: "the request body is too large")
-
     /// The store could not be reached: nothing was stored; try again.
     public static let unavailable = APIError(.serviceUnavailable, code: "unavailable", message: "the report store is unavailable; nothing was stored, try again", retryAfter: 2)
 
