@@ -4,7 +4,7 @@ import PackageDescription
 /// What both command-line tools (`open137`, `open137-load`) build on: the shared modules, argument parsing,
 /// HTTP clients (the RabbitMQ management API, intake), PostgreSQL.
 let toolDependencies: [Target.Dependency] = [
-    "Messaging", "JSON", "Contracts", "BrokerTopology", "Persistence", "ServiceHosting", "Stages", "Classification", "Taxonomy",
+    "StaffAccounts", "Messaging", "JSON", "Contracts", "BrokerTopology", "Persistence", "ServiceHosting", "Stages", "Classification", "Taxonomy",
     .product(name: "ArgumentParser", package: "swift-argument-parser"),
     .product(name: "AsyncHTTPClient", package: "async-http-client"),
     .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -39,6 +39,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.4.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.36.0"),
     ],
     targets: [
@@ -112,6 +114,35 @@ let package = Package(
             dependencies: [.product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log")],
             path: "Shared/WebAPI"
         ),
+        // Staff accounts and their sessions (schema `staff`): one sign-in for intake's call screen, the units'
+        // desk and the council's dashboard; passwords hashed with bcrypt.
+        .target(
+            name: "StaffAccounts",
+            dependencies: [
+                "Persistence",
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Shared/StaffAccounts",
+            resources: [.copy("Migrations")]
+        ),
+        // What every web page of Open137 shares: the layout and style (Persian RTL first), the language
+        // choice, Persian digits and Solar Hijri dates, CSRF tokens, the staff session cookie, the assets.
+        .target(
+            name: "WebPages",
+            dependencies: [
+                "JalaliCalendar", "StaffAccounts",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Shared/WebPages",
+            resources: [.copy("Templates"), .copy("Assets")]
+        ),
         // A stage's runtime: database client, publisher, outbox relay, retention, the delivery worker that
         // consumes through the inbox and tells an outage from poison, dead-letter depth.
         .target(
@@ -151,6 +182,8 @@ let package = Package(
             name: "IntakeService",
             dependencies: [
                 "ServiceHosting", "Stages", "WebAPI", "Messaging", "JSON", "Contracts", "BrokerTopology", "Persistence", "Taxonomy", "ReporterSecret",
+                // The pages: citizens' report and track, the operators' call screen (a live suggestion from the model).
+                "WebPages", "StaffAccounts", "JalaliCalendar", "Classification", "Units",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -158,7 +191,7 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             path: "Services/Intake/IntakeService",
-            resources: [.copy("Migrations"), .copy("OpenAPI")]
+            resources: [.copy("Migrations"), .copy("OpenAPI"), .copy("Templates")]
         ),
         .executableTarget(name: "IntakeMain", dependencies: ["IntakeService"], path: "Services/Intake/IntakeMain"),
         // The model and text normalisation: no broker, no database (`open137 classify` uses it alone).
@@ -232,7 +265,7 @@ let package = Package(
             name: "LogicTests",
             dependencies: [
                 "JSON", "Contracts", "BrokerTopology", "Messaging", "Persistence", "ServiceHosting", "Stages", "WebAPI",
-                "Taxonomy", "Units", "Classification", "JalaliCalendar", "ReporterSecret",
+                "Taxonomy", "Units", "Classification", "JalaliCalendar", "ReporterSecret", "StaffAccounts", "WebPages",
                 "IntakeService", "RouterService", "NotifierService", "CouncilAuditService", "LoadTesting", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
@@ -270,6 +303,7 @@ let package = Package(
             dependencies: [
                 "WebAPI",
                 "IntakeService", "JSON", "Contracts", "BrokerTopology", "Messaging", "Persistence", "Taxonomy", "TestSupport", "ServiceHosting", "Stages", "ReporterSecret",
+                "StaffAccounts", "WebPages",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

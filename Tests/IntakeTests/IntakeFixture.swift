@@ -10,6 +10,7 @@ import PostgresNIO
 import ReporterSecret
 import ServiceHosting
 import Stages
+import StaffAccounts
 import Taxonomy
 import TestSupport
 
@@ -29,6 +30,9 @@ struct IntakeFixture: Sendable {
     /// The throw-away schema.
     let schema: String
 
+    /// Staff accounts (the shared `staff` schema: tests use unique usernames), with a low bcrypt cost.
+    var staff: StaffDirectory { StaffDirectory(client: client, logger: TestEnvironment.logger("intake-tests"), passwordCost: 4) }
+
     /// The test's settings knobs.
     struct Options: Sendable {
         /// Requests one key may make in a test before it is answered 429.
@@ -42,6 +46,8 @@ struct IntakeFixture: Sendable {
         var maxBodyBytes = 65_536
         /// The logger of the API and the HTTP server (the tests' quiet logger unless set).
         var logger: Logger?
+        /// Whether the web pages (and the staff schema they sign in with) are served too.
+        var pages = false
     }
 
     /// Runs `body` with an API over a fresh, migrated schema; drops the schema after.
@@ -58,7 +64,12 @@ struct IntakeFixture: Sendable {
         try await Migrator(client: client, logger: logger).migrate(schema: schema, bundle: IntakeStage.migrationsBundle)
         do {
             let fixture = try make(client: client, schema: schema, options: options, logger: logger)
-            let app = Application(router: fixture.api.makeRouter(), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: logger)
+            let router = fixture.api.makeRouter()
+            if options.pages {
+                try await Migrator(client: client, logger: logger).migrate(schema: StaffDirectory.schema, bundle: StaffDirectory.migrationsBundle)
+                try IntakePages(api: fixture.api, directory: fixture.staff, secureCookies: false).add(to: router)
+            }
+            let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: logger)
             let value = try await withThrowingTaskGroup(of: T?.self) { group in
                 group.addTask { try await fixture.api.writer.run(); return nil }
                 let value = try await app.test(.live) { http in try await body(fixture, http) }

@@ -9,6 +9,7 @@ import Persistence
 import PostgresNIO
 import RouterService
 import ServiceHosting
+import StaffAccounts
 
 /// `open137 migrate`: applies every service's schema migrations (each once; safe beside running replicas).
 public struct MigrateCommand: AsyncParsableCommand {
@@ -24,6 +25,8 @@ public struct MigrateCommand: AsyncParsableCommand {
         (RouterStage.schema, RouterStage.migrationsBundle),
         (NotifierStage.schema, NotifierStage.migrationsBundle),
         (CouncilAuditStage.schema, CouncilAuditStage.migrationsBundle),
+        // Staff accounts: shared by the services with staff pages (intake, and the desk and dashboard to come).
+        (StaffDirectory.schema, StaffDirectory.migrationsBundle),
     ]
 
     public init() {}

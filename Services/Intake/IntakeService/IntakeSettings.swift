@@ -20,8 +20,14 @@ public struct IntakeSettings: ServiceSettings {
     /// 1...8760): a client retrying the same key later than that stores a new report.
     public static let idempotencyRetentionHoursKey = "INTAKE_IDEMPOTENCY_RETENTION_HOURS"
 
+    /// The key of the flag that marks cookies `Secure` (`OPEN137_COOKIE_SECURE`, default false; set it
+    /// whenever the pages are served over TLS, as they must be beyond loopback).
+    public static let cookieSecureKey = "OPEN137_COOKIE_SECURE"
+
     /// The public HTTP API's port.
     public var port: Int
+    /// Whether cookies (staff session, CSRF, language) get `Secure`.
+    public var secureCookies: Bool
     /// The address the API listens on (`INTAKE_HOST`, default 127.0.0.1; 0.0.0.0 in containers).
     public var host: String
     /// The development API key; never logged.
@@ -53,6 +59,7 @@ public struct IntakeSettings: ServiceSettings {
         port = environment.port(Self.portKey, default: 8137)
         host = environment.optional("INTAKE_HOST", default: "127.0.0.1")
         apiKey = environment.apiKey(Self.apiKeyKey)
+        secureCookies = environment.bool(Self.cookieSecureKey, default: false)
         developmentKeyActsForUnits = environment.bool(Self.developmentKeyActsForUnitsKey, default: false)
         reopenSecret = ReopenSecret(key: environment.apiKey(Self.reopenKeyKey, minimumLength: ReopenSecret.minimumKeyBytes))
         let boundsText = environment.optional("INTAKE_CITY_BOUNDS")

@@ -5,6 +5,7 @@ import Messaging
 import Persistence
 import ServiceHosting
 import ServiceLifecycle
+import StaffAccounts
 import Stages
 import Taxonomy
 import UnixSignals
@@ -58,8 +59,13 @@ public enum IntakeStage {
             reopenSecret: reopenSecret, reopenLimiter: reopenLimiter, developmentKeyActsForUnits: settings.developmentKeyActsForUnits,
             maxBodyBytes: settings.maxBodyBytes, jurisdiction: settings.jurisdiction, logger: logger
         )
+        // The pages (citizens', operators') beside the API; staff accounts live in their own schema.
+        let staffMigrations = MigrationService(client: runtime.postgres, schema: StaffDirectory.schema, bundle: StaffDirectory.migrationsBundle, logger: logger)
+        let router = api.makeRouter()
+        try IntakePages(api: api, directory: StaffDirectory(client: runtime.postgres, logger: logger), secureCookies: settings.secureCookies)
+            .add(to: router)
         let http = Application(
-            router: api.makeRouter(),
+            router: router,
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "open137-intake"),
             logger: logger
         )
@@ -95,7 +101,8 @@ public enum IntakeStage {
                 reopenLimiter,
                 AfterMigrations(runtime.migrations, writer),
                 AfterMigrations(runtime.migrations, readModelWriter),
-                AfterMigrations(runtime.migrations, http),
+                AfterMigrations(runtime.migrations, staffMigrations),
+                AfterMigrations(runtime.migrations, AfterMigrations(staffMigrations, http)),
                 AfterMigrations(runtime.migrations, submissionWorker),
                 AfterMigrations(runtime.migrations, eventWorker),
             ],

@@ -1,0 +1,82 @@
+// Open137's pages work without this file; with it: "use my location", copy buttons, and the call
+// screen's live suggestion and phone check. Nothing is loaded from elsewhere.
+"use strict";
+(function () {
+  function $(selector, root) { return (root || document).querySelector(selector); }
+
+  // "Use my location": the browser's geolocation fills the hidden lat/long fields.
+  var locate = $("#use-location");
+  if (locate && navigator.geolocation) {
+    locate.hidden = false;
+    locate.addEventListener("click", function () {
+      var status = $("#location-status");
+      status.textContent = locate.dataset.waiting;
+      navigator.geolocation.getCurrentPosition(function (position) {
+        $("#lat").value = position.coords.latitude.toFixed(6);
+        $("#long").value = position.coords.longitude.toFixed(6);
+        status.textContent = locate.dataset.found;
+      }, function () {
+        status.textContent = locate.dataset.failed;
+      }, { enableHighAccuracy: true, timeout: 15000 });
+    });
+  }
+
+  // Copy buttons: <button data-copy="#id">.
+  document.querySelectorAll("button[data-copy]").forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var text = $(button.dataset.copy).dataset.value || $(button.dataset.copy).textContent.trim();
+      navigator.clipboard.writeText(text).then(function () {
+        button.textContent = button.dataset.done;
+      });
+    });
+  });
+
+  // The call screen: a suggestion while the description is typed, the caller's number checked and
+  // their recent reports shown, Ctrl+Enter submits, Alt+A takes the suggested service.
+  var call = $("#call-form");
+  if (!call) return;
+  var description = $("#description", call), phone = $("#phone", call), service = $("#service_code", call);
+  var box = $("#suggestion"), phoneNote = $("#phone-note"), recent = $("#recent-reports");
+  var timer = null, suggested = null, chosenByHand = false;
+  service.addEventListener("change", function () { chosenByHand = true; });
+  function preview() {
+    var query = "description=" + encodeURIComponent(description.value) + "&phone=" + encodeURIComponent(phone.value);
+    fetch("/staff/call/preview?" + query, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (data) {
+        if (!data) return;
+        if (data.suggestion) {
+          suggested = data.suggestion.service_code;
+          box.hidden = false;
+          $("#suggested-service").textContent = data.suggestion.service_name + " (" + data.suggestion.service_code + ")";
+          $("#suggested-child").textContent = data.suggestion.child_friendly_label;
+          $("#suggested-priority").textContent = data.suggestion.priority;
+          $("#suggested-confidence").textContent = data.suggestion.confidence_label;
+          if (!chosenByHand) service.value = suggested;
+        } else {
+          box.hidden = true;
+        }
+        phoneNote.textContent = data.phone_label || "";
+        phoneNote.className = data.phone_valid === false ? "error" : "hint";
+        recent.innerHTML = "";
+        (data.recent || []).forEach(function (report) {
+          var li = document.createElement("li");
+          li.textContent = report.label;
+          recent.appendChild(li);
+        });
+        $("#recent-box").hidden = !(data.recent && data.recent.length);
+      })
+      .catch(function () {});
+  }
+  function later() { clearTimeout(timer); timer = setTimeout(preview, 250); }
+  description.addEventListener("input", later);
+  phone.addEventListener("input", later);
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey && event.key === "Enter") { event.preventDefault(); call.requestSubmit(); }
+    if (event.altKey && (event.key === "a" || event.key === "A" || event.key === "ش") && suggested) {
+      event.preventDefault(); service.value = suggested; chosenByHand = true; service.focus();
+    }
+  });
+  if (description.value || phone.value) preview();
+})();
