@@ -28,11 +28,14 @@ public struct ServiceRoleProvisioner: Sendable {
     /// - Throws: `PersistenceError` with `invalidIdentifier` (a name or the password is not of the accepted
     ///   form; the password is never quoted back) or `queryFailed` (SQLSTATE only: the statements carry the
     ///   password).
-    public func provision(role: String, schema: String, password: String, memberOf: [String] = []) async throws {
+    ///
+    /// Without a password the role is `NOLOGIN`: the owner of a schema several services share (the staff
+    /// accounts), whose services are its members — the migrator runs as the owner for them.
+    public func provision(role: String, schema: String, password: String?, memberOf: [String] = []) async throws {
         let roleName = try SQLIdentifier(role)
         let schemaName = try SQLIdentifier(schema)
         let groups = try memberOf.map { try SQLIdentifier($0) }
-        let passwordLiteral = try Self.passwordLiteral(password)
+        let login = try password.map { "LOGIN PASSWORD \(try Self.passwordLiteral($0))" } ?? "NOLOGIN"
         try await Migrator(client: client, logger: logger).bootstrap()
         do {
             try await client.inTransaction(logger: logger, "provisioning role \(role)") { connection in
@@ -45,8 +48,7 @@ public struct ServiceRoleProvisioner: Sendable {
                     try await connection.query("CREATE ROLE \(unescaped: roleName.quoted)", logger: logger)
                 }
                 try await connection.query(PostgresQuery(unsafeSQL: """
-                    ALTER ROLE \(roleName.quoted) WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS \
-                    PASSWORD \(passwordLiteral)
+                    ALTER ROLE \(roleName.quoted) WITH NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS \(login)
                     """), logger: logger)
                 for group in groups {
                     try await connection.query("GRANT \(unescaped: group.quoted) TO \(unescaped: roleName.quoted)", logger: logger)

@@ -17,6 +17,9 @@ import PostgresNIO
 public struct StaffDirectory: Sendable {
     /// The schema the accounts live in.
     public static let schema = "staff"
+    /// The NOLOGIN role that owns the schema (`open137 services provision`); the services with staff pages
+    /// are its members, so each may migrate and use the schema and none owns it alone.
+    public static let ownerRole = "open137_staff"
     /// The bundle with the schema's migrations.
     public static var migrationsBundle: Bundle { .module }
     /// The shortest password accepted.

@@ -141,9 +141,15 @@ import TestSupport
             let early = try await browser.post("/track/\(code)/reopen", [("_csrf", csrf), ("secret", secret)])
             #expect(early.status == .conflict)
 
-            try await fixture.client.query("UPDATE reports SET status = 'resolved', status_at = now() WHERE tracking_code = \(code)", logger: TestEnvironment.logger("pages"))
+            try await fixture.client.query("UPDATE reports SET status = 'resolved', status_at = now(), unit = 'parks' WHERE tracking_code = \(code)", logger: TestEnvironment.logger("pages"))
             let resolved = String(buffer: try await browser.get("/track/\(code)").body)
             #expect(resolved.contains("id=\"reopen-form\""))
+            #expect(resolved.contains("id=\"unit\">سازمان بوستان‌ها"))
+            // The history's entry (received, no unit) does not borrow the report's unit.
+            let start = try #require(resolved.range(of: "<ol class=\"history\""))
+            let end = try #require(resolved.range(of: "</ol>", range: start.upperBound..<resolved.endIndex))
+            let history = resolved[start.lowerBound..<end.lowerBound]
+            #expect(!history.contains("سازمان"))
             let wrong = try await browser.post("/track/\(code)/reopen", [("_csrf", csrf), ("secret", "00000000")])
             #expect(wrong.status == .forbidden)
             #expect(String(buffer: wrong.body).contains("id=\"reopen-error\""))

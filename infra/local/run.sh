@@ -164,7 +164,7 @@ ensure_keys() {
         log "generated development keys in $KEYS_ENV"
     fi
     chmod 600 "$KEYS_ENV"
-    local K_OPEN137_API_KEY="" K_OPEN137_COUNCIL_KEY="" K_OPEN137_REOPEN_KEY=""
+    local K_OPEN137_API_KEY="" K_OPEN137_COUNCIL_KEY="" K_OPEN137_REOPEN_KEY="" K_OPEN137_OPERATOR_PASSWORD=""
     read_env_file "$KEYS_ENV" K_
     [[ -n "$K_OPEN137_API_KEY" && -n "$K_OPEN137_COUNCIL_KEY" ]] || die "$KEYS_ENV lacks a key; delete it to regenerate"
     # The reporters' reopen secrets are derived from this key: made once, kept (a new key voids every secret given out).
@@ -172,6 +172,12 @@ ensure_keys() {
         K_OPEN137_REOPEN_KEY="$(random_key)"
         (umask 077; echo "OPEN137_REOPEN_KEY=$K_OPEN137_REOPEN_KEY" >> "$KEYS_ENV")
     fi
+    # The first 137 operator's password (the account is made after the migrations): kept, so a restart signs in the same.
+    if [[ -z "$K_OPEN137_OPERATOR_PASSWORD" ]]; then
+        K_OPEN137_OPERATOR_PASSWORD="$(random_key)"
+        (umask 077; echo "OPEN137_OPERATOR_PASSWORD=$K_OPEN137_OPERATOR_PASSWORD" >> "$KEYS_ENV")
+    fi
+    OPERATOR_PASSWORD="$K_OPEN137_OPERATOR_PASSWORD"
     API_KEY="$K_OPEN137_API_KEY"
     COUNCIL_KEY="$K_OPEN137_COUNCIL_KEY"
     REOPEN_KEY="$K_OPEN137_REOPEN_KEY"
@@ -365,6 +371,11 @@ cmd_start() {
     provision_services || { log "error: open137 services provision failed"; shutdown 1; }
     log "open137 migrate"
     run_fg "$BIN/open137" migrate || { log "error: open137 migrate failed"; shutdown 1; }
+    # A first operator for the call screen, when there is none yet (more with `open137 staff add`).
+    if ! "$BIN/open137" staff list 2>/dev/null | grep -q '^operator	'; then
+        printf '%s\n' "$OPERATOR_PASSWORD" | "$BIN/open137" staff add operator --display-name "137 operator" --role operator \
+            || { log "error: open137 staff add operator failed"; shutdown 1; }
+    fi
     log "open137 topology declare"
     # The management API applies the policies (at-least-once dead-lettering), also to a stack's existing queues.
     run_fg env RABBITMQ_MANAGEMENT_URL="$MANAGEMENT_URL" "$BIN/open137" topology declare \
@@ -404,7 +415,10 @@ cmd_start() {
     {
         echo
         echo "Open137 is running (WORKERS=$WORKERS${RESTART:+, supervised: exited services are restarted}). Ctrl-C stops everything."
-        echo "  intake           $intake_url"
+        echo "  report a problem $intake_url/  (citizens; Persian, ?lang=en for English)"
+        echo "  track a report   $intake_url/track"
+        echo "  137 call screen  $intake_url/staff/call  (sign in as operator; the password is OPEN137_OPERATOR_PASSWORD in ${KEYS_ENV#"$OPEN137_ROOT"/})"
+        echo "  intake API       $intake_url/api/v1  (Open311: $intake_url/open311/v2)"
         echo "  council          $council_url"
         echo "  rabbitmq         $AMQP_URL"
         [[ -z "$MANAGEMENT_URL" ]] || echo "  management       $MANAGEMENT_URL (guest/guest)"

@@ -11,6 +11,7 @@
 #   SECURITY_*_PORT, CHAOS_TEST_*_PORT  ports of the two live-pipeline phases' own stacks (security pass:
 #                           AMQP 5752, PG 5512, HTTP 8772/8773, ops 9771-9775; short chaos: 5722, 5482,
 #                           8722/8723, ops 9721-9735) — see security-pass.sh and chaos.sh
+#   BROWSER_*_PORT          ports of the browser phase's stack (AMQP 5762, PG 5522, HTTP 8782/8783, ops 9781-9785)
 #
 # Exported to the tests: AMQP_URL, DATABASE_URL, RABBITMQ_MANAGEMENT_URL, RABBITMQ_PROMETHEUS_URL,
 # OPEN137_STACK_DIR, OPEN137_AMQP_PORT, OPEN137_PG_PORT, OPEN137_RABBITMQ_MGMT_PORT,
@@ -177,6 +178,14 @@ if (( test_rc == 0 )) && [[ -z "${SWIFT_TEST_ARGS:-}" ]]; then
         SECURITY_AMQP_PORT="${SECURITY_AMQP_PORT:-5752}" SECURITY_PG_PORT="${SECURITY_PG_PORT:-5512}" \
         SECURITY_INTAKE_PORT="${SECURITY_INTAKE_PORT:-8772}" SECURITY_COUNCIL_PORT="${SECURITY_COUNCIL_PORT:-8773}" \
         SECURITY_OPS_BASE_PORT="${SECURITY_OPS_BASE_PORT:-9770}" "$OPEN137_LOCAL_DIR/security-pass.sh" || test_rc=$?
+fi
+# The pages in a real browser (Chromium, Selenium, axe-core) against a live pipeline of their own.
+if (( test_rc == 0 )) && [[ -z "${SWIFT_TEST_ARGS:-}" ]]; then
+    log "browser phase against a live pipeline (infra/local/browser-test.sh; screenshots in .local/test-browser)"
+    bounded env OPEN137_BIN_DIR="$bin_dir" BROWSER_STACK_DIR=.local/test-browser-stack \
+        BROWSER_AMQP_PORT="${BROWSER_AMQP_PORT:-5762}" BROWSER_PG_PORT="${BROWSER_PG_PORT:-5522}" \
+        BROWSER_INTAKE_PORT="${BROWSER_INTAKE_PORT:-8782}" BROWSER_COUNCIL_PORT="${BROWSER_COUNCIL_PORT:-8783}" \
+        BROWSER_OPS_BASE_PORT="${BROWSER_OPS_BASE_PORT:-9780}" "$OPEN137_LOCAL_DIR/browser-test.sh" || test_rc=$?
 fi
 if (( test_rc == 0 )) && [[ -z "${SWIFT_TEST_ARGS:-}" ]]; then
     log "short chaos run (CHAOS_SHORT=1 infra/local/chaos.sh; .local/test-chaos)"

@@ -4,6 +4,7 @@ import CouncilAuditService
 import IntakeService
 import NotifierService
 import RouterService
+import StaffAccounts
 
 /// Who a pipeline service is to PostgreSQL and RabbitMQ: the role that owns its schema and the broker user
 /// of ``Open137Topology/serviceUser(_:)``. The one list `open137 services provision` (and so `make run`)
@@ -25,7 +26,8 @@ public struct ServiceIdentity: Sendable, Hashable {
 
     /// Every service, in pipeline order.
     public static let all: [ServiceIdentity] = [
-        ServiceIdentity(service: .intake, schema: IntakeStage.schema, memberOf: []),
+        // Intake's call screen signs staff in: its role is a member of the staff schema's owner.
+        ServiceIdentity(service: .intake, schema: IntakeStage.schema, memberOf: [StaffDirectory.ownerRole]),
         ServiceIdentity(service: .classifier, schema: ClassifierStage.schema, memberOf: []),
         ServiceIdentity(service: .router, schema: RouterStage.schema, memberOf: []),
         ServiceIdentity(service: .notifier, schema: NotifierStage.schema, memberOf: []),

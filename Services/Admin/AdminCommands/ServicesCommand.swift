@@ -5,6 +5,7 @@ import Logging
 import Persistence
 import PostgresNIO
 import ServiceHosting
+import StaffAccounts
 
 /// `open137 services …`: the pipeline services' own identities on PostgreSQL and RabbitMQ.
 public struct ServicesCommand: AsyncParsableCommand {
@@ -80,6 +81,9 @@ public struct ServicesCommand: AsyncParsableCommand {
                 defer { group.cancelAll() }
                 let roles = ServiceRoleProvisioner(client: client, logger: logger)
                 var results: [ServiceCredentials] = []
+                // The staff accounts' schema belongs to no one service: a NOLOGIN owner, whose members are the
+                // services with staff pages (their identities list it in memberOf).
+                try await roles.provision(role: StaffDirectory.ownerRole, schema: StaffDirectory.schema, password: nil)
                 for identity in identities {
                     let databasePassword = BrokerUserProvisioner.generatePassword()
                     try await roles.provision(role: identity.databaseRole, schema: identity.schema, password: databasePassword, memberOf: identity.memberOf)

@@ -127,10 +127,11 @@ extension IntakePages {
                                                                       links: publicLinks(language, current: "/track")), status: status)
     }
 
+    /// One history entry (names of its own: Mustache looks a missing value up in the enclosing page).
     struct HistoryView {
         var status: String
-        var note: String?
-        var unit: String?
+        var entryNote: String?
+        var entryUnit: String?
         var at: String
         var machineAt: String
     }
@@ -195,7 +196,7 @@ extension IntakePages {
             next: ReportStatusText.next(report.status, language),
             historyHeading: language.pick("سابقه", "History"),
             history: report.history.map {
-                HistoryView(status: ReportStatusText.name($0.status, language), note: $0.note, unit: unitName($0.unit),
+                HistoryView(status: ReportStatusText.name($0.status, language), entryNote: $0.note, entryUnit: unitName($0.unit),
                             at: SolarHijriFormat.dateTime($0.at, language), machineAt: SolarHijriFormat.machine($0.at))
             },
             notice: notice,
