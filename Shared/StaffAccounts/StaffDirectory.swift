@@ -99,19 +99,9 @@ public struct StaffDirectory: Sendable {
     /// Disables an account and ends its sessions.
     public func disable(username: String) async throws(StaffAccountsError) {
         let username = username.lowercased()
-        let changed = try await bounded("disabling a staff account") { [client, logger] in
-            try await client.withTransaction(logger: logger) { connection in
-                let rows = try await connection.query(
-                    "UPDATE staff.accounts SET disabled_at = coalesce(disabled_at, now()) WHERE username = \(username) RETURNING account_id",
-                    logger: logger
-                )
-                var ids: [UUID] = []
-                for try await id in rows.decode(UUID.self) { ids.append(id) }
-                for id in ids { try await connection.query("DELETE FROM staff.sessions WHERE account_id = \(id)", logger: logger) }
-                return ids.count
-            }
-        }
-        guard changed == 1 else { throw StaffAccountsError(.unknownAccount, "no account is named \(username)") }
+        try await changeEndingSessions("disabling a staff account", username: username, """
+            UPDATE staff.accounts SET disabled_at = coalesce(disabled_at, now()) WHERE username = \(username) RETURNING account_id
+            """)
         logger.notice("staff account disabled", metadata: ["staff_account": "\(username)"])
     }
 
@@ -119,23 +109,25 @@ public struct StaffDirectory: Sendable {
     public func setPassword(username: String, password: String) async throws(StaffAccountsError) {
         let username = username.lowercased()
         let hash = try await hashPassword(password)
-        let changed = try await bounded("changing a staff password") { [client, logger] in
-            try await client.withTransaction(logger: logger) { connection in
-                let rows = try await connection.query(
-                    """
-                    UPDATE staff.accounts SET password_hash = \(hash), password_changed_at = now(), failed_attempts = 0, locked_until = NULL
-                    WHERE username = \(username) RETURNING account_id
-                    """,
-                    logger: logger
-                )
-                var ids: [UUID] = []
-                for try await id in rows.decode(UUID.self) { ids.append(id) }
-                for id in ids { try await connection.query("DELETE FROM staff.sessions WHERE account_id = \(id)", logger: logger) }
-                return ids.count
-            }
+        try await changeEndingSessions("changing a staff password", username: username, """
+            UPDATE staff.accounts SET password_hash = \(hash), password_changed_at = now(), failed_attempts = 0, locked_until = NULL
+            WHERE username = \(username) RETURNING account_id
+            """)
+        logger.notice("staff password changed", metadata: ["staff_account": "\(username)"])
+    }
+
+    /// Runs `update` (an `UPDATE … RETURNING account_id` of one account) and ends that account's sessions
+    /// in the same statement; `unknownAccount` when it changed none.
+    private func changeEndingSessions(_ what: String, username: String, _ update: PostgresQuery) async throws(StaffAccountsError) {
+        var statement = PostgresQuery(unsafeSQL: "WITH changed AS (\(update.sql)), ended AS (DELETE FROM staff.sessions WHERE account_id IN (SELECT account_id FROM changed)) SELECT count(*) FROM changed")
+        statement.binds = update.binds
+        let changed = try await bounded(what) { [client, logger, statement] in
+            let rows = try await client.query(statement, logger: logger)
+            var count = 0
+            for try await value in rows.decode(Int.self) { count = value }
+            return count
         }
         guard changed == 1 else { throw StaffAccountsError(.unknownAccount, "no account is named \(username)") }
-        logger.notice("staff password changed", metadata: ["staff_account": "\(username)"])
     }
 
     // MARK: Checks

@@ -217,12 +217,11 @@ extension IntakePages {
         let language = staff.language
         let chosen = form.service_code ?? ""
         let taxonomy = api.taxonomy
-        let groups = taxonomy.groups.sorted { a, _ in a.code == Taxonomy.childFriendlyGroup }.map { group in
+        let groups = Self.childFriendlyGroupsFirst(taxonomy).map { group in
             ServiceGroupOptions(label: group.name.text(for: language.rawValue), options: taxonomy.services.filter { $0.group == group.code }.map {
                 Option(value: $0.code, label: "\($0.name.text(for: language.rawValue)) (\($0.code))", selected: $0.code == chosen)
             })
         }
-        let district: Int? = form.district.flatMap { if case .number(let value) = ReportForm.number($0) { Int(exactly: value) } else { nil } }
         let spoken = form.language ?? "fa"
         let page = CallPage(
             heading: language.pick("ثبت تماس ۱۳۷", "Take a 137 call"),
@@ -247,7 +246,7 @@ extension IntakePages {
             groups: groups,
             districtLabel: language.pick("منطقه", "District"),
             districtChoose: language.pick("انتخاب کنید", "Choose"),
-            districts: (1...22).map { Option(value: String($0), label: language.digits(String($0)), selected: district == $0) },
+            districts: Self.districtOptions(form, language) { String($0) },
             addressLabel: language.pick("نشانی", "Address"), address: form.address ?? "",
             nameLabel: language.pick("نام تماس‌گیرنده", "Caller's name"), name: form.name ?? "",
             languageLabel: language.pick("زبان پیام‌ها", "Language of messages"),
@@ -256,10 +255,7 @@ extension IntakePages {
             contactAllowed: form.contact_allowed == "yes",
             recentHeading: language.pick("گزارش‌های همین شماره در هفتهٔ اخیر", "This number's reports this week"),
             submitLabel: language.pick("ثبت گزارش", "Submit report"),
-            errors: FieldError(
-                description: errors["description"], service_code: errors["service_code"], district: errors["district"], address: errors["address"],
-                location: errors["location"], name: errors["name"], phone: errors["phone"], email: errors["email"], language: errors["language"]
-            )
+            errors: FieldError(errors)
         )
         return renderer.render("call", page, frame: staffFrame(page.heading, staff: staff, path: "/staff/call"), status: status)
     }

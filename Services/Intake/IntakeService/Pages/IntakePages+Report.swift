@@ -81,7 +81,13 @@ extension IntakePages {
         var selected: Bool
     }
 
+    /// Each form field's message, for the templates (`{{#errors.phone}}`).
     struct FieldError {
+        init(_ errors: PageFieldErrors) {
+            (description, service_code, district, address, location) = (errors["description"], errors["service_code"], errors["district"], errors["address"], errors["location"])
+            (name, phone, email, language) = (errors["name"], errors["phone"], errors["email"], errors["language"])
+        }
+
         var description: String?
         var service_code: String?
         var district: String?
@@ -142,7 +148,7 @@ extension IntakePages {
                         status: HTTPResponse.Status, alert: String? = nil) -> Response {
         let taxonomy = api.taxonomy
         let chosen = form.service_code ?? ""
-        let groups = taxonomy.groups.sorted { a, _ in a.code == Taxonomy.childFriendlyGroup }.map { group in
+        let groups = Self.childFriendlyGroupsFirst(taxonomy).map { group in
             ServiceGroupView(
                 legend: group.name.text(for: language.rawValue),
                 services: taxonomy.services.filter { $0.group == group.code }.map { service in
@@ -151,10 +157,7 @@ extension IntakePages {
                 }
             )
         }
-        let district: Int? = form.district.flatMap { if case .number(let value) = ReportForm.number($0) { Int(exactly: value) } else { nil } }
-        let districts = (1...22).map { number in
-            Option(value: String(number), label: language.digits(language.pick("منطقهٔ \(number)", "District \(number)")), selected: district == number)
-        }
+        let districts = Self.districtOptions(form, language) { language.pick("منطقهٔ \($0)", "District \($0)") }
         let spoken = form.language ?? language.rawValue
         let page = ReportPage(
             heading: language.pick("گزارش یک مشکل در شهر", "Report a problem in the city"),
@@ -197,13 +200,21 @@ extension IntakePages {
             contactAllowedLabel: language.pick("واحد مسئول می‌تواند برای پرسش بیشتر با من تماس بگیرد.", "The unit may contact me with questions."),
             contactAllowed: form.contact_allowed == "yes",
             submitLabel: language.pick("ثبت گزارش", "Send report"),
-            errors: FieldError(
-                description: errors["description"], service_code: errors["service_code"], district: errors["district"], address: errors["address"],
-                location: errors["location"], name: errors["name"], phone: errors["phone"], email: errors["email"], language: errors["language"]
-            )
+            errors: FieldError(errors)
         )
         return renderer.render("report", page, frame: PageFrame(title: page.heading, language: language, path: path, links: publicLinks(language, current: "/")),
                                status: status)
+    }
+
+    /// The taxonomy's groups, the child-friendly city's first.
+    static func childFriendlyGroupsFirst(_ taxonomy: Taxonomy) -> [ServiceGroupDefinition] {
+        taxonomy.groups.filter { $0.code == Taxonomy.childFriendlyGroup } + taxonomy.groups.filter { $0.code != Taxonomy.childFriendlyGroup }
+    }
+
+    /// Districts 1–22 as options, the form's (in any digits) selected.
+    static func districtOptions(_ form: ReportForm, _ language: PageLanguage, label: (Int) -> String) -> [Option] {
+        let chosen: Int? = form.district.flatMap { if case .number(let value) = ReportForm.number($0) { Int(exactly: value) } else { nil } }
+        return (1...22).map { Option(value: String($0), label: language.digits(label($0)), selected: chosen == $0) }
     }
 
     struct ReceiptPage {
