@@ -41,7 +41,13 @@ public enum Open137Topology {
     public static let intakeRejectedQueue = "intake.rejected"
 
     /// The responsible units (departments), as in the router's units file: each has a durable queue
-    /// `unit.<unit>` bound to `<unit>.#` on the units exchange. A test keeps this list and the file in step.
+    /// `unit.<unit>` bound to `<unit>.#` on the units exchange.
+    ///
+    /// A list of its own, not read from `Shared/Units/Data/units.yaml`: the topology must be declarable
+    /// without loading YAML — every service declares it on (re)connect and `open137 topology export`
+    /// writes it as `infra/rabbitmq/definitions.json`, so it is a constant that cannot fail, and
+    /// BrokerTopology depends on neither Units nor Yams. So that the list cannot drift from the file, the
+    /// pure test `RouterRulesTests.unitsFileAgrees` (`Tests/LogicTests`) asserts the two are equal, in order.
     public static let unitCodes: [String] = [
         "social-affairs", "parks", "traffic", "transit", "roads", "lighting", "waste", "urban-planning",
         "urban-services", "environment", "triage",

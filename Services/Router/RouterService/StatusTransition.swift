@@ -37,7 +37,7 @@ public enum StatusTransition: Sendable, Equatable {
         guard update.unit == currentUnit else {
             throw DeliveryRejection(code: "wrong-unit", reason: "report \(report) is assigned to \(currentUnit), not \(update.unit)")
         }
-        if update.status == "referred" {
+        if update.status == ReportStatus.referred.rawValue {
             guard status.isOpen else {
                 throw DeliveryRejection(code: "illegal-transition", reason: "report \(report): \(status.rawValue) → referred (it is closed)")
             }
@@ -49,7 +49,8 @@ public enum StatusTransition: Sendable, Equatable {
             }
             return .refer(from: status, to: target)
         }
-        guard let next = ReportStatus(rawValue: update.status), next != .assigned else {
+        // What is left of a unit's requests: acknowledged, in_progress, resolved, rejected.
+        guard let next = ReportStatus(rawValue: update.status), ReportStatus.unitReported.contains(next) else {
             throw DeliveryRejection(code: "unknown-status", reason: "report \(report): \(update.status) is not a status a unit sends")
         }
         guard status.next.contains(next) else {

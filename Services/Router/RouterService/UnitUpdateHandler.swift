@@ -141,7 +141,7 @@ struct UnitUpdateHandler: Sendable {
             found = (row.0, row.1, row.2, row.3, row.4, row.5, row.6)
         }
         guard let current = found else { throw ReportNotRouted(reportID: update.reportID) }
-        guard let status = ReportStatus(rawValue: current.status) else {
+        guard let status = ReportStatus(rawValue: current.status), ReportStatus.lifecycle.contains(status) else {
             throw DeliveryRejection(code: "illegal-transition", reason: "report \(update.reportID) has an unknown stored status")
         }
         let transition = try StatusTransition.decide(update, currentUnit: current.unit, status: status, units: router.units)

@@ -1,3 +1,5 @@
+import Contracts
+
 /// A unit's status update that is ahead of its report's status (`resolved` while the report is still
 /// `acknowledged`): the steps between, which the unit also sent, may still be on the way, since updates
 /// are applied several at a time and a retried one comes back later. Transient: the worker retries it

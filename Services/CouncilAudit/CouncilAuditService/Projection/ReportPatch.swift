@@ -41,7 +41,7 @@ public struct ReportPatch: Sendable, Hashable, Encodable {
     public var seq: Int64 = 0
 
     /// The statuses that are a unit's first action on a report.
-    static let actions: Set<String> = ["acknowledged", "in_progress", "resolved", "rejected"]
+    static let actions: Set<ReportStatus> = [.acknowledged, .inProgress, .resolved, .rejected]
 
     /// The patch of an event of `type` with `data`, or nil when the type changes nothing in the read model.
     public init?(type: String, reportID: UUID, data: JSONValue, eventTime: Date?) {
@@ -50,14 +50,14 @@ public struct ReportPatch: Sendable, Hashable, Encodable {
         switch type {
         case EventType.reportReceived:
             readReport(data)
-            earlyStatus = "received"
+            earlyStatus = ReportStatus.received.rawValue
         case EventType.reportClassified:
             readReport(data["report"] ?? .null)
             let classification = data["classification"] ?? .null
             serviceCode = classification["service_code"]?.stringValue ?? serviceCode
             childFriendly = classification["child_friendly"]?.boolValue ?? childFriendly
             priority = Self.text(classification["priority"]) ?? priority
-            earlyStatus = "classified"
+            earlyStatus = ReportStatus.classified.rawValue
         case EventType.reportRouted:
             readReport(data)
             priority = Self.text(data["priority"])
@@ -66,7 +66,7 @@ public struct ReportPatch: Sendable, Hashable, Encodable {
             deadline = Self.time(data["deadline"])
             reporterType = data["reporter_type"]?.stringValue ?? reporterType
             district = Self.district(data["district"]) ?? district
-            earlyStatus = "routed"
+            earlyStatus = ReportStatus.routed.rawValue
             assignedAt = time
         case EventType.reportAssigned:
             unit = data["unit"]?.stringValue
@@ -77,11 +77,13 @@ public struct ReportPatch: Sendable, Hashable, Encodable {
             self.status = status
             statusAt = at
             unit = data["unit"]?.stringValue
-            if status == "assigned" { assignedAt = at }
-            if Self.actions.contains(status) { firstActionAt = at }
-            if status == "resolved" { resolvedAt = at }
-            if status == "rejected" { rejectedReason = data["reason"]?.stringValue ?? data["note"]?.stringValue }
-            if status == "reopened" { reopened = 1 }
+            // Stored as sent (read leniently); only the statuses of the vocabulary set the times and flags.
+            let known = ReportStatus(rawValue: status)
+            if known == .assigned { assignedAt = at }
+            if let known, Self.actions.contains(known) { firstActionAt = at }
+            if known == .resolved { resolvedAt = at }
+            if known == .rejected { rejectedReason = data["reason"]?.stringValue ?? data["note"]?.stringValue }
+            if known == .reopened { reopened = 1 }
         case EventType.reportReassigned:
             unit = data["unit"]?.stringValue
             deadline = Self.time(data["deadline"])

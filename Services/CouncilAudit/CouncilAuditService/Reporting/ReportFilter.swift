@@ -1,3 +1,4 @@
+import Contracts
 import Foundation
 
 /// The committee's filters on reports: child-friendly, service code, unit, district, status, overdue, the
@@ -30,10 +31,6 @@ public struct ReportFilter: Sendable, Hashable {
     public static let parameterNames: Set<String> = [
         "child_friendly", "service_code", "unit", "district", "status", "overdue", "period", "from", "to", "page", "page_size",
     ]
-    /// The statuses a report can have in the committee's view.
-    public static let statuses: Set<String> = [
-        "received", "classified", "routed", "assigned", "acknowledged", "in_progress", "resolved", "rejected", "reopened",
-    ]
 
     /// The filter of a query string's parameters; the error names the bad parameter.
     public init(parameters: [String: String], now: Date = Date()) throws(FilterError) {
@@ -59,8 +56,10 @@ public struct ReportFilter: Sendable, Hashable {
         serviceCode = try text("service_code")
         unit = try text("unit")
         status = try text("status")
-        if let status, !Self.statuses.contains(status) {
-            throw FilterError(parameter: "status", message: "status must be one of \(Self.statuses.sorted().joined(separator: ", "))")
+        // The statuses a report can have in the committee's view: every status a report can be in.
+        if let status, !ReportStatus.held.contains(where: { $0.rawValue == status }) {
+            let allowed = ReportStatus.held.map(\.rawValue).sorted()
+            throw FilterError(parameter: "status", message: "status must be one of \(allowed.joined(separator: ", "))")
         }
         if let district = try text("district") {
             guard let number = Int(district), (1...22).contains(number) else {

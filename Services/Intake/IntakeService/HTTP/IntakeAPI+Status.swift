@@ -7,9 +7,6 @@ import Hummingbird
 import JSON
 
 extension IntakeAPI {
-    /// The statuses a unit may post; `reopened` only the council.
-    static let unitStatuses: Set<String> = ["acknowledged", "in_progress", "resolved", "rejected", "referred", "reopened"]
-
     /// `POST /api/v1/reports/{id}/status` — a unit's status update with the unit's key (`open137 keys create
     /// --channel unit:<unit>`, or `--channel council`): checked here, queued for the router through the
     /// outbox, answered `202` (the router applies it; what it refuses it dead-letters with the reason).
@@ -177,13 +174,16 @@ extension IntakeAPI {
             problems.append(FieldProblem(field: "unit", code: "invalid-value", message: "no such unit"))
         }
         if let status {
-            if !unitStatuses.contains(status) {
-                problems.append(FieldProblem(field: "status", code: "invalid-value", message: "one of \(unitStatuses.sorted().joined(separator: ", "))"))
+            // The statuses a unit may post (`reopened` only the council): ``ReportStatus/unitReported``.
+            let requested = ReportStatus(rawValue: status).flatMap { ReportStatus.unitReported.contains($0) ? $0 : nil }
+            if requested == nil {
+                let allowed = ReportStatus.unitReported.map(\.rawValue).sorted()
+                problems.append(FieldProblem(field: "status", code: "invalid-value", message: "one of \(allowed.joined(separator: ", "))"))
             }
-            if status == "rejected", reason == nil {
+            if requested == .rejected, reason == nil {
                 problems.append(FieldProblem(field: "reason", code: "required", message: "a rejection needs its reason"))
             }
-            if status == "referred" {
+            if requested == .referred {
                 if let referredTo {
                     if !Open137Topology.unitCodes.contains(referredTo) || referredTo == unit {
                         problems.append(FieldProblem(field: "referred_to", code: "invalid-value", message: "another unit's code"))
@@ -201,7 +201,7 @@ extension IntakeAPI {
         if let keyUnit, keyUnit != unit {
             throw APIError(.forbidden, code: "unit-not-allowed", message: "this key speaks for \(keyUnit) only")
         }
-        if status == "reopened", unit != "council" {
+        if status == ReportStatus.reopened.rawValue, unit != "council" {
             throw APIError(.forbidden, code: "reopen-not-allowed", message: "only the council reopens a report")
         }
         return UnitStatusUpdateData(

@@ -1,4 +1,6 @@
-/// A report's status in the router's state machine.
+import Contracts
+
+/// The router's state machine over the shared status vocabulary (``ReportStatus``, in Contracts).
 ///
 /// ```
 /// assigned ─▶ acknowledged ─▶ in_progress ─▶ resolved ─(council or reporter)─▶ reopened ─▶ acknowledged …
@@ -6,41 +8,35 @@
 ///    └──────────────┴───────────────┴──▶ rejected (with a reason)
 /// any open status ─(referred)─▶ assigned to the new unit (report.reassigned)
 /// ```
-public enum ReportStatus: String, Sendable, Hashable, CaseIterable {
-    /// Delivered to its unit, nothing heard yet (also after a referral).
-    case assigned
-    /// The unit has seen it.
-    case acknowledged
-    /// The unit is working on it.
-    case inProgress = "in_progress"
-    /// Done.
-    case resolved
-    /// The unit will not handle it (with a reason).
-    case rejected
-    /// The council or the reporter reopened a resolved report; back with its unit.
-    case reopened
+extension ReportStatus {
+    /// The statuses a routed report holds in the router (`reports.status`): from `assigned` on. The
+    /// pipeline's earlier statuses are intake's and the council's, and `referred` only names an update.
+    public static let lifecycle: Set<ReportStatus> = [.assigned, .acknowledged, .inProgress, .resolved, .rejected, .reopened]
 
-    /// Whether a unit still has work on it (it may be referred).
+    /// Whether a unit still has work on it (it may be referred); false outside ``lifecycle``.
     public var isOpen: Bool {
         switch self {
         case .assigned, .acknowledged, .inProgress, .reopened: true
         case .resolved, .rejected: false
+        case .received, .classified, .routed, .referred: false
         }
     }
 
-    /// The statuses a unit's update may move this status to (referral and reopening are handled apart).
+    /// The statuses a unit's update may move this status to (referral and reopening are handled apart);
+    /// none outside ``lifecycle``.
     public var next: Set<ReportStatus> {
         switch self {
         case .assigned, .reopened: [.acknowledged, .rejected]
         case .acknowledged: [.inProgress, .rejected]
         case .inProgress: [.resolved, .rejected]
         case .resolved, .rejected: []
+        case .received, .classified, .routed, .referred: []
         }
     }
 
     /// Where this status lies on a unit's way through the report (`assigned`, or `reopened` where the way
     /// starts again, then `acknowledged`, `in_progress`, `resolved`); nil for `rejected`, which may follow
-    /// any open status and so has no place in the order.
+    /// any open status and so has no place in the order, and outside ``lifecycle``.
     public var step: Int? {
         switch self {
         case .assigned, .reopened: 0
@@ -48,6 +44,7 @@ public enum ReportStatus: String, Sendable, Hashable, CaseIterable {
         case .inProgress: 2
         case .resolved: 3
         case .rejected: nil
+        case .received, .classified, .routed, .referred: nil
         }
     }
 
