@@ -1,3 +1,4 @@
+import Contracts
 import Foundation
 import Hummingbird
 import WebAPI
@@ -200,7 +201,7 @@ extension IntakePages {
                             at: SolarHijriFormat.dateTime($0.at, language), machineAt: SolarHijriFormat.machine($0.at))
             },
             notice: notice,
-            reopenable: reopenable ?? (report.status == "resolved"),
+            reopenable: reopenable ?? (report.status == ReportStatus.resolved.rawValue),
             reopenHeading: language.pick("مشکل برطرف نشده است؟", "Problem still there?"),
             reopenHint: language.pick("با رمز گزارش (همراه کد پیگیری داده شد) آن را دوباره باز کنید.", "Reopen it with the report's secret (given with the tracking code)."),
             secretLabel: language.pick("رمز گزارش", "Report secret"),

@@ -1,37 +1,39 @@
+import Contracts
 import WebPages
 
 /// A report's status in words for the public pages (the API's status values, e.g. `in_progress`, are
 /// for programs).
 enum ReportStatusText {
-    /// The status as a reporter reads it.
+    /// The status as a reporter reads it (an unknown value as it is).
     static func name(_ status: String, _ language: PageLanguage) -> String {
-        switch status {
-        case "received": language.pick("دریافت شد", "Received")
-        case "classified": language.pick("موضوع آن مشخص شد", "Classified")
-        case "routed", "assigned": language.pick("به واحد مسئول سپرده شد", "Assigned to the responsible unit")
-        case "acknowledged": language.pick("واحد مسئول آن را دید", "Seen by the unit")
-        case "in_progress": language.pick("در دست اقدام", "In progress")
-        case "resolved": language.pick("رسیدگی شد", "Resolved")
-        case "rejected": language.pick("پذیرفته نشد", "Rejected")
-        case "referred": language.pick("به واحد دیگری ارجاع شد", "Referred to another unit")
-        case "reopened": language.pick("دوباره باز شد", "Reopened")
-        default: status
+        guard let known = ReportStatus(rawValue: status) else { return status }
+        return switch known {
+        case .received: language.pick("دریافت شد", "Received")
+        case .classified: language.pick("موضوع آن مشخص شد", "Classified")
+        case .routed, .assigned: language.pick("به واحد مسئول سپرده شد", "Assigned to the responsible unit")
+        case .acknowledged: language.pick("واحد مسئول آن را دید", "Seen by the unit")
+        case .inProgress: language.pick("در دست اقدام", "In progress")
+        case .resolved: language.pick("رسیدگی شد", "Resolved")
+        case .rejected: language.pick("پذیرفته نشد", "Rejected")
+        case .referred: language.pick("به واحد دیگری ارجاع شد", "Referred to another unit")
+        case .reopened: language.pick("دوباره باز شد", "Reopened")
         }
     }
 
     /// What happens next, for a status.
     static func next(_ status: String, _ language: PageLanguage) -> String {
-        switch status {
-        case "received", "classified":
+        switch ReportStatus(rawValue: status) {
+        case .received?, .classified?:
             language.pick("در چند ثانیه موضوع گزارش مشخص و به واحد مسئول سپرده می‌شود؛ مهلت رسیدگی همان‌جا تعیین می‌شود.",
                           "Within seconds the report is classified and sent to the responsible unit, which sets its deadline.")
-        case "routed", "assigned", "referred", "reopened", "acknowledged", "in_progress":
+        case .routed?, .assigned?, .referred?, .reopened?, .acknowledged?, .inProgress?:
             language.pick("واحد مسئول تا پایان مهلت به آن رسیدگی می‌کند؛ هر تغییر را همین‌جا می‌بینید.",
                           "The unit works on it by the deadline; every change shows here.")
-        case "resolved":
+        case .resolved?:
             language.pick("اگر مشکل برطرف نشده، با رمز گزارش آن را دوباره باز کنید.",
                           "If the problem is still there, reopen the report with its secret.")
-        default: ""
+        case .rejected?, nil:
+            ""
         }
     }
 }
