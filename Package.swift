@@ -67,7 +67,7 @@ let package = Package(
         .target(name: "Contracts", dependencies: ["JSON"], path: "Shared/Contracts"),
         // Open137's broker objects (exchanges, queues, bindings, policies, users, permissions) and the
         // mapping of an event to an AMQP message.
-        .target(name: "BrokerTopology", dependencies: ["Messaging", "Contracts"], path: "Shared/BrokerTopology"),
+        .target(name: "BrokerTopology", dependencies: ["Messaging", "Contracts", "JSON"], path: "Shared/BrokerTopology"),
         .target(
             name: "Persistence",
             dependencies: [
@@ -281,7 +281,7 @@ let package = Package(
         // The rest: against the real broker and database started by `make test`
         .target(
             name: "TestSupport",
-            dependencies: ["Messaging", "JSON", "Contracts", "BrokerTopology", .product(name: "Yams", package: "Yams")],
+            dependencies: ["Messaging", "JSON", "Contracts", "BrokerTopology", .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log")],
             path: "Tests/TestSupport"
         ),
         .testTarget(name: "MessagingTests", dependencies: ["Messaging", "JSON", "Contracts", "BrokerTopology", "TestSupport"], path: "Tests/MessagingTests"),

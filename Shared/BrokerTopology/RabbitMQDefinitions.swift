@@ -1,3 +1,4 @@
+import JSON
 import Messaging
 
 /// Renders a `Topology` as a RabbitMQ definitions file — the JSON a stand-alone broker imports with
@@ -136,7 +137,7 @@ public enum RabbitMQDefinitions {
             let pad = String(repeating: "  ", count: indent + 1)
             let closingPad = String(repeating: "  ", count: indent)
             switch self {
-            case .string(let s): Node.writeString(s, to: &output)
+            case .string(let s): output += JSONText.literal(s)
             case .int(let i): output += String(i)
             case .double(let d): output += d.isFinite ? String(d) : "null"
             case .bool(let b): output += b ? "true" : "false"
@@ -156,32 +157,13 @@ public enum RabbitMQDefinitions {
                 let keys = members.keys.sorted()
                 for (index, key) in keys.enumerated() {
                     output += pad
-                    Node.writeString(key, to: &output)
+                    output += JSONText.literal(key)
                     output += ": "
                     members[key]!.write(to: &output, indent: indent + 1)
                     output += index == keys.count - 1 ? "\n" : ",\n"
                 }
                 output += closingPad + "}"
             }
-        }
-
-        /// Appends a JSON string literal (quotes, backslashes and control characters escaped).
-        static func writeString(_ string: String, to output: inout String) {
-            output += "\""
-            for scalar in string.unicodeScalars {
-                switch scalar {
-                case "\"": output += "\\\""
-                case "\\": output += "\\\\"
-                case "\n": output += "\\n"
-                case "\r": output += "\\r"
-                case "\t": output += "\\t"
-                case _ where scalar.value < 0x20:
-                    let hex = String(scalar.value, radix: 16)
-                    output += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                default: output.unicodeScalars.append(scalar)
-                }
-            }
-            output += "\""
         }
     }
 }

@@ -60,6 +60,26 @@ public struct JSONText: Sendable {
 
     private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 
+    /// `value` as a JSON string literal, for writers that build a `String` (Open311 documents, the
+    /// broker's definitions file). `javaScriptSafe` also escapes U+2028 and U+2029, which JSON allows
+    /// raw but JavaScript before ES2019 does not (JSONP clients of Open311).
+    public static func literal(_ value: String, javaScriptSafe: Bool = false) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(value.utf8.count + 2)
+        appendString(value, to: &bytes)
+        let text = String(decoding: bytes, as: UTF8.self)
+        guard javaScriptSafe, text.unicodeScalars.contains(where: { $0.value == 0x2028 || $0.value == 0x2029 }) else { return text }
+        var safe = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            if scalar.value == 0x2028 || scalar.value == 0x2029 {
+                safe.append(contentsOf: (scalar.value == 0x2028 ? "\\u2028" : "\\u2029").unicodeScalars)
+            } else {
+                safe.append(scalar)
+            }
+        }
+        return String(safe)
+    }
+
     /// Appends `value` as a JSON string literal to `out`.
     public static func appendString(_ value: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))

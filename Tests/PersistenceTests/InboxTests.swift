@@ -15,6 +15,13 @@ struct InboxTests {
     }
 
     /// How many rows the effects wrote.
+    /// `handleOnce` whose effect is one row in `effects`.
+    func handleWithEffect(_ inbox: Inbox, _ eventID: String, consumer: String, schema: String, client: PostgresClient) async throws -> InboxOutcome {
+        try await inbox.handleOnce(client: client, eventID: eventID, consumer: consumer, logger: logger) { connection in
+            try await connection.query("INSERT INTO \(unescaped: schema).effects (event_id) VALUES (\(eventID))", logger: logger)
+        }
+    }
+
     func effects(_ schema: String, client: PostgresClient) async throws -> Int {
         try await TestDatabase.scalar("SELECT count(*) FROM \(unescaped: schema).effects", client: client)
     }
@@ -28,16 +35,12 @@ struct InboxTests {
                 let eventID = testEvent(1).id
                 var outcomes: [InboxOutcome] = []
                 for _ in 0..<2 {
-                    outcomes.append(try await inbox.handleOnce(client: client, eventID: eventID, consumer: "router", logger: logger) { connection in
-                        try await connection.query("INSERT INTO \(unescaped: schema).effects (event_id) VALUES (\(eventID))", logger: logger)
-                    })
+                    outcomes.append(try await handleWithEffect(inbox, eventID, consumer: "router", schema: schema, client: client))
                 }
                 #expect(outcomes == [.processed, .duplicate])
                 #expect(try await effects(schema, client: client) == 1)
                 // Another consumer in the same schema sees the event once too.
-                let other = try await inbox.handleOnce(client: client, eventID: eventID, consumer: "notifier", logger: logger) { connection in
-                    try await connection.query("INSERT INTO \(unescaped: schema).effects (event_id) VALUES (\(eventID))", logger: logger)
-                }
+                let other = try await handleWithEffect(inbox, eventID, consumer: "notifier", schema: schema, client: client)
                 #expect(other == .processed)
                 #expect(try await effects(schema, client: client) == 2)
             }
@@ -61,9 +64,7 @@ struct InboxTests {
                 #expect(try await effects(schema, client: client) == 0)
                 #expect(try await TestDatabase.scalar("SELECT count(*) FROM \(unescaped: schema).inbox", client: client) == 0)
 
-                let redelivered = try await inbox.handleOnce(client: client, eventID: eventID, consumer: "router", logger: logger) { connection in
-                    try await connection.query("INSERT INTO \(unescaped: schema).effects (event_id) VALUES (\(eventID))", logger: logger)
-                }
+                let redelivered = try await handleWithEffect(inbox, eventID, consumer: "router", schema: schema, client: client)
                 #expect(redelivered == .processed)
                 #expect(try await effects(schema, client: client) == 1)
             }

@@ -63,6 +63,15 @@ enum TestDatabase {
         }
     }
 
+    /// Runs `body` with a client, a fresh migrated schema (``withSchema``) and that schema's outbox.
+    static func withOutbox<T: Sendable>(_ prefix: String, _ body: (PostgresClient, String, Outbox) async throws -> T) async throws -> T {
+        try await withClient { client in
+            try await withSchema(prefix, client: client) { schema in
+                try await body(client, schema, try Outbox(schema: schema))
+            }
+        }
+    }
+
     /// Drops `schema` and forgets its migrations.
     static func drop(_ schema: String, client: PostgresClient) async throws {
         let logger = TestEnvironment.logger("persistence-tests")

@@ -107,17 +107,7 @@ struct LoadgenTests {
     @Test("usage and configuration errors exit 2 and say what is wrong")
     func usageErrorsExitTwo() throws {
         func run(_ arguments: [String], environment: [String: String]) throws -> (status: Int32, stderr: String) {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: try builtExecutable("open137-load"))
-            process.arguments = ["loadgen"] + arguments
-            process.environment = environment.merging(["PATH": "/usr/bin:/bin"]) { $1 }
-            let stderr = Pipe()
-            process.standardError = stderr
-            process.standardOutput = Pipe()
-            try process.run()
-            let output = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            return (process.terminationStatus, output)
+            try runBuilt("open137-load", ["loadgen"] + arguments, environment: environment)
         }
         let neither = try run(["--duration", "1"], environment: [:])
         #expect(neither.status == 2)

@@ -69,6 +69,22 @@ func runOpen137(_ arguments: [String], environment: [String: String]) throws -> 
     return (process.terminationStatus, String(decoding: data, as: UTF8.self))
 }
 
+/// Runs the built executable `name` with `arguments` and exactly `environment` (plus a PATH); its
+/// standard error, standard output discarded.
+func runBuilt(_ name: String, _ arguments: [String] = [], environment: [String: String]) throws -> (status: Int32, stderr: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: try builtExecutable(name))
+    process.arguments = arguments
+    process.environment = environment.merging(["PATH": "/usr/bin:/bin"]) { $1 }
+    let stderr = Pipe()
+    process.standardError = stderr
+    process.standardOutput = Pipe()
+    try process.run()
+    let output = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    return (process.terminationStatus, output)
+}
+
 /// The folder of the built executables (next to the test bundle).
 func builtExecutable(_ name: String) throws -> String {
     var folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()

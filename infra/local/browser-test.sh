@@ -18,17 +18,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$OPEN137_LOCAL_DIR/pipeline-lib.sh"
 cd "$OPEN137_ROOT"
 
-export OPEN137_STACK_DIR="${BROWSER_STACK_DIR:-.local/browser-stack}"
-STACK="$(stack_dir)"
-export OPEN137_STACK_DIR="$STACK"
-export OPEN137_AMQP_PORT="${BROWSER_AMQP_PORT:-5762}" OPEN137_PG_PORT="${BROWSER_PG_PORT:-5522}"
-export INTAKE_PORT="${BROWSER_INTAKE_PORT:-8782}" COUNCIL_PORT="${BROWSER_COUNCIL_PORT:-8783}"
-export OPEN137_OPS_BASE_PORT="${BROWSER_OPS_BASE_PORT:-9780}"
-export OPEN137_BIN_DIR="${OPEN137_BIN_DIR:-$OPEN137_ROOT/.build/release}"
+pipeline_configure BROWSER .local/browser-stack 5762 5522 8782 8783 9780
 SHOTS="${BROWSER_SHOTS:-$OPEN137_ROOT/.local/test-browser}"
-for name in open137 intake classifier router notifier council-audit; do
-    [[ -x "$OPEN137_BIN_DIR/$name" ]] || die "$OPEN137_BIN_DIR/$name is missing (build first, or set OPEN137_BIN_DIR)"
-done
 
 "$OPEN137_LOCAL_DIR/browser-setup.sh"
 

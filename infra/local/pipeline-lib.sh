@@ -8,6 +8,27 @@
 
 PIPELINE_RUN_PID=""
 
+# pipeline_configure PREFIX STACK AMQP PG INTAKE COUNCIL OPS_BASE — the exports pipeline_start needs, each
+# from the caller's PREFIX_* variable when set (PREFIX_STACK_DIR, PREFIX_AMQP_PORT, PREFIX_PG_PORT,
+# PREFIX_INTAKE_PORT, PREFIX_COUNCIL_PORT, PREFIX_OPS_BASE_PORT), else the default given; the binaries from
+# OPEN137_BIN_DIR (default .build/release), which must all be there.
+pipeline_configure() {
+    local prefix=$1 var
+    var="${prefix}_STACK_DIR"; export OPEN137_STACK_DIR="${!var:-$2}"
+    STACK="$(stack_dir)"
+    export OPEN137_STACK_DIR="$STACK"
+    var="${prefix}_AMQP_PORT"; export OPEN137_AMQP_PORT="${!var:-$3}"
+    var="${prefix}_PG_PORT"; export OPEN137_PG_PORT="${!var:-$4}"
+    var="${prefix}_INTAKE_PORT"; export INTAKE_PORT="${!var:-$5}"
+    var="${prefix}_COUNCIL_PORT"; export COUNCIL_PORT="${!var:-$6}"
+    var="${prefix}_OPS_BASE_PORT"; export OPEN137_OPS_BASE_PORT="${!var:-$7}"
+    export OPEN137_BIN_DIR="${OPEN137_BIN_DIR:-$OPEN137_ROOT/.build/release}"
+    local name
+    for name in open137 intake classifier router notifier council-audit; do
+        [[ -x "$OPEN137_BIN_DIR/$name" ]] || die "$OPEN137_BIN_DIR/$name is missing (build first, or set OPEN137_BIN_DIR)"
+    done
+}
+
 # pipeline_start TIMEOUT — wipe the stack dir, start run.sh in the background (output: <stack>/run.out),
 # wait until every service answers /ready, then export the client env (INTAKE_URL, COUNCIL_URL, AMQP_URL,
 # DATABASE_URL, OPEN137_API_KEY, OPEN137_COUNCIL_KEY, RABBITMQ_MANAGEMENT_URL, OPS_URLS, …).

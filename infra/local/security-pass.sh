@@ -18,16 +18,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$OPEN137_LOCAL_DIR/pipeline-lib.sh"
 cd "$OPEN137_ROOT"
 
-export OPEN137_STACK_DIR="${SECURITY_STACK_DIR:-.local/security}"
-STACK="$(stack_dir)"
-export OPEN137_STACK_DIR="$STACK"
-export OPEN137_AMQP_PORT="${SECURITY_AMQP_PORT:-5752}" OPEN137_PG_PORT="${SECURITY_PG_PORT:-5512}"
-export INTAKE_PORT="${SECURITY_INTAKE_PORT:-8772}" COUNCIL_PORT="${SECURITY_COUNCIL_PORT:-8773}"
-export OPEN137_OPS_BASE_PORT="${SECURITY_OPS_BASE_PORT:-9770}"
-export OPEN137_BIN_DIR="${OPEN137_BIN_DIR:-$OPEN137_ROOT/.build/release}"
-for name in open137 intake classifier router notifier council-audit; do
-    [[ -x "$OPEN137_BIN_DIR/$name" ]] || die "$OPEN137_BIN_DIR/$name is missing (build first, or set OPEN137_BIN_DIR)"
-done
+pipeline_configure SECURITY .local/security 5752 5512 8772 8773 9770
 
 # shellcheck disable=SC2317  # invoked by the EXIT trap
 cleanup() { local rc=$?; trap - EXIT INT TERM; pipeline_stop; exit "$rc"; }

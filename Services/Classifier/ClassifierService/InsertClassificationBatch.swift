@@ -1,11 +1,12 @@
 import Foundation
+import Persistence
 import PostgresNIO
 
 /// Classification's own statement in the stage's batch (``StageBatchWriter`` records the inbox and writes
 /// the outbox around it): the decisions for new `report.received` events (a JSON array, one object per
 /// report) stored in one statement, one row per report. A named prepared statement (one plan per
 /// connection). Answers the event ids whose decisions were stored.
-struct InsertClassificationBatch: PostgresPreparedStatement {
+struct InsertClassificationBatch: JSONDocumentStatement {
     typealias Row = String
 
     /// The decisions, as `jsonb_to_recordset` reads them.
@@ -31,16 +32,4 @@ struct InsertClassificationBatch: PostgresPreparedStatement {
         ON CONFLICT (report_id) DO NOTHING
         RETURNING event_id
         """
-
-    /// The one parameter.
-    func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 1)
-        bindings.append(document)
-        return bindings
-    }
-
-    /// One answer row.
-    func decodeRow(_ row: PostgresRow) throws -> String {
-        try row.decode(String.self)
-    }
 }

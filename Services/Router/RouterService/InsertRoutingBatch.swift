@@ -1,11 +1,12 @@
 import Foundation
+import Persistence
 import PostgresNIO
 
 /// Routing's own statement in the stage's batch (``StageBatchWriter`` records the inbox and writes the
 /// outbox around it): the new classified reports (a JSON array, one object per report) stored in one
 /// statement, each report once (primary key; a re-classification of a routed report stores nothing). A
 /// named prepared statement, planned once per connection. Answers the event ids whose reports were stored.
-struct InsertRoutingBatch: PostgresPreparedStatement {
+struct InsertRoutingBatch: JSONDocumentStatement {
     typealias Row = String
 
     /// The reports, as `jsonb_to_recordset` reads them.
@@ -26,14 +27,4 @@ struct InsertRoutingBatch: PostgresPreparedStatement {
         ON CONFLICT (report_id) DO NOTHING
         RETURNING event_id
         """
-
-    func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 1)
-        bindings.append(document)
-        return bindings
-    }
-
-    func decodeRow(_ row: PostgresRow) throws -> String {
-        try row.decode(String.self)
-    }
 }

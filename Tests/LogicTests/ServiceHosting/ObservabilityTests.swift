@@ -49,24 +49,3 @@ struct ObservabilityTests {
         #expect(events.first?.metadata?["reporter"] == "[email]")
     }
 }
-
-/// Records log events for inspection.
-struct RecordingLogHandler: LogHandler {
-    /// Where events are recorded.
-    let events: Locked<[LogEvent]>
-    /// Handler metadata.
-    var metadata: Logger.Metadata = [:]
-    /// Handler level.
-    var logLevel: Logger.Level = .trace
-
-    /// One metadata value.
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    /// Records the event.
-    func log(event: LogEvent) {
-        events.withLock { $0.append(event) }
-    }
-}

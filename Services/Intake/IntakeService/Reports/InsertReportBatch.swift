@@ -1,4 +1,5 @@
 import Foundation
+import Persistence
 import PostgresNIO
 
 /// The group-commit statement: a batch of reports (a JSON array, one object per report) stored with
@@ -6,7 +7,7 @@ import PostgresNIO
 /// outbox through `Outbox.insert` in the same transaction). A named prepared statement, so
 /// PostgreSQL plans it once per connection instead of on every batch. Answers the ids stored; a report
 /// whose tracking code was already taken, or whose Idempotency-Key was used before, is not among them.
-struct InsertReportBatch: PostgresPreparedStatement {
+struct InsertReportBatch: JSONDocumentStatement {
     typealias Row = UUID
 
     /// The reports, as `jsonb_to_recordset` reads them.
@@ -56,14 +57,4 @@ struct InsertReportBatch: PostgresPreparedStatement {
         )
         SELECT report_id FROM stored
         """
-
-    func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 1)
-        bindings.append(document)
-        return bindings
-    }
-
-    func decodeRow(_ row: PostgresRow) throws -> UUID {
-        try row.decode(UUID.self)
-    }
 }
