@@ -90,6 +90,13 @@ class Pages:
     def wait(self, driver, condition, seconds=15):
         return WebDriverWait(driver, seconds).until(condition)
 
+    def submit(self, driver, button_id):
+        """Clicks a form's button and waits for the next page (an element of the old page may otherwise
+        be found, then go stale)."""
+        old = driver.find_element(By.TAG_NAME, "html")
+        driver.find_element(By.ID, button_id).click()
+        self.wait(driver, EC.staleness_of(old))
+
     # MARK: the citizen
 
     def citizen_persian(self):
@@ -103,7 +110,7 @@ class Pages:
             driver.find_element(By.ID, "description").send_keys(f"تاب پارک لاله شکسته است و بچه‌ها هنوز سوار می‌شوند {CANARY_WORD}")
             driver.find_element(By.ID, "address").send_keys("پارک لاله، ضلع شمالی")
             driver.find_element(By.ID, "phone").send_keys("12345")
-            driver.find_element(By.ID, "submit-report").click()
+            self.submit(driver, "submit-report")
             self.wait(driver, EC.presence_of_element_located((By.ID, "error-summary")))
             phone_error = driver.find_element(By.ID, "phone-error").text
             district_error = driver.find_element(By.ID, "district-error").text
@@ -115,7 +122,7 @@ class Pages:
             phone = driver.find_element(By.ID, "phone")
             phone.clear()
             phone.send_keys("۰۹۱۲ ۷۷۷ ۰۱۰۱")
-            driver.find_element(By.ID, "submit-report").click()
+            self.submit(driver, "submit-report")
             code_element = self.wait(driver, EC.presence_of_element_located((By.ID, "tracking-code")))
             code = code_element.get_attribute("data-value")
             shown = code_element.text
@@ -143,14 +150,14 @@ class Pages:
             Select(driver.find_element(By.ID, "district")).select_by_value("3")
             driver.find_element(By.ID, "address").send_keys("Shariati St, by the school gate")
             driver.find_element(By.ID, "phone").send_keys("+1 555 0100")
-            driver.find_element(By.ID, "submit-report").click()
+            self.submit(driver, "submit-report")
             error = self.wait(driver, EC.presence_of_element_located((By.ID, "phone-error"))).text
             check("Iranian mobile number" in error, f"the phone error is in English: {error}")
             self.shot(driver, "report-en-errors")
             phone = driver.find_element(By.ID, "phone")
             phone.clear()
             phone.send_keys("0912 777 0102")
-            driver.find_element(By.ID, "submit-report").click()
+            self.submit(driver, "submit-report")
             code = self.wait(driver, EC.presence_of_element_located((By.ID, "tracking-code"))).get_attribute("data-value")
             check(re.fullmatch(r"\d{10}", code or "") is not None, f"the English report gets its code ({code})")
             self.shot(driver, "receipt-en")
@@ -204,17 +211,17 @@ class Pages:
                     break
                 time.sleep(1)
             check(bool(driver.find_elements(By.ID, "reopen-form")), "a resolved report offers the reopen form")
-            driver.find_element(By.ID, "reopen-submit").click()
+            self.submit(driver, "reopen-submit")
             error = self.wait(driver, EC.presence_of_element_located((By.ID, "reopen-error"))).text
             check("رمز" in error, f"reopen without the secret is refused: {error}")
             driver.find_element(By.ID, "secret").send_keys("12345678")
-            driver.find_element(By.ID, "reopen-submit").click()
+            self.submit(driver, "reopen-submit")
             error = self.wait(driver, EC.presence_of_element_located((By.ID, "reopen-error"))).text
             check("نیست" in error, f"a wrong secret is refused: {error}")
             self.shot(driver, "reopen-refused")
             driver.find_element(By.ID, "secret").send_keys(secret)
             driver.find_element(By.ID, "note").send_keys("هنوز شکسته است")
-            driver.find_element(By.ID, "reopen-submit").click()
+            self.submit(driver, "reopen-submit")
             notice = self.wait(driver, EC.presence_of_element_located((By.ID, "reopen-notice"))).text
             check("ثبت شد" in notice, f"reopen with the secret is accepted: {notice}")
             self.shot(driver, "reopen-accepted")
