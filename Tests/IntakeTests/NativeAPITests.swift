@@ -225,7 +225,7 @@ import TestSupport
                 for index in 0..<count {
                     group.addTask {
                         let claim = IdempotencyClaim(scope: scope, key: "key-\(index)", requestHash: hash)
-                        return ("key-\(index)", try await fixture.api.writer.accept(draft, idempotency: claim))
+                        return ("key-\(index)", try await fixture.api.writer.write(draft, idempotency: claim))
                     }
                 }
                 return try await group.reduce(into: [String: AcceptedReport]()) { $0[$1.0] = $1.1 }

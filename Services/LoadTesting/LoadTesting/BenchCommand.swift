@@ -8,7 +8,7 @@ public struct BenchCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks (messaging against the local stack, the classifier alone); they print numbers.",
-        subcommands: [MessagingBenchCommand.self, ClassifierBenchCommand.self, IntakeBenchCommand.self, AuditBenchCommand.self, RouterBenchCommand.self, NotifierBenchCommand.self]
+        subcommands: [MessagingBenchCommand.self, ClassifierBenchCommand.self, IntakeBenchCommand.self, AuditBenchCommand.self, RouterBenchCommand.self, NotifierBenchCommand.self, PayloadBenchCommand.self]
     )
     public init() {}
 }

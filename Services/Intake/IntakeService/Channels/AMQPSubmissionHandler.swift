@@ -55,7 +55,7 @@ struct AMQPSubmissionHandler: Sendable {
         }
         let accepted: AcceptedReport
         do {
-            accepted = try await writer.accept(draft, idempotency: claim, correlationID: delivery.correlationID)
+            accepted = try await writer.write(draft, idempotency: claim, correlationID: delivery.correlationID)
         } catch let error as IntakeStoreError where error.code == .idempotencyConflict {
             try await reject(delivery, code: "idempotency-conflict", message: "this message id was used before with another body")
         }

@@ -43,7 +43,7 @@ extension IntakeAPI {
         } catch {
             throw APIError.invalid(error)
         }
-        let accepted = try await accept(draft, identity: identity, idempotencyKey: request.headers[.idempotencyKey], body: body)
+        let accepted = try await store(draft, for: identity, idempotencyKey: request.headers[.idempotencyKey], body: body)
         context.logger.info("report accepted", metadata: [
             "report_id": "\(accepted.reportID.uuidString.lowercased())", "channel": "\(draft.channel)",
             "api_key": "\(identity.keyID)", "replayed": "\(accepted.replayed)",

@@ -114,7 +114,7 @@ public struct IntakeAPI: Sendable {
     }
 
     /// Stores a validated report for a key: the channel must be the key's, an Idempotency-Key is scoped to the key.
-    func accept(_ draft: ReportDraft, identity: APIKeyIdentity, idempotencyKey: String?, body: ByteBuffer) async throws -> AcceptedReport {
+    func store(_ draft: ReportDraft, for identity: APIKeyIdentity, idempotencyKey: String?, body: ByteBuffer) async throws -> AcceptedReport {
         guard identity.mayUse(channel: draft.channel) else {
             throw APIError(.forbidden, code: "channel-not-allowed", message: "this API key may not submit for channel \(draft.channel)")
         }
@@ -125,6 +125,6 @@ public struct IntakeAPI: Sendable {
             }
             claim = IdempotencyClaim(scope: identity.keyID, key: idempotencyKey, requestHash: Array(SHA256.hash(data: Data(buffer: body))))
         }
-        return try await writer.accept(draft, idempotency: claim)
+        return try await writer.write(draft, idempotency: claim)
     }
 }

@@ -49,7 +49,7 @@ extension IntakeAPI {
         } catch {
             throw APIError.invalid(SubmissionRejected(problems: Open311Submission.open311Problems(error)))
         }
-        let accepted = try await accept(draft, identity: identity, idempotencyKey: request.headers[.idempotencyKey], body: body)
+        let accepted = try await store(draft, for: identity, idempotencyKey: request.headers[.idempotencyKey], body: body)
         context.logger.info("report accepted", metadata: [
             "report_id": "\(accepted.reportID.uuidString.lowercased())", "channel": "\(draft.channel)",
             "api_key": "\(identity.keyID)", "replayed": "\(accepted.replayed)",

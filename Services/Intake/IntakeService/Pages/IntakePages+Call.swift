@@ -82,7 +82,7 @@ extension IntakePages {
             return callPage(form, errors: PageFieldErrors(error.problems, language: language), staff: staff, suggestion: suggestion,
                             status: .unprocessableContent)
         }
-        let accepted = try await api.writer.accept(draft, idempotency: Self.claim(form, scope: Self.operatorScope(staff.session.account)))
+        let accepted = try await api.writer.write(draft, idempotency: Self.claim(form, scope: Self.operatorScope(staff.session.account)))
         context.logger.info("report accepted", metadata: [
             "report_id": "\(accepted.reportID.uuidString.lowercased())", "channel": "137-phone", "staff_account": "\(staff.session.account.username)",
             "replayed": "\(accepted.replayed)",

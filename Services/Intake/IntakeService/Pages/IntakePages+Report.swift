@@ -47,7 +47,7 @@ extension IntakePages {
             return reportFormPage(form, errors: PageFieldErrors(error.problems, language: language), csrf: csrf, language: language, path: "/",
                                   status: .unprocessableContent)
         }
-        let accepted = try await api.writer.accept(draft, idempotency: Self.claim(form, scope: "web-form"))
+        let accepted = try await api.writer.write(draft, idempotency: Self.claim(form, scope: "web-form"))
         context.logger.info("report accepted", metadata: [
             "report_id": "\(accepted.reportID.uuidString.lowercased())", "channel": "web", "replayed": "\(accepted.replayed)",
         ])

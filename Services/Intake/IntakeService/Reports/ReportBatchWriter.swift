@@ -33,7 +33,7 @@ public struct ReportBatchWriter: Service {
     /// key seen before returns the first report (same body) or throws `.idempotencyConflict` (another
     /// body). A caller that gives up (cancellation) before its report was taken into a batch leaves
     /// nothing stored.
-    public func accept(_ draft: ReportDraft, idempotency: IdempotencyClaim? = nil, correlationID: String? = nil) async throws -> AcceptedReport {
+    public func write(_ draft: ReportDraft, idempotency: IdempotencyClaim? = nil, correlationID: String? = nil) async throws -> AcceptedReport {
         try await commit.submit(ReportStore.batchItem(draft, idempotency: idempotency, correlationID: correlationID)).get()
     }
 
@@ -56,7 +56,7 @@ public struct ReportBatchWriter: Service {
                 )))
             } else {
                 do {
-                    outcomes.append(.success(try await store.accept(item.draft, idempotency: item.idempotency, correlationID: item.correlationID)))
+                    outcomes.append(.success(try await store.store(item.draft, idempotency: item.idempotency, correlationID: item.correlationID)))
                 } catch {
                     outcomes.append(.failure(error))
                 }

@@ -35,11 +35,11 @@ public struct ReportStore: Sendable {
     /// Stores a validated report with a fresh id and tracking code, and its `report.received` event,
     /// in one transaction. With an idempotency claim, a key seen before returns the first report (same
     /// body) or throws `.idempotencyConflict` (another body).
-    public func accept(_ draft: ReportDraft, idempotency: IdempotencyClaim?, correlationID: String? = nil) async throws(IntakeStoreError) -> AcceptedReport {
-        try await bounded("storing a report") { try await self.acceptWithoutDeadline(draft, idempotency: idempotency, correlationID: correlationID) }
+    public func store(_ draft: ReportDraft, idempotency: IdempotencyClaim?, correlationID: String? = nil) async throws(IntakeStoreError) -> AcceptedReport {
+        try await bounded("storing a report") { try await self.storeWithoutDeadline(draft, idempotency: idempotency, correlationID: correlationID) }
     }
 
-    private func acceptWithoutDeadline(_ draft: ReportDraft, idempotency: IdempotencyClaim?, correlationID: String?) async throws(IntakeStoreError) -> AcceptedReport {
+    private func storeWithoutDeadline(_ draft: ReportDraft, idempotency: IdempotencyClaim?, correlationID: String?) async throws(IntakeStoreError) -> AcceptedReport {
         // A key seen before is answered from the first report without writing anything.
         if let idempotency, let earlier = try await earlierReport(for: idempotency) {
             return earlier
