@@ -2,31 +2,37 @@ import Hummingbird
 import NIOCore
 
 extension OpsServer {
-    /// The paths the ops server answers.
-    static let knownPaths: Set<String> = ["/health", "/ready", "/metrics"]
-
-    /// The routes: `GET` on each known path, behind ``OpsResponseMiddleware`` (404/405 bodies, headers).
+    /// The routes: `GET` on each path of ``routes``, behind ``OpsResponseMiddleware`` (404/405 bodies,
+    /// headers), which learns the paths from the same list.
     func makeRouter() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
-        router.add(middleware: OpsResponseMiddleware(knownPaths: Self.knownPaths))
-        router.get("/health") { _, _ in
-            Self.json(.ok, #"{"status":"ok"}"#)
-        }
-        router.get("/ready") { _, _ in
-            let report = await self.readiness()
-            if !report.isReady {
-                self.logger.debug("not ready", metadata: ["ops.failing": "\(report.failingChecks.joined(separator: ","))"])
-            }
-            return Self.json(report.isReady ? .ok : .serviceUnavailable, report.json)
-        }
-        router.get("/metrics") { _, _ in
-            Response(
-                status: .ok,
-                headers: [.contentType: Self.metricsContentType],
-                body: ResponseBody(byteBuffer: ByteBuffer(bytes: self.registry.emitToBuffer()))
-            )
+        let routes = self.routes
+        router.add(middleware: OpsResponseMiddleware(knownPaths: Set(routes.map(\.path))))
+        for route in routes {
+            router.get(RouterPath(route.path)) { _, _ in await route.answer() }
         }
         return router
+    }
+
+    /// Every path the ops server answers, with its answer: the one list of them.
+    private var routes: [(path: String, answer: @Sendable () async -> Response)] {
+        [
+            ("/health", { Self.json(.ok, #"{"status":"ok"}"#) }),
+            ("/ready", {
+                let report = await self.readiness()
+                if !report.isReady {
+                    self.logger.debug("not ready", metadata: ["ops.failing": "\(report.failingChecks.joined(separator: ","))"])
+                }
+                return Self.json(report.isReady ? .ok : .serviceUnavailable, report.json)
+            }),
+            ("/metrics", {
+                Response(
+                    status: .ok,
+                    headers: [.contentType: Self.metricsContentType],
+                    body: ResponseBody(byteBuffer: ByteBuffer(bytes: self.registry.emitToBuffer()))
+                )
+            }),
+        ]
     }
 
     /// A JSON response; Hummingbird adds `Content-Length`.
