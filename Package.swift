@@ -134,7 +134,7 @@ let package = Package(
         .target(
             name: "WebPages",
             dependencies: [
-                "JalaliCalendar", "StaffAccounts",
+                "JalaliCalendar", "StaffAccounts", "Contracts",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
