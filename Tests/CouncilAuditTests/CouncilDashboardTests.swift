@@ -1,3 +1,4 @@
+import Contracts
 import CouncilAuditService
 import Foundation
 import Hummingbird
@@ -251,6 +252,47 @@ struct CouncilDashboardTests {
             #expect(Self.value("metric-received", in: page) == String(count))
             #expect(summary["reports"]?.numberValue == Double(count))
             #expect(times.allSatisfy { $0 < 15 }, "\(times)")
+        }
+    }
+
+    /// A child report (or not) received in 1404-Q3 at `lat`, `long` (nil: by district alone).
+    static func placed(_ index: Int, code: String = "CFC-PLAY", lat: Double?, long: Double?) -> [CloudEvent] {
+        let id = String(format: "20000000-0000-4000-8000-%012d", index)
+        let received = "2025-10-1\(index % 10)T08:00:00.000Z"
+        var location: [String: JSONValue] = ["district": 5]
+        if let lat, let long { location["lat"] = .number(lat); location["long"] = .number(long) }
+        return [
+            AuditFixture.event(EventType.reportReceived, id, [
+                "report_id": .string(id), "tracking_code": .string(String(format: "16%08d", index)), "channel": "web",
+                "service_code": .string(code), "location": .object(location), "received_at": .string(received),
+            ], at: received),
+            AuditFixture.event(EventType.reportRouted, id, [
+                "report_id": .string(id), "service_code": .string(code), "child_friendly": .bool(code.hasPrefix("CFC-")), "priority": "P1",
+                "unit": "parks-d05", "district": "05", "deadline": .string(SummaryFixture.at(received, plus: 72)),
+            ], at: SummaryFixture.at(received, plus: 1)),
+        ]
+    }
+
+    @Test("repeat hazards: three or more reports in one ~100 m square are listed with links; the filter applies; a district alone places nothing")
+    func repeatHazards() async throws {
+        let events = [(35.70012, 51.40031), (35.70041, 51.40049), (35.69981, 51.40022), (35.70033, 51.39961)].enumerated()
+            .flatMap { Self.placed($0.offset, lat: $0.element.0, long: $0.element.1) }
+            + Self.placed(4, code: "ROAD", lat: 35.70001, long: 51.40002)
+            + Self.placed(5, lat: 35.75, long: 51.45) + Self.placed(6, lat: 35.7502, long: 51.4501) + Self.placed(7, lat: nil, long: nil)
+        try await withDashboard(load: { try await $0.append(events) }) { dashboard in
+            let cookie = try await dashboard.session(["council"])
+            let child = String(buffer: try await dashboard.get("/dashboard?lang=en&period=1404-Q3", cookie: cookie).body)
+            let table = Self.section("hazards", "table", in: child)
+            #expect(table.contains("35.700, 51.400") && table.contains(">4<"), "\(table)")
+            #expect(table.contains("/dashboard/reports/20000000-0000-4000-8000-000000000000") && !table.contains("35.750"))
+            let all = String(buffer: try await dashboard.get("/dashboard?lang=en&period=1404-Q3&child_friendly=all", cookie: cookie).body)
+            #expect(Self.section("hazards", "table", in: all).contains(">5<"))
+            let queries = CouncilQueries(client: dashboard.fixture.client, taxonomy: try Taxonomy.bundled(), logger: dashboard.fixture.logger)
+            let two = try await queries.repeatHazards(try ReportFilter(parameters: ["period": "1404-Q3"]), minimum: 2)
+            #expect(two.map(\.count) == [5, 2])
+            #expect(two.first?.serviceCodes == ["CFC-PLAY", "ROAD"])
+            let none = String(buffer: try await dashboard.get("/dashboard?lang=en&period=1404-Q4", cookie: cookie).body)
+            #expect(none.contains("No place has three or more reports."))
         }
     }
 }

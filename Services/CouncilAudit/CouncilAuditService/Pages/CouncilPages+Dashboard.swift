@@ -26,6 +26,7 @@ extension CouncilPages {
         var overdue: ReportPage
         var resolved: [CouncilReportRow]
         var resolvedTotal: Int
+        var hazards: [RepeatHazard]
     }
 
     /// The most reports a list or a distribution reads (pages of 500).
@@ -39,6 +40,7 @@ extension CouncilPages {
         async let summary = queries.summary(query.filter)
         async let previous = queries.summary(query.previousFilter)
         async let overdue = queries.reports(overdueFilter)
+        async let hazards = queries.repeatHazards(query.filter)
         var resolvedFilter = query.filter.with { $0.status = "resolved"; $0.pageSize = Self.listLimit }
         var resolved: [CouncilReportRow] = []
         var total = 0
@@ -49,7 +51,8 @@ extension CouncilPages {
             total = rows.total
             if resolved.count >= rows.total || rows.reports.isEmpty { break }
         }
-        return DashboardData(summary: try await summary, previous: try await previous, overdue: try await overdue, resolved: resolved, resolvedTotal: total)
+        return DashboardData(summary: try await summary, previous: try await previous, overdue: try await overdue, resolved: resolved, resolvedTotal: total,
+                             hazards: try await hazards)
     }
 
     /// The dashboard (or its print version) of `query`.
@@ -75,6 +78,7 @@ extension CouncilPages {
             return report
         }
         let form: DashboardView.FilterForm? = printable ? nil : filterForm(query, language)
+        let hazardsEmpty: String? = data.hazards.isEmpty ? language.pick("جایی با سه گزارش یا بیشتر نیست.", "No place has three or more reports.") : nil
         let view = DashboardView(
             heading: heading,
             periodName: query.period.name(language),
@@ -104,8 +108,12 @@ extension CouncilPages {
             referralsHeader: language.pick("بار ارجاع", "Referrals"),
             hazardsHeading: language.pick("خطرهای تکراری", "Repeat hazards"),
             hazardsText: language.pick(
-                "این فهرست هنوز ساخته نشده است: خوانش کمیته از هر گزارش فقط منطقه را نگه می‌دارد، نه نقطهٔ دقیق را؛ «چند گزارش در یک مکان» را از منطقه نمی‌توان گفت.",
-                "Not built yet: the committee's read model keeps each report's district, not its exact place, and “several reports at one place” cannot be told from a district."),
+                "سه گزارش یا بیشتر در یک مربع حدوداً ۱۰۰ متری (مختصات گردشده تا سه رقم اعشار، از ثبت هر گزارش در دفتر ممیزی). گزارش‌هایی که فقط نشانی و منطقه دارند در این فهرست نیستند.",
+                "Three or more reports in one square of about 100 m (coordinates rounded to three decimals, from each report's entry in the audit log). Reports given by address and district alone are not placed here."),
+            hazardsEmpty: hazardsEmpty,
+            hazards: hazards(data.hazards, language),
+            placeHeader: language.pick("مکان (عرض، طول)", "Place (latitude, longitude)"),
+            countHeader: language.pick("گزارش", "Reports"),
             rejectedHeading: language.pick("گزارش‌های نپذیرفته و دلیل واحدها", "Rejected reports and the units' reasons"),
             rejectedEmpty: rejectedEmpty,
             rejected: rejected,

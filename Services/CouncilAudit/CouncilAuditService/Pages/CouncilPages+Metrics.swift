@@ -95,4 +95,17 @@ extension CouncilPages {
             return DashboardView.OverdueGroup(groupUnit: unitName(unit, language), groupCount: DashboardNumbers.count(reports.count, language), reports: rows)
         }
     }
+
+    /// The places with several reports, their subjects in words and their first five reports.
+    func hazards(_ hazards: [RepeatHazard], _ language: PageLanguage) -> [DashboardView.HazardView] {
+        hazards.map { hazard in
+            DashboardView.HazardView(
+                place: DashboardNumbers.decimal(hazard.lat, places: 3, language) + language.pick("، ", ", ") + DashboardNumbers.decimal(hazard.long, places: 3, language),
+                hazardCount: DashboardNumbers.count(hazard.count, language),
+                subjects: hazard.serviceCodes.map { serviceName($0, language) }.joined(separator: language.pick("، ", ", ")),
+                hazardReports: zip(hazard.reportIDs, hazard.trackingCodes).prefix(5).map { id, code in
+                    DashboardView.HazardReport(hazardHref: "/dashboard/reports/\(id)", hazardCode: language.digits(code.isEmpty ? String(id.prefix(8)) : code))
+                })
+        }
+    }
 }

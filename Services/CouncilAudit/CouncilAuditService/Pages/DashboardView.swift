@@ -41,6 +41,10 @@ struct DashboardView {
 
     var hazardsHeading: String
     var hazardsText: String
+    var hazardsEmpty: String?
+    var hazards: [HazardView]
+    var placeHeader: String
+    var countHeader: String
 
     var rejectedHeading: String
     var rejectedEmpty: String?
@@ -149,6 +153,20 @@ extension DashboardView {
         var listDays: String
         var listReason: String
         var listReferrals: String
+    }
+
+    /// A place with several reports, linking to each (the first five).
+    struct HazardView {
+        var place: String
+        var hazardCount: String
+        var subjects: String
+        var hazardReports: [HazardReport]
+    }
+
+    /// A report of a place.
+    struct HazardReport {
+        var hazardHref: String
+        var hazardCode: String
     }
 
     /// A CSV download.
