@@ -134,7 +134,7 @@ let package = Package(
         .target(
             name: "WebPages",
             dependencies: [
-                "JalaliCalendar", "StaffAccounts",
+                "JalaliCalendar", "StaffAccounts", "Contracts",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -228,6 +228,8 @@ let package = Package(
             name: "CouncilAuditService",
             dependencies: [
                 "ServiceHosting", "Stages", "WebAPI", "Messaging", "JSON", "Contracts", "BrokerTopology", "Persistence", "Taxonomy", "JalaliCalendar",
+                // The committee's dashboard behind staff sign-in (role council), unit names from the shared units file.
+                "WebPages", "StaffAccounts", "Units",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -235,7 +237,7 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             path: "Services/CouncilAudit/CouncilAuditService",
-            resources: [.copy("Migrations")]
+            resources: [.copy("Migrations"), .copy("Templates")]
         ),
         .executableTarget(name: "CouncilAuditMain", dependencies: ["CouncilAuditService"], path: "Services/CouncilAudit/CouncilAuditMain"),
         .target(
@@ -315,7 +317,7 @@ let package = Package(
         .testTarget(
             name: "CouncilAuditTests",
             dependencies: [
-                "WebAPI",
+                "WebAPI", "WebPages", "StaffAccounts",
                 "CouncilAuditService", "JSON", "Contracts", "BrokerTopology", "Messaging", "Persistence", "Taxonomy", "TestSupport", "ServiceHosting", "Stages", "JalaliCalendar",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -32,6 +32,17 @@ public struct PageRenderer: Sendable {
         return Self.html(html, status: status)
     }
 
+    /// The page of one message (`message.mustache`: a heading and an alert) — errors, refusals, limits:
+    /// never a 5xx without words.
+    public func message(_ title: String, _ message: String, frame: PageFrame, status: HTTPResponse.Status) -> Response {
+        render("message", Message(heading: title, message: message), frame: frame, status: status)
+    }
+
+    private struct Message {
+        var heading: String
+        var message: String
+    }
+
     /// An HTML response with the headers every page carries: nothing from other origins may load
     /// (`Content-Security-Policy`), no framing, no sniffing, no referrer beyond this site, no caching of
     /// pages that may show a tracking code or a caller's number.

@@ -10,6 +10,12 @@ public enum SolarHijriFormat {
     static let persianMonths = ["فروردین", "اردیبهشت", "خرداد", "تیر", "مرداد", "شهریور", "مهر", "آبان", "آذر", "دی", "بهمن", "اسفند"]
     static let englishMonths = ["Farvardin", "Ordibehesht", "Khordad", "Tir", "Mordad", "Shahrivar", "Mehr", "Aban", "Azar", "Dey", "Bahman", "Esfand"]
 
+    /// A month's name (1 = Farvardin): Persian in Persian, transliterated in English.
+    public static func monthName(_ month: Int, _ language: PageLanguage) -> String {
+        let names = language == .fa ? persianMonths : englishMonths
+        return names[(max(1, min(12, month))) - 1]
+    }
+
     /// The Jalali date and the time of day of `date` in Tehran.
     public static func parts(_ date: Date) -> (date: JalaliDate, hour: Int, minute: Int) {
         var calendar = Calendar(identifier: .gregorian)

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The browser phase: the five services (run.sh, supervised) on a private stack, two staff accounts and a
 # unit's key, then Tests/Browser/pages_test.py drives Debian's Chromium through the citizens' and the
-# operators' pages (Selenium, axe-core). Screenshots go to .local/test-browser/. make test runs it against
-# the debug build.
+# operators' pages (Selenium, axe-core), and Tests/Browser/dashboard_test.py through the council's dashboard
+# (a third account, role council; its quarterly page printed to PDF). Screenshots go to .local/test-browser/.
+# make test runs it against the debug build.
 #
 # Environment (all optional):
 #   BROWSER_STACK_DIR      its stack (default .local/browser-stack; wiped at the start, stopped at the end)
@@ -35,9 +36,14 @@ pipeline_start 180 || exit 1
 password="browser-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
 printf '%s\n' "$password" | "$OPEN137_BIN_DIR/open137" staff add operator-one --display-name "مریم احمدی" --role operator >/dev/null
 printf '%s\n' "$password" | "$OPEN137_BIN_DIR/open137" staff add operator-two --display-name "Operator Two" --role operator >/dev/null
+printf '%s\n' "$password" | "$OPEN137_BIN_DIR/open137" staff add council-one --display-name "عضو کمیتهٔ کودک" --role council >/dev/null
 unit_key="$("$OPEN137_BIN_DIR/open137" keys create --channel unit:parks)"
 rm -rf "$SHOTS"
 mkdir -p "$SHOTS"
+status=0
 python3 "$OPEN137_ROOT/Tests/Browser/pages_test.py" --base "$INTAKE_URL" --shots "$SHOTS" \
     --operator operator-one --victim operator-two --password "$password" --unit-key "$unit_key" \
-    --database-url "$DATABASE_URL" --logs "$STACK/logs" "$STACK/run.out"
+    --database-url "$DATABASE_URL" --logs "$STACK/logs" "$STACK/run.out" || status=$?
+python3 "$OPEN137_ROOT/Tests/Browser/dashboard_test.py" --base "$COUNCIL_URL" --shots "$SHOTS" \
+    --council council-one --password "$password" --database-url "$DATABASE_URL" || status=$?
+exit "$status"

@@ -26,11 +26,11 @@ public struct ServiceIdentity: Sendable, Hashable {
 
     /// Every service, in pipeline order.
     public static let all: [ServiceIdentity] = [
-        // Intake's call screen signs staff in: its role is a member of the staff schema's owner.
+        // Intake's call screen and council-audit's dashboard sign staff in: their roles are members of the staff schema's owner.
         ServiceIdentity(service: .intake, schema: IntakeStage.schema, memberOf: [StaffDirectory.ownerRole]),
         ServiceIdentity(service: .classifier, schema: ClassifierStage.schema, memberOf: []),
         ServiceIdentity(service: .router, schema: RouterStage.schema, memberOf: []),
         ServiceIdentity(service: .notifier, schema: NotifierStage.schema, memberOf: []),
-        ServiceIdentity(service: .councilAudit, schema: CouncilAuditStage.schema, memberOf: [AuditLog.writerRole]),
+        ServiceIdentity(service: .councilAudit, schema: CouncilAuditStage.schema, memberOf: [AuditLog.writerRole, StaffDirectory.ownerRole]),
     ]
 }

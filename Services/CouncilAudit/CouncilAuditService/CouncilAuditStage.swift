@@ -5,6 +5,7 @@ import Messaging
 import ServiceHosting
 import ServiceLifecycle
 import Stages
+import StaffAccounts
 import Taxonomy
 import UnixSignals
 
@@ -14,7 +15,8 @@ import UnixSignals
 /// Once migrated it consumes `council-audit.events` (every report event and every unit update) into the log
 /// and its projection (group commit, once per event id), verifies the chain at start and every five
 /// minutes (metric `open137_audit_chain_valid`), escalates overdue child reports every minute
-/// (`report.escalated` through its outbox) and serves the committee's API on `COUNCIL_PORT`.
+/// (`report.escalated` through its outbox) and serves the committee's API and dashboard (`/dashboard`,
+/// behind staff sign-in with role `council` or `admin`) on `COUNCIL_PORT`.
 public enum CouncilAuditStage {
     /// The executable's name, also its logger label and its CloudEvents source.
     public static let name = ServiceName.councilAudit.rawValue
@@ -48,11 +50,16 @@ public enum CouncilAuditStage {
             publisher: runtime.publisher, concurrency: 256, dependencyProbe: runtime.dependencyProbe.isHealthy, logger: logger,
             handler: handler.handle
         )
-        let api = CouncilAPI(
-            queries: CouncilQueries(client: runtime.postgres, taxonomy: try Taxonomy.bundled(), logger: logger),
-            apiKey: setup.settings.apiKey)
+        let taxonomy = try Taxonomy.bundled()
+        let queries = CouncilQueries(client: runtime.postgres, taxonomy: taxonomy, logger: logger)
+        let api = CouncilAPI(queries: queries, apiKey: setup.settings.apiKey)
+        // The dashboard beside the API, behind staff sign-in; staff accounts live in their own schema.
+        let staffMigrations = MigrationService(client: runtime.postgres, schema: StaffDirectory.schema, bundle: StaffDirectory.migrationsBundle, logger: logger)
+        let router = api.makeRouter()
+        try CouncilPages(queries: queries, log: log, directory: StaffDirectory(client: runtime.postgres, logger: logger),
+                         secureCookies: setup.settings.secureCookies).add(to: router)
         let http = Application(
-            router: api.makeRouter(),
+            router: router,
             configuration: .init(address: .hostname(setup.settings.host, port: setup.settings.port), serverName: "open137-council"),
             logger: logger
         )
@@ -63,7 +70,8 @@ public enum CouncilAuditStage {
                 AfterMigrations(runtime.migrations, worker),
                 AfterMigrations(runtime.migrations, ChainVerifierService(log: log, logger: logger)),
                 AfterMigrations(runtime.migrations, Escalator(client: runtime.postgres, outbox: runtime.outbox, logger: logger)),
-                AfterMigrations(runtime.migrations, http),
+                AfterMigrations(runtime.migrations, staffMigrations),
+                AfterMigrations(runtime.migrations, AfterMigrations(staffMigrations, http)),
             ],
             gracefulShutdownSignals: gracefulShutdownSignals
         )

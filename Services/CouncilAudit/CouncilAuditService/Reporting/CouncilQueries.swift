@@ -24,8 +24,9 @@ public struct CouncilQueries: Sendable {
         self.logger = logger
     }
 
-    /// `select` + the filter's WHERE clause + `tail`; `select` and `tail` are constant SQL of this file.
-    private func filtered(_ select: String, _ filter: ReportFilter, _ tail: String = "") -> PostgresQuery {
+    /// `select` + the filter's WHERE clause + `tail`; `select` and `tail` are constant SQL of this module
+    /// (this file and its extensions).
+    func filtered(_ select: String, _ filter: ReportFilter, _ tail: String = "") -> PostgresQuery {
         """
         \(unescaped: select)
         WHERE (\(filter.childFriendly)::boolean IS NULL OR child_friendly = \(filter.childFriendly))

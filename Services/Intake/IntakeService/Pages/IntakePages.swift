@@ -51,10 +51,8 @@ public struct IntakePages: Sendable {
     /// A page with one message (errors, limits): never a 5xx without words.
     func messagePage(_ title: String, _ message: String, language: PageLanguage, path: String, status: HTTPResponse.Status,
                      staff: StaffPagesSession? = nil) -> Response {
-        struct Message { var heading: String; var message: String }
-        return renderer.render("message", Message(heading: title, message: message),
-                               frame: PageFrame(title: title, language: language, path: path, links: publicLinks(language, current: ""), staff: staff),
-                               status: status)
+        renderer.message(title, message, frame: PageFrame(title: title, language: language, path: path, links: publicLinks(language, current: ""), staff: staff),
+                         status: status)
     }
 
     /// The page for an error thrown by the shared steps (rate limits, the store being down).
