@@ -69,7 +69,9 @@ public struct CouncilPages: Sendable {
                                                  "The parameter “\(error.parameter)” is wrong: \(error.message)"),
                                    language: language, path: path, status: .badRequest, staff: staff)
             } catch {
-                context.logger.warning("a dashboard page could not be read", metadata: ["error": "\(String(reflecting: error))"])
+                // The error's type and code, never its text: a database error's text can carry the statement's values.
+                let code = (error as? AuditStoreError)?.code.rawValue ?? "\(type(of: error))"
+                context.logger.warning("a dashboard page could not be read", metadata: ["error": "\(code)"])
                 return messagePage(language.pick("سامانه موقتاً در دسترس نیست", "Temporarily unavailable"),
                                    language.pick("داده‌های کمیته اکنون خوانده نشد؛ چند لحظه بعد صفحه را دوباره باز کنید.",
                                                  "The committee's data could not be read just now; open the page again in a moment."),
