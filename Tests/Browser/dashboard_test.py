@@ -14,7 +14,6 @@ axe-core (no serious or critical violations), on a tablet-sized window:
 
 Run by infra/local/browser-test.sh after pages_test.py (whose reports this reads).
 """
-import argparse
 import base64
 import os
 import subprocess
@@ -26,7 +25,7 @@ from selenium.webdriver.common.print_page_options import PrintOptions
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select
 
-from pages_test import PERSIAN_DIGITS, Pages, browser, check, failures
+from pages_test import PERSIAN_DIGITS, Pages, browser, check, failures, parse_arguments
 
 
 class Dashboard(Pages):
@@ -123,14 +122,7 @@ class Dashboard(Pages):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--base", required=True)
-    parser.add_argument("--shots", required=True)
-    parser.add_argument("--council", required=True)
-    parser.add_argument("--password", required=True)
-    parser.add_argument("--database-url", required=True)
-    parser.add_argument("--first-shot", type=int, default=50)
-    args = parser.parse_args()
+    args = parse_arguments(["base", "shots", "council", "password", "database-url"], first_shot=dict(type=int, default=50))
     dashboard = Dashboard(args)
     dashboard.shot_count = args.first_shot
     dashboard.run()

@@ -314,17 +314,20 @@ class Pages:
         check(not found, "no phone number or description reached a log" + (f": {found}" if found else ""))
 
 
-def main():
+def parse_arguments(required, **optional):
+    """The script's arguments: each of `required` a string that must be given (`--unit-key`), each of
+    `optional` with its argparse options (`first_shot=dict(type=int, default=50)` is `--first-shot`)."""
     parser = argparse.ArgumentParser()
-    parser.add_argument("--base", required=True)
-    parser.add_argument("--shots", required=True)
-    parser.add_argument("--operator", required=True)
-    parser.add_argument("--victim", required=True)
-    parser.add_argument("--password", required=True)
-    parser.add_argument("--unit-key", required=True)
-    parser.add_argument("--database-url", required=True)
-    parser.add_argument("--logs", nargs="*", default=[])
-    args = parser.parse_args()
+    for name in required:
+        parser.add_argument(f"--{name}", required=True)
+    for name, options in optional.items():
+        parser.add_argument("--" + name.replace("_", "-"), **options)
+    return parser.parse_args()
+
+
+def main():
+    args = parse_arguments(["base", "shots", "operator", "victim", "password", "unit-key", "database-url"],
+                           logs=dict(nargs="*", default=[]))
     pages = Pages(args)
     code, secret = pages.citizen_persian()
     pages.citizen_english()

@@ -10,13 +10,13 @@ import WebPages
 /// sign-in (role `council` or `admin`): the overview of a Jalali period with charts and lists, a report's
 /// timeline with its chain verified on request, CSV exports and the printable quarterly report. Every
 /// number comes from the API's own queries (``CouncilQueries``), so a page and the API never disagree.
-public struct CouncilPages: Sendable {
+public struct CouncilPages: PageSite {
     /// The committee's queries (the API's).
     let queries: CouncilQueries
     /// The audit log (a report's chain verification).
     let log: AuditLog
     /// Templates (council-audit's and the shared layout).
-    let renderer: PageRenderer
+    public let renderer: PageRenderer
     /// Staff sessions.
     let gate: StaffGate
     /// Unit names.
@@ -81,18 +81,8 @@ public struct CouncilPages: Sendable {
     }
 
     /// The header links of the dashboard's pages.
-    func links(_ language: PageLanguage, current: String) -> [PageFrame.Link] {
-        [
-            PageFrame.Link(href: "/dashboard", label: language.pick("داشبورد کمیته", "Committee dashboard"), current: current == "/dashboard"),
-            PageFrame.Link(href: "/dashboard/print", label: language.pick("گزارش فصلی", "Quarterly report"), current: current == "/dashboard/print"),
-        ]
-    }
-
-    /// A page with one message (errors, refusals).
-    func messagePage(_ title: String, _ message: String, language: PageLanguage, path: String, status: HTTPResponse.Status,
-                     staff: StaffPagesSession? = nil) -> Response {
-        renderer.message(title, message, frame: PageFrame(title: title, language: language, path: path, links: links(language, current: ""), staff: staff),
-                         status: status)
+    public var headerLinks: [(href: String, fa: String, en: String)] {
+        [("/dashboard", "داشبورد کمیته", "Committee dashboard"), ("/dashboard/print", "گزارش فصلی", "Quarterly report")]
     }
 
     /// A service's name in `language` (its code when the taxonomy does not know it).

@@ -202,7 +202,7 @@ extension IntakePages {
             submitLabel: language.pick("ثبت گزارش", "Send report"),
             errors: FieldError(errors)
         )
-        return renderer.render("report", page, frame: PageFrame(title: page.heading, language: language, path: path, links: publicLinks(language, current: "/")),
+        return renderer.render("report", page, frame: PageFrame(title: page.heading, language: language, path: path, links: links(language, current: "/")),
                                status: status)
     }
 
@@ -254,7 +254,7 @@ extension IntakePages {
             anotherLabel: language.pick("ثبت گزارش دیگر", "Report another problem")
         )
         return renderer.render("receipt", page, frame: PageFrame(title: page.heading, language: language, path: "/track/\(code)",
-                                                                  links: publicLinks(language, current: "")),
+                                                                  links: links(language, current: "")),
                                status: accepted.replayed ? .ok : .created)
     }
 }

@@ -125,7 +125,7 @@ extension IntakePages {
             submitLabel: language.pick("پیگیری", "Track")
         )
         return renderer.render("track-lookup", page, frame: PageFrame(title: page.heading, language: language, path: "/track",
-                                                                      links: publicLinks(language, current: "/track")), status: status)
+                                                                      links: links(language, current: "/track")), status: status)
     }
 
     /// One history entry (names of its own: Mustache looks a missing value up in the enclosing page).
@@ -212,6 +212,6 @@ extension IntakePages {
             reopenURL: "/track/\(report.trackingCode)/reopen"
         )
         return renderer.render("track", page, frame: PageFrame(title: page.heading, language: language, path: path,
-                                                               links: publicLinks(language, current: "/track")), status: status)
+                                                               links: links(language, current: "/track")), status: status)
     }
 }

@@ -10,11 +10,11 @@ import WebPages
 /// Intake's web pages: the citizens' report and track pages (public, Persian first, working without
 /// JavaScript) and the 137 operators' call screen behind staff sign-in. They go through the same
 /// validator, writer and store as the API — a page cannot accept what the API would refuse.
-public struct IntakePages: Sendable {
+public struct IntakePages: PageSite {
     /// The API whose validator, writer, store and limits the pages use.
     let api: IntakeAPI
     /// Templates (intake's and the shared layout).
-    let renderer: PageRenderer
+    public let renderer: PageRenderer
     /// Staff sessions.
     let gate: StaffGate
     /// Unit names for the tracking page.
@@ -41,18 +41,8 @@ public struct IntakePages: Sendable {
     }
 
     /// The header links of the public pages.
-    func publicLinks(_ language: PageLanguage, current: String) -> [PageFrame.Link] {
-        [
-            PageFrame.Link(href: "/", label: language.pick("ثبت گزارش", "Report a problem"), current: current == "/"),
-            PageFrame.Link(href: "/track", label: language.pick("پیگیری گزارش", "Track a report"), current: current == "/track"),
-        ]
-    }
-
-    /// A page with one message (errors, limits): never a 5xx without words.
-    func messagePage(_ title: String, _ message: String, language: PageLanguage, path: String, status: HTTPResponse.Status,
-                     staff: StaffPagesSession? = nil) -> Response {
-        renderer.message(title, message, frame: PageFrame(title: title, language: language, path: path, links: publicLinks(language, current: ""), staff: staff),
-                         status: status)
+    public var headerLinks: [(href: String, fa: String, en: String)] {
+        [("/", "ثبت گزارش", "Report a problem"), ("/track", "پیگیری گزارش", "Track a report")]
     }
 
     /// The page for an error thrown by the shared steps (rate limits, the store being down).
