@@ -55,6 +55,8 @@ public enum CouncilAuditStage {
         let api = CouncilAPI(queries: queries, apiKey: setup.settings.apiKey)
         // The dashboard beside the API, behind staff sign-in; staff accounts live in their own schema.
         let staffMigrations = MigrationService(client: runtime.postgres, schema: StaffDirectory.schema, bundle: StaffDirectory.migrationsBundle, logger: logger)
+        // The HTTP server starts once both schemas are migrated; /ready says so only then.
+        runtime.opsServer.addReadinessCheck("staff-migrations") { [staffMigrations] in staffMigrations.readiness() }
         let router = api.makeRouter()
         try CouncilPages(queries: queries, log: log, directory: StaffDirectory(client: runtime.postgres, logger: logger),
                          secureCookies: setup.settings.secureCookies).add(to: router)

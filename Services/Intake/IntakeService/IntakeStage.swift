@@ -61,6 +61,8 @@ public enum IntakeStage {
         )
         // The pages (citizens', operators') beside the API; staff accounts live in their own schema.
         let staffMigrations = MigrationService(client: runtime.postgres, schema: StaffDirectory.schema, bundle: StaffDirectory.migrationsBundle, logger: logger)
+        // The HTTP server starts once both schemas are migrated; /ready says so only then.
+        runtime.opsServer.addReadinessCheck("staff-migrations") { [staffMigrations] in staffMigrations.readiness() }
         let router = api.makeRouter()
         try IntakePages(api: api, directory: StaffDirectory(client: runtime.postgres, logger: logger), secureCookies: settings.secureCookies)
             .add(to: router)
