@@ -104,6 +104,15 @@ import TestSupport
             let wrong = try await Self.signIn(PageSession(http), account.username, "wrong-password")
             #expect(wrong.status == .unauthorized)
             #expect(String(buffer: wrong.body).contains("id=\"form-error\""))
+            // Empty fields and a body that is no form get the sign-in page back with a message, never a 5xx.
+            let emptyBrowser = PageSession(http)
+            let emptyForm = String(buffer: try await emptyBrowser.get("/staff/sign-in").body)
+            let empty = try await emptyBrowser.post("/staff/sign-in", [("_csrf", PageSession.field("_csrf", in: emptyForm) ?? ""), ("username", " "), ("password", "")])
+            #expect(empty.status == .badRequest)
+            #expect(String(buffer: empty.body).contains("id=\"form-error\""))
+            let notAForm = try await http.execute(uri: "/staff/sign-in", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: "{}"))
+            #expect(notAForm.status == .badRequest)
+            #expect(String(buffer: notAForm.body).contains("id=\"form-error\""))
             // Without the form's CSRF cookie, even the right password does not sign in.
             let forged = try await PageSession(http).post("/staff/sign-in", [("_csrf", "x"), ("username", account.username), ("password", Self.password)])
             #expect(forged.status == .forbidden)

@@ -71,10 +71,10 @@ extension ReportForm {
     static func latinDigits(_ text: String) -> String {
         var latin = ""
         for scalar in text.unicodeScalars {
-            switch scalar.value {
-            case 0x6F0...0x6F9: latin.unicodeScalars.append(Unicode.Scalar(scalar.value - 0x6F0 + 0x30)!)
-            case 0x660...0x669: latin.unicodeScalars.append(Unicode.Scalar(scalar.value - 0x660 + 0x30)!)
-            default: latin.unicodeScalars.append(scalar)
+            if let digit = TrackingCode.digitValue(scalar) {
+                latin.unicodeScalars.append(Unicode.Scalar(UInt8(0x30 + digit)))
+            } else {
+                latin.unicodeScalars.append(scalar)
             }
         }
         return latin.trimmingCharacters(in: .whitespaces)

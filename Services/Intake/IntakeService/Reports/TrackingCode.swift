@@ -55,7 +55,9 @@ public struct TrackingCode: Sendable, Hashable, CustomStringConvertible {
         return interim
     }
 
-    private static func digitValue(_ scalar: Unicode.Scalar) -> Int? {
+    /// The value of a Latin, Persian or Arabic-Indic digit (nil for anything else): the digits people
+    /// type codes, secrets and numbers with.
+    static func digitValue(_ scalar: Unicode.Scalar) -> Int? {
         switch scalar.value {
         case 0x30...0x39: Int(scalar.value - 0x30)
         case 0x6F0...0x6F9: Int(scalar.value - 0x6F0)  // Persian
