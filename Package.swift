@@ -23,6 +23,7 @@ let package = Package(
         .executable(name: "router", targets: ["RouterMain"]),
         .executable(name: "notifier", targets: ["NotifierMain"]),
         .executable(name: "council-audit", targets: ["CouncilAuditMain"]),
+        .executable(name: "desk", targets: ["DeskMain"]),
         .executable(name: "open137", targets: ["Open137Main"]),
         .executable(name: "open137-load", targets: ["LoadTestingMain"]),
     ],
@@ -240,10 +241,25 @@ let package = Package(
             resources: [.copy("Migrations"), .copy("Templates")]
         ),
         .executableTarget(name: "CouncilAuditMain", dependencies: ["CouncilAuditService"], path: "Services/CouncilAudit/CouncilAuditMain"),
+        // The units' desk: a department's own consumer of its queue (as the unit's broker user), with a web desk.
+        .target(
+            name: "DeskService",
+            dependencies: [
+                "ServiceHosting", "Messaging", "JSON", "Contracts", "BrokerTopology", "Persistence", "Taxonomy", "Units",
+                "WebPages", "StaffAccounts",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            path: "Services/Desk/DeskService",
+            resources: [.copy("Migrations"), .copy("Templates")]
+        ),
+        .executableTarget(name: "DeskMain", dependencies: ["DeskService"], path: "Services/Desk/DeskMain"),
         .target(
             name: "AdminCommands",
             // Every service library: `open137 migrate` applies each service's migrations.
-            dependencies: toolDependencies + ["IntakeService", "ClassifierService", "RouterService", "NotifierService", "CouncilAuditService"],
+            dependencies: toolDependencies + ["IntakeService", "ClassifierService", "RouterService", "NotifierService", "CouncilAuditService", "DeskService"],
             path: "Services/Admin/AdminCommands"
         ),
         .executableTarget(name: "Open137Main", dependencies: ["AdminCommands"], path: "Services/Admin/Open137Main"),
@@ -268,7 +284,7 @@ let package = Package(
             dependencies: [
                 "JSON", "Contracts", "BrokerTopology", "Messaging", "Persistence", "ServiceHosting", "Stages", "WebAPI",
                 "Taxonomy", "Units", "Classification", "JalaliCalendar", "ReporterSecret", "StaffAccounts", "WebPages",
-                "IntakeService", "RouterService", "NotifierService", "CouncilAuditService", "LoadTesting", "TestSupport",
+                "IntakeService", "RouterService", "NotifierService", "CouncilAuditService", "DeskService", "LoadTesting", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -324,6 +340,19 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             path: "Tests/CouncilAuditTests"
+        ),
+        .testTarget(
+            name: "DeskTests",
+            dependencies: [
+                "DeskService", "RouterService", "AdminCommands", "WebPages", "StaffAccounts", "Units",
+                "JSON", "Contracts", "BrokerTopology", "Messaging", "Persistence", "TestSupport", "ServiceHosting", "Stages",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Tests/DeskTests"
         ),
         .testTarget(
             name: "NotifierTests",

@@ -56,6 +56,23 @@ public enum Open137Topology {
     /// The queue of one unit's deliveries (`unit.<unit>`).
     public static func unitQueue(_ unit: String) -> String { "unit.\(unit)" }
 
+    /// What the router tells a unit about its own status updates, on the units exchange beside its
+    /// deliveries (`<unit>.d<NN>`), so they reach the unit's queue through its `<unit>.#` binding and no
+    /// permission changes: `<unit>.status-changed` (a copy of `report.status-changed`), `<unit>.reassigned`
+    /// (a copy of `report.reassigned`, to the unit that referred) and `<unit>.status-refused`
+    /// (`unit.status-refused`: an update the router would not apply, and why).
+    public enum UnitAnswer: String, Sendable, CaseIterable {
+        /// The update moved the report: a copy of `report.status-changed`.
+        case statusChanged = "status-changed"
+        /// The unit's referral moved the report to another unit: a copy of `report.reassigned`.
+        case reassigned
+        /// The update was refused: `unit.status-refused`.
+        case statusRefused = "status-refused"
+    }
+
+    /// The routing key of `answer` for `unit` on the units exchange (`parks.status-changed`).
+    public static func unitAnswerKey(_ unit: String, _ answer: UnitAnswer) -> String { "\(unit).\(answer.rawValue)" }
+
     /// The queue and routing key of the council's copy of every child-friendly report. A routing key of
     /// its own (not `<unit>.d<NN>`) keeps the copy away from `<unit>.#` and `*.d<NN>` bindings.
     public static let councilQueue = "council.child-friendly"

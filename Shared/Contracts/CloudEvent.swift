@@ -128,6 +128,11 @@ public struct CloudEvent: Sendable, Hashable, Codable {
     public static func formatTime(_ date: Date) -> String {
         date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
     }
+
+    /// A time of an event's payload: RFC 3339 with or without fractional seconds; nil when it is neither.
+    public static func parseTime(_ text: String) -> Date? {
+        (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text)) ?? (try? Date.ISO8601FormatStyle().parse(text))
+    }
 }
 
 /// Why a message body is not a usable event.

@@ -32,8 +32,16 @@ public struct ServiceRoleProvisioner: Sendable {
     /// Without a password the role is `NOLOGIN`: the owner of a schema several services share (the staff
     /// accounts), whose services are its members — the migrator runs as the owner for them.
     public func provision(role: String, schema: String, password: String?, memberOf: [String] = []) async throws {
+        try await provision(role: role, schemas: [schema], password: password, memberOf: memberOf)
+    }
+
+    /// Creates or repairs `role` as the owner of every schema in `schemas` (the desk keeps one per unit),
+    /// otherwise as ``provision(role:schema:password:memberOf:)``.
+    public func provision(role: String, schemas: [String], password: String?, memberOf: [String] = []) async throws {
         let roleName = try SQLIdentifier(role)
-        let schemaName = try SQLIdentifier(schema)
+        let schemaNames = try schemas.map { try SQLIdentifier($0) }
+        guard !schemaNames.isEmpty else { throw PersistenceError(.invalidIdentifier, "role \(role) needs at least one schema") }
+        let schema = schemas.joined(separator: ", ")
         let groups = try memberOf.map { try SQLIdentifier($0) }
         let login = try password.map { "LOGIN PASSWORD \(try Self.passwordLiteral($0))" } ?? "NOLOGIN"
         try await Migrator(client: client, logger: logger).bootstrap()
@@ -53,14 +61,17 @@ public struct ServiceRoleProvisioner: Sendable {
                 for group in groups {
                     try await connection.query("GRANT \(unescaped: group.quoted) TO \(unescaped: roleName.quoted)", logger: logger)
                 }
-                try await takeOwnership(of: schemaName, for: roleName, on: connection)
+                for schemaName in schemaNames {
+                    try await takeOwnership(of: schemaName, for: roleName, on: connection)
+                }
                 try await connection.query("GRANT SELECT, INSERT ON public.open137_migrations TO \(unescaped: roleName.quoted)", logger: logger)
                 try await connection.query("ALTER TABLE public.open137_migrations ENABLE ROW LEVEL SECURITY", logger: logger)
                 try await connection.query("DROP POLICY IF EXISTS \(unescaped: roleName.quoted) ON public.open137_migrations", logger: logger)
-                // The schema name is a checked identifier ([a-z0-9_]), so it is safe as a literal here.
+                // The schema names are checked identifiers ([a-z0-9_]), so they are safe as literals here.
+                let owned = schemaNames.map { "'\($0.name)'" }.joined(separator: ", ")
                 try await connection.query("""
                     CREATE POLICY \(unescaped: roleName.quoted) ON public.open137_migrations TO \(unescaped: roleName.quoted)
-                    USING (schema_name = '\(unescaped: schemaName.name)') WITH CHECK (schema_name = '\(unescaped: schemaName.name)')
+                    USING (schema_name IN (\(unescaped: owned))) WITH CHECK (schema_name IN (\(unescaped: owned)))
                     """, logger: logger)
                 try await connection.query("REVOKE CREATE ON SCHEMA public FROM PUBLIC", logger: logger)
             }

@@ -78,19 +78,7 @@ struct RouterServiceTests {
 
     /// A `report.classified` event as the classifier emits it.
     private static func classified(code: String, location: ReportLocation, contactAllowed: Bool) throws -> (CloudEvent, String) {
-        let reportID = UUID().uuidString.lowercased()
-        let report = ReportReceivedData(
-            reportID: reportID, trackingCode: "4829150375", channel: "web", description: "تاب پارک شکسته", serviceCode: code,
-            attributes: ["park_name": "پارک لاله"], location: location, reporter: ReporterProfile(type: "parent", language: "fa"),
-            contact: ReporterContact(phone: "+989121234567"), contactAllowed: contactAllowed, mediaURLs: [],
-            receivedAt: CloudEvent.formatTime(Date()))
-        let classification = ReportClassification(
-            serviceCode: code, channelServiceCode: code, childFriendly: code.hasPrefix("CFC-"), priority: "P1", confidence: 0.95,
-            evidence: ["keyword"], triage: false, triageReason: nil, modelVersion: "lr-ngram-1.0")
-        let event = try CloudEvent(
-            source: ServiceName.classifier.eventSource, type: EventType.reportClassified, subject: reportID,
-            payload: ReportClassifiedData(report: report, classification: classification), correlationID: "journey-\(reportID)")
-        return (event, reportID)
+        try SampleEventData.classifiedEvent(code: code, location: location, contactAllowed: contactAllowed)
     }
 
     private static func update(_ publisher: AMQPPublisher, _ data: UnitStatusUpdateData, routingKey: String? = nil, id: String = UUID().uuidString, asEvent: Bool = false) async throws {
@@ -134,8 +122,8 @@ struct RouterServiceTests {
             #expect(assigned.unit == "parks" && assigned.district == "05" && assigned.childFriendly && assigned.assignment == 1)
             #expect(assigned.contact == nil, "contact travels only when allowed")
             #expect(assigned.description == "تاب پارک شکسته" && assigned.attributes["park_name"] == "پارک لاله")
-            let deadline = try #require(ReportRouter.parseTime(assigned.deadline))
-            let received = try #require(ReportRouter.parseTime(assigned.receivedAt))
+            let deadline = try #require(CloudEvent.parseTime(assigned.deadline))
+            let received = try #require(CloudEvent.parseTime(assigned.receivedAt))
             #expect(abs(deadline.timeIntervalSince(received) - 72 * 3600) < 0.01)
 
             let copy = try await council.first("the council's copy") { Self.event($0)?.subject == reportID }

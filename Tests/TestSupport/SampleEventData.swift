@@ -48,6 +48,27 @@ public enum SampleEventData {
         }
     }
 
+    /// A `report.classified` event as the classifier emits it (source, type, subject, correlation id), for a
+    /// new report of `code` at `location` whose reporter gave a phone number; its report id.
+    public static func classifiedEvent(
+        code: String, location: ReportLocation, contactAllowed: Bool, description: String = "تاب پارک شکسته",
+        trackingCode: String = "4829150375"
+    ) throws -> (CloudEvent, String) {
+        let reportID = UUID().uuidString.lowercased()
+        let report = ReportReceivedData(
+            reportID: reportID, trackingCode: trackingCode, channel: "web", description: description, serviceCode: code,
+            attributes: ["park_name": "پارک لاله"], location: location, reporter: ReporterProfile(type: "parent", language: "fa"),
+            contact: ReporterContact(phone: "+989121234567"), contactAllowed: contactAllowed, mediaURLs: [],
+            receivedAt: CloudEvent.formatTime(Date()))
+        let classification = ReportClassification(
+            serviceCode: code, channelServiceCode: code, childFriendly: code.hasPrefix("CFC-"), priority: "P1", confidence: 0.95,
+            evidence: ["keyword"], triage: false, triageReason: nil, modelVersion: "lr-ngram-1.0")
+        let event = try CloudEvent(
+            source: "/open137/classifier", type: EventType.reportClassified, subject: reportID,
+            payload: ReportClassifiedData(report: report, classification: classification), correlationID: "journey-\(reportID)")
+        return (event, reportID)
+    }
+
     /// A payload as a JSON value.
     public static func encoded(_ payload: some Encodable) -> JSONValue {
         (try? JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(payload))) ?? .null

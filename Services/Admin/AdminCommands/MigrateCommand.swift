@@ -1,6 +1,7 @@
 import ArgumentParser
 import ClassifierService
 import CouncilAuditService
+import DeskService
 import Foundation
 import IntakeService
 import Logging
@@ -25,9 +26,9 @@ public struct MigrateCommand: AsyncParsableCommand {
         (RouterStage.schema, RouterStage.migrationsBundle),
         (NotifierStage.schema, NotifierStage.migrationsBundle),
         (CouncilAuditStage.schema, CouncilAuditStage.migrationsBundle),
-        // Staff accounts: shared by the services with staff pages (intake, and the desk and dashboard to come).
+        // Staff accounts: shared by the services with staff pages (intake, the desk, the dashboard).
         (StaffDirectory.schema, StaffDirectory.migrationsBundle),
-    ]
+    ] + DeskStage.schemas.map { ($0, DeskStage.migrationsBundle) }
 
     public init() {}
 

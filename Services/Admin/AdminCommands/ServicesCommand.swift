@@ -27,13 +27,13 @@ public struct ServicesCommand: AsyncParsableCommand {
 
         @Option(name: .shortAndLong, help: "Write the env lines to this file (mode 0600, must not exist) instead of printing them.")
         var output: String?
-        @Option(help: "Only these services (repeatable: \(ServiceName.allCases.map(\.rawValue).joined(separator: ", "))); default: all.")
+        @Option(help: "Only these services (repeatable: \(ServiceIdentity.all.map(\.name).joined(separator: ", "))); default: all.")
         var service: [String] = []
 
         public init() {}
 
         public func validate() throws {
-            let known = Set(ServiceName.allCases.map(\.rawValue))
+            let known = Set(ServiceIdentity.all.map(\.name))
             if let unknown = service.first(where: { !known.contains($0) }) {
                 throw ValidationError("unknown service \(unknown); one of \(known.sorted().joined(separator: ", "))")
             }
@@ -41,7 +41,7 @@ public struct ServicesCommand: AsyncParsableCommand {
 
         /// The services to provision: all, or the named ones.
         var identities: [ServiceIdentity] {
-            service.isEmpty ? ServiceIdentity.all : ServiceIdentity.all.filter { service.contains($0.service.rawValue) }
+            service.isEmpty ? ServiceIdentity.all : ServiceIdentity.all.filter { service.contains($0.name) }
         }
 
         public func run() async throws {
@@ -56,7 +56,8 @@ public struct ServicesCommand: AsyncParsableCommand {
                     throw ValidationError("cannot write \(output)")
                 }
                 for credential in credentials {
-                    print("\(credential.identity.service.rawValue): role \(credential.identity.databaseRole), user \(credential.identity.brokerUser.name); new passwords written to \(output)")
+                    let user = credential.identity.brokerUser.map { ", user \($0.name)" } ?? ""
+                    print("\(credential.identity.name): role \(credential.identity.databaseRole)\(user); new passwords written to \(output)")
                 }
             } else {
                 print(lines, terminator: "")
@@ -86,16 +87,19 @@ public struct ServicesCommand: AsyncParsableCommand {
                 try await roles.provision(role: StaffDirectory.ownerRole, schema: StaffDirectory.schema, password: nil)
                 for identity in identities {
                     let databasePassword = BrokerUserProvisioner.generatePassword()
-                    try await roles.provision(role: identity.databaseRole, schema: identity.schema, password: databasePassword, memberOf: identity.memberOf)
-                    let user = identity.brokerUser
-                    let provisioned = try await broker.provision([user], rotate: true)
-                    guard let brokerPassword = provisioned.first?.password else {
-                        throw ProvisioningError(.unexpectedAnswer, "no new password for \(user.name)")
+                    try await roles.provision(role: identity.databaseRole, schemas: identity.schemas, password: databasePassword, memberOf: identity.memberOf)
+                    var amqpURL: String?
+                    if let user = identity.brokerUser {
+                        let provisioned = try await broker.provision([user], rotate: true)
+                        guard let brokerPassword = provisioned.first?.password else {
+                            throw ProvisioningError(.unexpectedAnswer, "no new password for \(user.name)")
+                        }
+                        amqpURL = try Self.url(amqp, user: user.name, password: brokerPassword)
                     }
                     results.append(ServiceCredentials(
                         identity: identity,
                         databaseURL: try Self.url(databaseText, user: identity.databaseRole, password: databasePassword),
-                        amqpURL: try Self.url(amqp, user: user.name, password: brokerPassword)))
+                        amqpURL: amqpURL))
                 }
                 return results
             }

@@ -1,4 +1,5 @@
 import BrokerTopology
+import Contracts
 import Foundation
 import JSON
 import Logging
@@ -72,7 +73,9 @@ final class LoadgenUnitQueueVerifier: Service {
     }
 
     private func record(_ delivery: AMQPDelivery, council: Bool, at time: Date) {
-        guard let json = try? JSONValue.parse(delivery.body), let data = json["data"],
+        // A unit's queue also carries the router's answers to its status updates; only deliveries count.
+        guard let json = try? JSONValue.parse(delivery.body), json["type"]?.stringValue == EventType.reportAssigned else { return }
+        guard let data = json["data"],
               let code = data["tracking_code"]?.stringValue, let reportID = data["report_id"]?.stringValue
         else {
             logger.warning("a unit delivery without tracking_code or report_id", metadata: ["message_id": "\(delivery.messageID ?? "-")"])

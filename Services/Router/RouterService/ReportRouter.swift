@@ -27,7 +27,7 @@ public struct ReportRouter: Sendable {
         let classification = data.classification
         let triage = classification.triage
         let unit = triage ? UnitDirectory.triageUnit : units.unit(for: classification.serviceCode)
-        let start = Self.parseTime(data.report.receivedAt) ?? now
+        let start = CloudEvent.parseTime(data.report.receivedAt) ?? now
         return RouteDecision(
             unit: unit, district: districts.district(of: data.report.location),
             deadline: deadline(serviceCode: classification.serviceCode, priority: classification.priority, from: start),
@@ -40,11 +40,5 @@ public struct ReportRouter: Sendable {
         let service = taxonomy.service(serviceCode) ?? taxonomy.service(Taxonomy.fallbackCode)!
         let hours = service.deadlineHours.hours(for: Priority(rawValue: priority) ?? .p1)
         return start.addingTimeInterval(TimeInterval(hours) * 3600)
-    }
-
-    /// An RFC 3339 time with or without fractional seconds.
-    public static func parseTime(_ text: String) -> Date? {
-        if let date = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) { return date }
-        return try? Date(text, strategy: Date.ISO8601FormatStyle())
     }
 }

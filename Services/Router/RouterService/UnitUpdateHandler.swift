@@ -13,7 +13,9 @@ import Stages
 /// (``StatusTransition``), once per update id (inbox), under a row lock on the report so concurrent
 /// updates of one report apply one after the other. Each change stores the new state, a history row and
 /// its events (outbox) in one transaction: `report.status-changed`, or for a referral `report.reassigned`
-/// and the new unit's delivery, or for a reopening `report.status-changed` and a new delivery.
+/// and the new unit's delivery, or for a reopening `report.status-changed` and a new delivery — and the
+/// unit's answer, a copy of that event in its own queue (``Open137Topology/UnitAnswer``). A refused update
+/// is answered too (`unit.status-refused`), then dead-lettered.
 ///
 /// A wrong unit (routing key and body disagree, or not the current assignee), an illegal transition or a
 /// malformed update is dead-lettered with the reason (`router.unit-updates.dlq`). An update for a report
@@ -36,6 +38,17 @@ struct UnitUpdateHandler: Sendable {
     func handle(_ delivery: AMQPDelivery) async throws {
         let (updateID, update, correlationID) = try Self.parse(delivery)
         let routingKey = Self.publishedRoutingKey(delivery)
+        do {
+            try await handle(update, updateID: updateID, correlationID: correlationID, routingKey: routingKey, delivery: delivery)
+        } catch let refusal as DeliveryRejection {
+            // The update goes to the dead-letter queue (rethrown below); the unit that sent it is told why,
+            // once per update, so a desk can show the refusal instead of waiting for ever.
+            try await tellRefusal(refusal, of: update, updateID: updateID, correlationID: correlationID, routingKey: routingKey)
+            throw refusal
+        }
+    }
+
+    private func handle(_ update: UnitStatusUpdateData, updateID: String, correlationID: String?, routingKey: String, delivery: AMQPDelivery) async throws {
         guard update.unit == Self.unit(ofRoutingKey: routingKey) else {
             throw DeliveryRejection(code: "wrong-unit", reason: "update \(updateID) names unit \(update.unit) but was published with routing key \(routingKey)")
         }
@@ -68,6 +81,33 @@ struct UnitUpdateHandler: Sendable {
             "report_id": "\(update.reportID)", "update_id": "\(updateID)", "unit": "\(update.unit)", "status": "\(update.status)",
             "outcome": "\(outcome)",
         ])
+    }
+
+    /// The consumer name under which refusals are recorded in the inbox (one refusal per update id).
+    static let refusalConsumer = "router.unit-refusals"
+
+    /// Sends `unit.status-refused` to the unit whose routing key the update came with (the broker let only
+    /// that unit publish it), through the outbox, once per update. Updates of the council or the reporter
+    /// are not answered: their queues are not bound to answers.
+    private func tellRefusal(_ refusal: DeliveryRejection, of update: UnitStatusUpdateData, updateID: String, correlationID: String?, routingKey: String) async throws {
+        guard let unit = Self.unit(ofRoutingKey: routingKey), router.units.contains(unit) else { return }
+        let now = Date()
+        let refused = EncodedEvent(
+            id: "\(updateID).refused", source: RoutingMessages.source, type: UnitStatusRefusedData.eventType, time: now, subject: update.reportID,
+            data: UnitStatusRefusedData(reportID: update.reportID, unit: unit, updateID: updateID, status: update.status, code: refusal.code,
+                                        reason: refusal.reason, at: CloudEvent.formatTime(now)),
+            correlationID: correlationID ?? updateID)
+        let message = try Self.answer(refused, to: unit, as: .statusRefused)
+        try await inbox.handleOnce(client: client, eventID: updateID, consumer: Self.refusalConsumer, logger: logger) { connection in
+            try await outbox.enqueue(message, on: connection, logger: logger)
+        }
+    }
+
+    /// A copy of `event` for `unit`'s queue, as `answer`.
+    private static func answer(_ event: EncodedEvent<some Encodable & Sendable>, to unit: String, as answer: Open137Topology.UnitAnswer) throws -> OutgoingMessage {
+        var message = try event.message(exchange: Open137Topology.unitsExchange)
+        message.routingKey = Open137Topology.unitAnswerKey(unit, answer)
+        return message
     }
 
     /// The update's id, data and correlation id: a CloudEvent of type `unit.status-update`, or the bare JSON
@@ -160,6 +200,7 @@ struct UnitUpdateHandler: Sendable {
                                               note: update.note, reason: update.reason, at: at, by: update.unit),
                 correlationID: correlation)
             try await outbox.enqueue(try changed.message(exchange: Open137Topology.eventsExchange), on: connection, logger: logger)
+            try await outbox.enqueue(try Self.answer(changed, to: current.unit, as: .statusChanged), on: connection, logger: logger)
 
         case .refer(let from, let target):
             var delivery = try Self.storedDelivery(current.delivery, reportID: update.reportID)
@@ -183,6 +224,7 @@ struct UnitUpdateHandler: Sendable {
                 correlationID: correlation)
             let plan = try RoutingMessages(delivery: delivery, event: try reassigned.message(exchange: Open137Topology.eventsExchange), correlationID: correlation, now: now)
             for message in plan.messages { try await outbox.enqueue(message, on: connection, logger: logger) }
+            try await outbox.enqueue(try Self.answer(reassigned, to: current.unit, as: .reassigned), on: connection, logger: logger)
 
         case .reopen:
             var delivery = try Self.storedDelivery(current.delivery, reportID: update.reportID)
@@ -204,6 +246,7 @@ struct UnitUpdateHandler: Sendable {
                 correlationID: correlation)
             let plan = try RoutingMessages(delivery: delivery, event: try reopened.message(exchange: Open137Topology.eventsExchange), correlationID: correlation, now: now)
             for message in plan.messages { try await outbox.enqueue(message, on: connection, logger: logger) }
+            try await outbox.enqueue(try Self.answer(reopened, to: current.unit, as: .statusChanged), on: connection, logger: logger)
         }
     }
 

@@ -118,9 +118,9 @@ struct RouterRulesTests {
     ])
     func deadline(code: String, priority: String, hours: Int) throws {
         let decision = router.route(Self.classified(code: code, priority: priority))
-        let start = try #require(ReportRouter.parseTime("2026-01-01T08:00:00.000Z"))
+        let start = try #require(CloudEvent.parseTime("2026-01-01T08:00:00.000Z"))
         #expect(decision.deadline == start.addingTimeInterval(TimeInterval(hours * 3600)))
-        #expect(ReportRouter.parseTime("2026-01-01T08:00:00Z") == start)
+        #expect(CloudEvent.parseTime("2026-01-01T08:00:00Z") == start)
     }
 
     // MARK: The state machine

@@ -25,7 +25,7 @@ struct ReadModelEvent: Sendable, Equatable {
         self.eventID = event.id
         self.reportID = reportID
         self.change = change
-        self.at = ReportStore.parseTime(event.time) ?? Date()
+        self.at = CloudEvent.parseTime(event.time) ?? Date()
     }
 
     /// `events` as the JSON array `ApplyReadModelBatch` reads with `jsonb_to_recordset`.

@@ -22,7 +22,7 @@ extension ReportStore {
     static func readModelChange(of event: CloudEvent) -> ReadModelChange? {
         let data = event.data
         let unit = data["unit"]?.stringValue ?? data["to_unit"]?.stringValue
-        let deadline = data["deadline"]?.stringValue.flatMap(parseTime)
+        let deadline = data["deadline"]?.stringValue.flatMap(CloudEvent.parseTime)
         switch event.type {
         case EventType.reportClassified:
             let classification = data["classification"]
@@ -88,10 +88,5 @@ extension ReportStore {
             }
             return outcome
         }
-    }
-
-    /// RFC 3339 with or without fractional seconds.
-    static func parseTime(_ text: String) -> Date? {
-        (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text)) ?? (try? Date.ISO8601FormatStyle().parse(text))
     }
 }

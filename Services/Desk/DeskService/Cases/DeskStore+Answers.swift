@@ -1,0 +1,122 @@
+import Contracts
+import Foundation
+import Logging
+import Persistence
+import PostgresNIO
+
+extension DeskStore {
+    /// What storing a message did.
+    enum Stored: Sendable, Equatable {
+        /// Applied now.
+        case applied
+        /// Applied before (a redelivery): nothing changed.
+        case duplicate
+        /// Kept among the unreadable messages.
+        case keptUnreadable
+    }
+
+    /// Stores what arrived in the unit's queue, once per event id, in one transaction (the caller acks after
+    /// it returns): a delivery opens or updates its case, an answer moves it and settles the request it
+    /// answers, an unreadable message is kept with its reason.
+    func store(_ message: DeskMessage, messageID: String?, routingKey: String, body: [UInt8]) async throws -> Stored {
+        if case .unreadable(let reason) = message {
+            _ = try await client.withTransaction(within: deadline.timeout, "keeping an unreadable message", logger: logger) { [self] connection in
+                try await connection.query(
+                    """
+                    INSERT INTO \(unescaped: table("unreadable_messages")) (message_id, routing_key, body, reason)
+                    VALUES (\(messageID), \(routingKey), \(ByteBuffer(bytes: body)), \(reason))
+                    """, logger: logger)
+            }
+            return .keptUnreadable
+        }
+        guard let eventID = message.eventID else { return .keptUnreadable }
+        return try await client.withTransaction(within: deadline.timeout, "storing a message of unit \(unit)", logger: logger) { [self] connection in
+            guard try await inbox.process(eventID: eventID, consumer: Self.consumer, on: connection, logger: logger) else { return .duplicate }
+            try await apply(message, on: connection)
+            return .applied
+        }
+    }
+
+    private func apply(_ message: DeskMessage, on connection: PostgresConnection) async throws {
+        switch message {
+        case .delivery(_, let data):
+            try await open(data, on: connection)
+        case .statusChanged(_, let correlationID, let data):
+            guard let reportID = UUID(uuidString: data.reportID) else { return }
+            try await connection.query(
+                "UPDATE \(unescaped: table("cases")) SET status = \(data.status), updated_at = now() WHERE report_id = \(reportID)",
+                logger: logger)
+            try await history(reportID, kind: "status-changed", status: data.status, note: data.note, reason: data.reason, by: data.by, on: connection)
+            try await settle(correlationID, outcome: "confirmed", on: connection)
+        case .reassigned(_, let correlationID, let data):
+            guard let reportID = UUID(uuidString: data.reportID) else { return }
+            try await connection.query(
+                """
+                UPDATE \(unescaped: table("cases")) SET status = \(ReportStatus.referred.rawValue), referred_to = \(data.unit), updated_at = now()
+                WHERE report_id = \(reportID)
+                """, logger: logger)
+            try await history(reportID, kind: "referred", status: ReportStatus.referred.rawValue, note: data.note, reason: nil, by: data.unit, on: connection)
+            try await settle(correlationID, outcome: "confirmed", on: connection)
+        case .refused(_, let correlationID, let data):
+            guard let reportID = UUID(uuidString: data.reportID) else { return }
+            try await history(reportID, kind: "refused", status: data.status, note: nil, reason: data.reason, by: data.code, on: connection)
+            try await connection.query(
+                """
+                UPDATE \(unescaped: table("case_actions")) SET outcome = 'refused', refusal_code = \(data.code), refusal_reason = \(data.reason),
+                    settled_at = now()
+                WHERE action_id::text = \(correlationID ?? data.updateID) AND outcome = 'pending'
+                """, logger: logger)
+        case .unreadable:
+            return
+        }
+    }
+
+    /// A new case, or a later assignment of a known one (a referral back, a reopening): the delivery's data
+    /// replaces the old, the case is `assigned` again with its new deadline. An older assignment arriving
+    /// late changes nothing.
+    private func open(_ data: ReportAssignedData, on connection: PostgresConnection) async throws {
+        guard let reportID = UUID(uuidString: data.reportID), let deadline = CloudEvent.parseTime(data.deadline) else {
+            throw DeskStoreError(.unreadable, "a delivery whose report id or deadline does not parse")
+        }
+        let receivedAt = CloudEvent.parseTime(data.receivedAt) ?? Date()
+        let json = String(decoding: try JSONEncoder().encode(data), as: UTF8.self)
+        let rows = try await connection.query(
+            """
+            INSERT INTO \(unescaped: table("cases"))
+                (report_id, tracking_code, assignment, service_code, child_friendly, priority, district, deadline, received_at, status, delivery)
+            VALUES (\(reportID), \(data.trackingCode), \(data.assignment), \(data.serviceCode), \(data.childFriendly), \(data.priority),
+                    \(data.district), \(deadline), \(receivedAt), 'assigned', \(json)::jsonb)
+            ON CONFLICT (report_id) DO UPDATE SET
+                assignment = EXCLUDED.assignment, service_code = EXCLUDED.service_code, child_friendly = EXCLUDED.child_friendly,
+                priority = EXCLUDED.priority, district = EXCLUDED.district, deadline = EXCLUDED.deadline, status = 'assigned',
+                referred_to = NULL, delivery = EXCLUDED.delivery, assigned_at = now(), updated_at = now()
+            WHERE \(unescaped: table("cases")).assignment < EXCLUDED.assignment
+            RETURNING 1
+            """, logger: logger)
+        var changed = false
+        for try await _ in rows { changed = true }
+        guard changed else { return }
+        try await history(reportID, kind: "delivered", status: ReportStatus.assigned.rawValue, note: nil, reason: nil,
+                          by: data.assignment == 1 ? nil : "\(data.assignment)", on: connection)
+    }
+
+    /// Marks the request `correlationID` names as `outcome` (an answer to an update the desk did not send,
+    /// such as the council's reopening, settles nothing).
+    private func settle(_ correlationID: String?, outcome: String, on connection: PostgresConnection) async throws {
+        guard let correlationID else { return }
+        try await connection.query(
+            """
+            UPDATE \(unescaped: table("case_actions")) SET outcome = \(outcome), settled_at = now()
+            WHERE action_id::text = \(correlationID) AND outcome = 'pending'
+            """, logger: logger)
+    }
+
+    /// One line of a case's history.
+    func history(_ reportID: UUID, kind: String, status: String?, note: String?, reason: String?, by: String?, on connection: PostgresConnection) async throws {
+        try await connection.query(
+            """
+            INSERT INTO \(unescaped: table("case_history")) (report_id, kind, status, note, reason, by_whom)
+            VALUES (\(reportID), \(kind), \(status), \(note), \(reason), \(by))
+            """, logger: logger)
+    }
+}

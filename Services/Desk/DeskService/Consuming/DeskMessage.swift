@@ -1,0 +1,58 @@
+import BrokerTopology
+import Contracts
+import Messaging
+
+/// What arrives in a unit's queue, as the desk reads it (the AsyncAPI contract of `unit.<unit>`): the
+/// router's deliveries and its answers to the unit's own status updates. Anything else — not a
+/// CloudEvent, an unknown type, a payload that does not decode, or a message about another unit — is
+/// ``unreadable(_:)`` with the reason, kept by the desk and acknowledged.
+enum DeskMessage: Sendable {
+    /// A delivery (`report.assigned`): a new case, or a referral back or a reopening of a known one.
+    case delivery(id: String, ReportAssignedData)
+    /// The router applied a status change of one of the unit's reports (`report.status-changed`).
+    case statusChanged(id: String, correlationID: String?, ReportStatusChangedData)
+    /// The unit's referral moved the report to another unit (`report.reassigned`).
+    case reassigned(id: String, correlationID: String?, ReportReassignedData)
+    /// The router refused one of the unit's status updates (`unit.status-refused`).
+    case refused(id: String, correlationID: String?, UnitStatusRefusedData)
+    /// Not for the desk, with why.
+    case unreadable(String)
+
+    /// Reads `delivery` for `unit`'s desk.
+    static func read(_ delivery: AMQPDelivery, unit: String) -> DeskMessage {
+        let event: CloudEvent
+        do {
+            event = try CloudEvent.decode(delivery.body)
+        } catch {
+            return .unreadable("\(error.code.rawValue): \(error.message)")
+        }
+        do {
+            switch event.type {
+            case EventType.reportAssigned:
+                let data = try event.payload(as: ReportAssignedData.self)
+                guard data.unit == unit else { return .unreadable("a delivery for unit \(data.unit) in the queue of \(unit)") }
+                return .delivery(id: event.id, data)
+            case EventType.reportStatusChanged:
+                return .statusChanged(id: event.id, correlationID: event.correlationid, try event.payload(as: ReportStatusChangedData.self))
+            case EventType.reportReassigned:
+                let data = try event.payload(as: ReportReassignedData.self)
+                guard data.fromUnit == unit else { return .unreadable("a referral from unit \(data.fromUnit) in the queue of \(unit)") }
+                return .reassigned(id: event.id, correlationID: event.correlationid, data)
+            case UnitStatusRefusedData.eventType:
+                return .refused(id: event.id, correlationID: event.correlationid, try event.payload(as: UnitStatusRefusedData.self))
+            default:
+                return .unreadable("event \(event.id) has type \(event.type), which a unit's desk does not handle")
+            }
+        } catch {
+            return .unreadable("event \(event.id) of type \(event.type): its data does not match the contract")
+        }
+    }
+
+    /// The id the inbox records (a delivery's `<report_id>.a<N>`, an answer's event id); nil for an unreadable message.
+    var eventID: String? {
+        switch self {
+        case .delivery(let id, _), .statusChanged(let id, _, _), .reassigned(let id, _, _), .refused(let id, _, _): id
+        case .unreadable: nil
+        }
+    }
+}

@@ -1,0 +1,275 @@
+import Contracts
+import Foundation
+import Hummingbird
+import JSON
+import WebPages
+
+extension DeskPages {
+    /// `GET /desk/{unit}/cases/{report_id}` (a case) and `POST` to the same address (an action on it: a
+    /// form with `action`, `note`, `reason`, `referred_to` and the session's `_csrf`). A case id another
+    /// unit holds, or that is not an id at all, is a 404: the page reads only this unit's store.
+    func addCasePages(to router: Router<DeskRequestContext>) {
+        router.get("/desk/:unit/cases/:id") { request, context in
+            let unit = context.parameters.get("unit") ?? ""
+            return try await asUnitStaff(request, context, unit: unit) { staff, store in
+                guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)), let item = try await store.case(id) else {
+                    return notFound(request, staff: staff)
+                }
+                return try await casePage(item, store: store, staff: staff, form: ActionForm(), problems: [], status: .ok)
+            }
+        }
+        router.post("/desk/:unit/cases/:id") { request, context in
+            let unit = context.parameters.get("unit") ?? ""
+            return try await asUnitStaff(request, context, unit: unit) { staff, store in
+                guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)), let item = try await store.case(id) else {
+                    return notFound(request, staff: staff)
+                }
+                return try await act(on: item, request: request, store: store, staff: staff, context: context)
+            }
+        }
+    }
+
+    /// The posted action form.
+    struct ActionForm: Decodable, Sendable {
+        var action: String?
+        var note: String?
+        var reason: String?
+        var referred_to: String?
+        var _csrf: String?
+    }
+
+    private func act(on item: DeskCase, request: Request, store: DeskStore, staff: StaffPagesSession, context: DeskRequestContext) async throws -> Response {
+        guard let form = await request.form(ActionForm.self) else {
+            let problem = DeskActionRequest.Problem(field: "action", code: "malformed", fa: "فرم ناقص رسید؛ دوباره بفرستید.", en: "The form arrived incomplete; send it again.")
+            return try await casePage(item, store: store, staff: staff, form: ActionForm(), problems: [problem], status: .badRequest)
+        }
+        guard StaffGate.verifyCSRF(form._csrf, session: staff.session) else {
+            let problem = DeskActionRequest.Problem(field: "action", code: "stale-form", fa: "این فرم کهنه شده بود؛ دوباره بفرستید.", en: "This form had expired; send it again.")
+            return try await casePage(item, store: store, staff: staff, form: form, problems: [problem], status: .forbidden)
+        }
+        let outcome = try await store.request(
+            reportID: item.reportID, action: form.action, note: form.note, reason: form.reason, referredTo: form.referred_to,
+            units: units.units.map(\.code), by: staff.session.account)
+        switch outcome {
+        case .noSuchCase:
+            return notFound(request, staff: staff)
+        case .problems(let problems):
+            return try await casePage(item, store: store, staff: staff, form: form, problems: problems, status: .unprocessableContent)
+        case .sent(let actionID):
+            context.logger.info("status change requested", metadata: [
+                "unit": "\(store.unit)", "report_id": "\(item.reportID.uuidString.lowercased())", "action": "\(form.action ?? "-")",
+                "update_id": "\(actionID.uuidString.lowercased())", "staff_account": "\(staff.session.account.username)",
+            ])
+            return PageRenderer.redirect("/desk/\(store.unit)/cases/\(item.reportID.uuidString.lowercased())")
+        }
+    }
+
+    private func casePage(_ item: DeskCase, store: DeskStore, staff: StaffPagesSession, form: ActionForm,
+                          problems: [DeskActionRequest.Problem], status: HTTPResponse.Status) async throws -> Response {
+        let language = staff.language
+        let now = Date()
+        async let history = store.history(item.reportID)
+        async let version = store.version()
+        let (lines, current) = try await (history, version)
+        let delivery = item.delivery
+        let offered = ReportStatus(rawValue: item.status).map { DeskAction.offered(from: $0, pending: item.pending != nil) } ?? []
+        let problem = { (field: String) in problems.first { $0.field == field }.map { language.pick($0.fa, $0.en) } }
+        let chosen = form.action ?? offered.first?.rawValue
+        let path = "/desk/\(store.unit)/cases/\(item.reportID.uuidString.lowercased())"
+        let view = CaseView(
+            heading: language.pick("پرونده ", "Case ") + language.digits(item.trackingCode),
+            backURL: "/desk/\(store.unit)", backLabel: language.pick("همهٔ پرونده‌ها", "All cases"),
+            pollURL: "/desk/\(store.unit)/changes", version: String(current),
+            liveNotice: language.pick("این پرونده تغییر کرده است؛ برای دیدن، صفحه را تازه کنید.", "This case has changed; reload the page to see it."),
+            service: serviceName(item.serviceCode, language),
+            child: item.childFriendly ? language.pick("کودک‌محور", "Child-friendly") : nil,
+            urgent: item.priority == "P0" ? language.pick("فوری", "Urgent (P0)") : nil,
+            statusLabel: language.pick("وضعیت", "Status"), status: statusName(item, language),
+            pending: item.pending.map { request in
+                language.pick("درخواست «\(ReportStatusWords.name(request.status, language))» از \(request.staffName) در انتظار تأیید سامانه است.",
+                              "\(request.staffName) asked for “\(ReportStatusWords.name(request.status, language))”; waiting for the system's confirmation.")
+            },
+            refused: item.refused.map { request in
+                language.pick("درخواست «\(ReportStatusWords.name(request.status, language))» پذیرفته نشد: ",
+                              "The request “\(ReportStatusWords.name(request.status, language))” was refused: ")
+                    + (request.refusalReason ?? "") + " (" + (request.refusalCode ?? "") + ")"
+            },
+            deadlineLabel: language.pick("مهلت", "Deadline"),
+            deadline: SolarHijriFormat.dateTime(item.deadline, language),
+            remaining: item.isOpen ? DeskTime.remaining(until: item.deadline, now: now, language) : nil,
+            overdue: item.isOverdue(at: now), machineDeadline: SolarHijriFormat.machine(item.deadline), lang: language.rawValue,
+            receivedLabel: language.pick("دریافت", "Received"), received: SolarHijriFormat.dateTime(item.receivedAt, language),
+            districtLabel: language.pick("منطقه", "District"), district: language.digits(String(Int(item.district) ?? 0)),
+            placeLabel: language.pick("نشانی", "Place"), place: place(delivery),
+            descriptionLabel: language.pick("شرح گزارش", "Description"), description: delivery?.description ?? "",
+            attributes: attributes(item.serviceCode, delivery?.attributes ?? [:], language),
+            contactHeading: language.pick("تماس با گزارش‌دهنده (با اجازهٔ او)", "Contact the reporter (they allowed it)"),
+            contact: contact(delivery?.contact, language),
+            hasContact: !(delivery?.contact?.isEmpty ?? true),
+            historyHeading: language.pick("تاریخچه", "History"),
+            history: lines.map { line(for: $0, language) },
+            actionsHeading: language.pick("اقدام", "Action"),
+            noActions: offered.isEmpty
+                ? (item.pending != nil ? language.pick("تا تأیید درخواست پیشین، اقدام دیگری ممکن نیست.", "No other action until the earlier request is confirmed.")
+                                       : language.pick("این پرونده بسته است.", "This case is closed."))
+                : nil,
+            actionPath: path, csrf: staff.session.csrfToken,
+            actionLegend: language.pick("چه کنیم؟", "What to do"),
+            actionError: problem("action"),
+            actions: offered.map { action in
+                CaseView.Choice(value: action.rawValue, label: actionName(action, language), checked: chosen == action.rawValue)
+            },
+            noteLabel: language.pick("یادداشت برای گزارش‌دهنده (برای «رسیدگی شد» لازم است)", "Note for the reporter (required to resolve)"),
+            noteValue: form.note ?? "", noteError: problem("note"),
+            reasonLabel: language.pick("دلیل (برای رد و ارجاع لازم است)", "Reason (required to reject or refer)"),
+            reasonValue: form.reason ?? "", reasonError: problem("reason"),
+            referLabel: language.pick("ارجاع به واحد", "Refer to unit"),
+            referOptions: [CaseView.Choice(value: "", label: "—", checked: form.referred_to == nil)]
+                + units.units.filter { $0.code != store.unit }.map {
+                    CaseView.Choice(value: $0.code, label: language.pick($0.name.fa, $0.name.en), checked: form.referred_to == $0.code)
+                },
+            referError: problem("referred_to"), canRefer: offered.contains(.refer),
+            submitLabel: language.pick("ثبت اقدام", "Send"))
+        let frame = PageFrame(title: view.heading, language: language, path: path, links: links(language, current: ""), staff: staff)
+        return renderer.render("desk-case", view, frame: frame, status: status)
+    }
+
+    private func actionName(_ action: DeskAction, _ language: PageLanguage) -> String {
+        switch action {
+        case .acknowledge: language.pick("دیدیم (پذیرش)", "Acknowledge")
+        case .start: language.pick("در دست اقدام", "In progress")
+        case .resolve: language.pick("رسیدگی شد", "Resolve")
+        case .reject: language.pick("رد", "Reject")
+        case .refer: language.pick("ارجاع به واحد دیگر", "Refer to another unit")
+        }
+    }
+
+    private func place(_ delivery: ReportAssignedData?) -> String {
+        guard let location = delivery?.location else { return "—" }
+        var parts: [String] = []
+        if let address = location.address { parts.append(address) }
+        if let lat = location.lat, let long = location.long { parts.append(String(format: "%.5f, %.5f", lat, long)) }
+        return parts.isEmpty ? "—" : parts.joined(separator: " · ")
+    }
+
+    private func attributes(_ serviceCode: String, _ values: [String: JSONValue], _ language: PageLanguage) -> [CaseView.Fact] {
+        let definition = taxonomy.service(serviceCode)
+        return values.keys.sorted().map { key in
+            let attribute = definition?.attributes.first { $0.code == key }
+            let value = values[key]!
+            let text: String
+            switch value {
+            case .string(let string):
+                text = attribute?.values.first { $0.key == string }.map { language.pick($0.name.fa, $0.name.en) } ?? string
+            case .number(let number): text = language.digits(number == number.rounded() ? String(Int(number)) : String(number))
+            case .bool(let flag): text = flag ? language.pick("بله", "Yes") : language.pick("خیر", "No")
+            default: text = String(decoding: (try? JSONEncoder().encode(value)) ?? Data(), as: UTF8.self)
+            }
+            return CaseView.Fact(label: attribute.map { language.pick($0.description.fa, $0.description.en) } ?? key, value: text)
+        }
+    }
+
+    private func contact(_ contact: ReporterContact?, _ language: PageLanguage) -> [CaseView.Fact] {
+        guard let contact, !contact.isEmpty else { return [] }
+        var facts: [CaseView.Fact] = []
+        if let name = contact.name { facts.append(CaseView.Fact(label: language.pick("نام", "Name"), value: name)) }
+        if let phone = contact.phone { facts.append(CaseView.Fact(label: language.pick("تلفن", "Phone"), value: phone)) }
+        if let email = contact.email { facts.append(CaseView.Fact(label: language.pick("رایانامه", "E-mail"), value: email)) }
+        return facts
+    }
+
+    private func line(for line: DeskStore.HistoryLine, _ language: PageLanguage) -> CaseView.Line {
+        let what: String
+        switch line.kind {
+        case "delivered":
+            what = line.by == nil ? language.pick("به این واحد سپرده شد", "Delivered to this unit")
+                                  : language.pick("دوباره به این واحد سپرده شد", "Delivered to this unit again")
+        case "requested":
+            what = language.pick("درخواست «\(ReportStatusWords.name(line.status ?? "", language))» از \(line.by ?? "")",
+                                 "\(line.by ?? "") asked for “\(ReportStatusWords.name(line.status ?? "", language))”")
+        case "refused":
+            what = language.pick("سامانه درخواست «\(ReportStatusWords.name(line.status ?? "", language))» را نپذیرفت",
+                                 "The system refused “\(ReportStatusWords.name(line.status ?? "", language))”")
+        case "referred":
+            what = ReportStatusWords.name(ReportStatus.referred.rawValue, language) + " → " + unitName(line.by ?? "", language)
+        default:
+            what = ReportStatusWords.name(line.status ?? "", language)
+                + (line.by.map { by in by == "council" ? language.pick(" (شورا)", " (council)") : by == "reporter" ? language.pick(" (گزارش‌دهنده)", " (reporter)") : "" } ?? "")
+        }
+        return CaseView.Line(at: SolarHijriFormat.dateTime(line.at, language), machineAt: SolarHijriFormat.machine(line.at), what: what,
+                             lineNote: line.note, lineReason: line.reason)
+    }
+
+    struct CaseView {
+        var heading: String
+        var backURL: String
+        var backLabel: String
+        var pollURL: String
+        var version: String
+        var liveNotice: String
+        var service: String
+        var child: String?
+        var urgent: String?
+        var statusLabel: String
+        var status: String
+        var pending: String?
+        var refused: String?
+        var deadlineLabel: String
+        var deadline: String
+        var remaining: String?
+        var overdue: Bool
+        var machineDeadline: String
+        var lang: String
+        var receivedLabel: String
+        var received: String
+        var districtLabel: String
+        var district: String
+        var placeLabel: String
+        var place: String
+        var descriptionLabel: String
+        var description: String
+        var attributes: [Fact]
+        var contactHeading: String
+        var contact: [Fact]
+        var hasContact: Bool
+        var historyHeading: String
+        var history: [Line]
+        var actionsHeading: String
+        var noActions: String?
+        var actionPath: String
+        var csrf: String
+        var actionLegend: String
+        var actionError: String?
+        var actions: [Choice]
+        var noteLabel: String
+        var noteValue: String
+        var noteError: String?
+        var reasonLabel: String
+        var reasonValue: String
+        var reasonError: String?
+        var referLabel: String
+        var referOptions: [Choice]
+        var referError: String?
+        var canRefer: Bool
+        var submitLabel: String
+
+        struct Fact {
+            var label: String
+            var value: String
+        }
+
+        struct Choice {
+            var value: String
+            var label: String
+            var checked: Bool
+        }
+
+        struct Line {
+            var at: String
+            var machineAt: String
+            var what: String
+            var lineNote: String?
+            var lineReason: String?
+        }
+    }
+}
