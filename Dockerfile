@@ -1,4 +1,4 @@
-# One image for every Open137 executable (intake, classifier, router, notifier, council-audit, open137).
+# One image for every Open137 executable (intake, classifier, router, notifier, council-audit, desk, open137).
 # docker-compose.yml picks the executable per service with `command`.
 #
 #   docker build -t open137 .
@@ -21,7 +21,7 @@ COPY . .
 RUN swift build -c release --static-swift-stdlib \
     && bin="$(swift build -c release --static-swift-stdlib --show-bin-path)" \
     && mkdir -p /staging \
-    && for exe in intake classifier router notifier council-audit open137; do \
+    && for exe in intake classifier router notifier council-audit desk open137; do \
            cp "$bin/$exe" /staging/; \
        done \
     && find "$bin" -maxdepth 1 -name '*.resources' -exec cp -R {} /staging/ \;

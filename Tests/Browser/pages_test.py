@@ -26,7 +26,7 @@ import time
 import urllib.request
 
 from selenium import webdriver
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import TimeoutException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -45,6 +45,16 @@ def check(condition, what):
     print(("ok   " if condition else "FAIL ") + what, flush=True)
     if not condition:
         failures.append(what)
+
+
+def gone(element):
+    """Whether `element` left the document: stale, or (chromedriver, when a page is replaced quickly) a node
+    the inspector no longer knows."""
+    try:
+        element.is_enabled()
+        return False
+    except WebDriverException:
+        return True
 
 
 def browser(width, height):
@@ -95,7 +105,7 @@ class Pages:
         be found, then go stale)."""
         old = driver.find_element(By.TAG_NAME, "html")
         driver.find_element(By.ID, button_id).click()
-        self.wait(driver, EC.staleness_of(old))
+        self.wait(driver, lambda _: gone(old))
 
     # MARK: the citizen
 

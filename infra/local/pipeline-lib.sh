@@ -8,10 +8,11 @@
 
 PIPELINE_RUN_PID=""
 
-# pipeline_configure PREFIX STACK AMQP PG INTAKE COUNCIL OPS_BASE — the exports pipeline_start needs, each
-# from the caller's PREFIX_* variable when set (PREFIX_STACK_DIR, PREFIX_AMQP_PORT, PREFIX_PG_PORT,
-# PREFIX_INTAKE_PORT, PREFIX_COUNCIL_PORT, PREFIX_OPS_BASE_PORT), else the default given; the binaries from
-# OPEN137_BIN_DIR (default .build/release), which must all be there.
+# pipeline_configure PREFIX STACK AMQP PG INTAKE COUNCIL OPS_BASE [DESK] — the exports pipeline_start needs,
+# each from the caller's PREFIX_* variable when set (PREFIX_STACK_DIR, PREFIX_AMQP_PORT, PREFIX_PG_PORT,
+# PREFIX_INTAKE_PORT, PREFIX_COUNCIL_PORT, PREFIX_OPS_BASE_PORT, PREFIX_DESK_PORT), else the default given;
+# the binaries from OPEN137_BIN_DIR (default .build/release), which must all be there. Without a DESK port the
+# units' desk stays out (a load generator that reads the unit queues itself must not share them with it).
 pipeline_configure() {
     local prefix=$1 var
     var="${prefix}_STACK_DIR"; export OPEN137_STACK_DIR="${!var:-$2}"
@@ -22,9 +23,11 @@ pipeline_configure() {
     var="${prefix}_INTAKE_PORT"; export INTAKE_PORT="${!var:-$5}"
     var="${prefix}_COUNCIL_PORT"; export COUNCIL_PORT="${!var:-$6}"
     var="${prefix}_OPS_BASE_PORT"; export OPEN137_OPS_BASE_PORT="${!var:-$7}"
+    var="${prefix}_DESK_PORT"; export DESK_PORT="${!var:-${8:-}}"
+    export OPEN137_DESK=0; [[ -z "$DESK_PORT" ]] || OPEN137_DESK=1
     export OPEN137_BIN_DIR="${OPEN137_BIN_DIR:-$OPEN137_ROOT/.build/release}"
     local name
-    for name in open137 intake classifier router notifier council-audit; do
+    for name in open137 intake classifier router notifier council-audit ${DESK_PORT:+desk}; do
         [[ -x "$OPEN137_BIN_DIR/$name" ]] || die "$OPEN137_BIN_DIR/$name is missing (build first, or set OPEN137_BIN_DIR)"
     done
 }

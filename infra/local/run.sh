@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make run`: set everything up on this machine and run the five services until Ctrl-C.
+# `make run`: set everything up on this machine and run the five services and the units' desk until Ctrl-C.
 #   infra/local/run.sh [start]   stack, release build, migrations, topology, services; waits; Ctrl-C stops all
 #   infra/local/run.sh stop      stops a running `make run` (its services, then its stack)
 #
@@ -7,7 +7,10 @@
 #   WORKERS=N                  copies of classifier, router, notifier and council-audit (default 1)
 #   LOG_LEVEL                  passed to every service (default info)
 #   INTAKE_PORT, COUNCIL_PORT  public HTTP ports of intake and council-audit (default 8137, 8138)
-#   OPEN137_OPS_BASE_PORT      ops ports are base+1..base+5 (default 9100), copy i adds 10*i
+#   DESK_PORT                  the units' desk (default 8139)
+#   OPEN137_DESK=0             leave the desk out (make chaos and make bench: their load generator reads the
+#                              unit queues itself, as the departments would, and the desk would take its messages)
+#   OPEN137_OPS_BASE_PORT      ops ports are base+1..base+6 (default 9100), copy i adds 10*i
 #   OPEN137_STOP_TIMEOUT       seconds a service gets to stop after SIGTERM (default 20)
 #   OPEN137_BIN_DIR            binaries to run as they are, without building (default: swift build -c release,
 #                              then .build/release)
@@ -20,7 +23,8 @@
 # Files: .local/run/keys.env (development keys, made once), .local/run/logs/<service>.log,
 #        .local/stack.env (URLs and keys for clients), .local/run/pids/ (what `stop` stops),
 #        .local/run/stack.env (the stack's administrator URLs and, after `open137 services provision`,
-#        each service's own <SERVICE>_DATABASE_URL and <SERVICE>_AMQP_URL; mode 0600).
+#        each service's own <SERVICE>_DATABASE_URL and <SERVICE>_AMQP_URL; mode 0600),
+#        .local/run/units.env (each unit's broker user and password, kept: the desk logs in as them; 0600).
 #
 # The administrator (postgres, guest) is used only by the set-up steps: open137 services provision (each
 # service's own database role and broker user, new random passwords at every start), migrate, topology
@@ -46,6 +50,8 @@ RESTART=""; [[ "${OPEN137_RESTART:-0}" == 0 ]] || RESTART=1
 STOP_TIMEOUT="${OPEN137_STOP_TIMEOUT:-20}"
 
 SERVICES=(intake classifier router notifier council-audit)
+DESK=1; [[ "${OPEN137_DESK:-1}" != 0 ]] || DESK=""
+[[ -z "$DESK" ]] || SERVICES+=(desk)
 # Services that run WORKERS copies; intake runs once (it owns the public port).
 SCALED=" classifier router notifier council-audit "
 
@@ -132,6 +138,7 @@ ops_port() {  # ops_port SERVICE COPY
         router) base=$((OPS_BASE + 3)) ;;
         notifier) base=$((OPS_BASE + 4)) ;;
         council-audit) base=$((OPS_BASE + 5)) ;;
+        desk) base=$((OPS_BASE + 6)) ;;
     esac
     echo $((base + 10 * $2))
 }
@@ -144,6 +151,7 @@ instance_name() { if (( $2 == 0 )); then echo "$1"; else echo "$1-$(($2 + 1))"; 
 check_service_ports() {
     require_free_port "$INTAKE_PORT" INTAKE_PORT "intake HTTP"
     require_free_port "$COUNCIL_PORT" COUNCIL_PORT "council-audit HTTP"
+    [[ -z "$DESK" ]] || require_free_port "$DESK_PORT" DESK_PORT "desk HTTP"
     local name i port
     for name in "${SERVICES[@]}"; do
         for ((i = 0; i < $(copies_of "$name"); i++)); do
@@ -211,12 +219,47 @@ provision_services() {
     for name in "${SERVICES[@]}"; do
         prefix="$(env_prefix "$name")"
         for key in DATABASE_URL AMQP_URL; do
+            [[ "$name/$key" != desk/AMQP_URL ]] || continue   # the desk logs in as the units' users
             local var="SVC_${prefix}_$key"
             [[ -n "${!var:-}" ]] || { log "error: open137 services provision gave no ${prefix}_$key"; return 1; }
         done
     done
     chmod 600 "$STACK/stack.env"
     printf '%s\n' "${SERVICE_ENV_LINES[@]}" >> "$STACK/stack.env"
+}
+
+# provision_units — every unit's broker user (`open137 units provision`: permissions set every time). A
+# password is printed once, when a user is made, so they are kept in $STACK/units.env; a user whose password
+# was not kept there gets a new one. DESK_UNITS (unit:password,…) is made from the file for the desk.
+provision_units() {
+    local file="$STACK/units.env" new="$STACK/units.new.$$" out user password missing=()
+    (umask 077; touch "$file")
+    rm -f "$new"
+    out="$(run_fg env RABBITMQ_MANAGEMENT_URL="$MANAGEMENT_URL" "$BIN/open137" units provision --output "$new")" || { rm -f "$new"; return 1; }
+    merge_unit_passwords "$new" "$file"
+    while read -r user _; do
+        user="${user%:}"
+        [[ "$user" == unit-* ]] && ! grep -q "^$user " "$file" && missing+=(--unit "${user#unit-}")
+    done <<< "$out"
+    if (( ${#missing[@]} > 0 )); then
+        run_fg env RABBITMQ_MANAGEMENT_URL="$MANAGEMENT_URL" "$BIN/open137" units provision --rotate --output "$new" "${missing[@]}" >/dev/null \
+            || { rm -f "$new"; return 1; }
+        merge_unit_passwords "$new" "$file"
+    fi
+    DESK_UNITS="$(awk '$1 ~ /^unit-/ { sub(/^unit-/, "", $1); printf "%s%s:%s", sep, $1, $2; sep = "," }' "$file")"
+    [[ -n "$DESK_UNITS" ]] || { log "error: no unit passwords in $file"; return 1; }
+}
+
+# merge_unit_passwords NEW FILE — the 'user password' lines of NEW replace those users' lines in FILE; NEW is removed.
+merge_unit_passwords() {
+    local user password
+    while read -r user password; do
+        [[ -n "$user" ]] || continue
+        grep -v "^$user " "$2" > "$2.tmp" || true
+        echo "$user $password" >> "$2.tmp"
+        mv "$2.tmp" "$2"; chmod 600 "$2"
+    done < "$1"
+    rm -f "$1"
 }
 
 # start_service NAME COPY — start one copy in its own session (so Ctrl-C reaches only this script,
@@ -230,15 +273,18 @@ start_service() {
     local prefix database_var amqp_var
     prefix="$(env_prefix "$name")"
     database_var="SVC_${prefix}_DATABASE_URL"; amqp_var="SVC_${prefix}_AMQP_URL"
-    local env=(AMQP_URL="${!amqp_var}" DATABASE_URL="${!database_var}" OPS_PORT="$ops" LOG_LEVEL="$LOG_LEVEL")
+    local env=(DATABASE_URL="${!database_var}" OPS_PORT="$ops" LOG_LEVEL="$LOG_LEVEL")
+    # The desk has no broker user of its own: the broker's address only (it logs in as each unit's user).
+    if [[ "$name" == desk ]]; then env+=(AMQP_URL="$(sed -E 's#//[^@/]*@#//#' <<< "$AMQP_URL")"); else env+=(AMQP_URL="${!amqp_var}"); fi
     case "$name" in
         intake) env+=(INTAKE_PORT="$INTAKE_PORT" OPEN137_API_KEY="$API_KEY" OPEN137_REOPEN_KEY="$REOPEN_KEY") ;;
         notifier) env+=(OPEN137_REOPEN_KEY="$REOPEN_KEY") ;;
         council-audit) env+=(COUNCIL_PORT=$((COUNCIL_PORT + 10 * i)) OPEN137_COUNCIL_KEY="$COUNCIL_KEY") ;;
+        desk) env+=(DESK_PORT="$DESK_PORT" DESK_UNITS="$DESK_UNITS") ;;
     esac
     printf '\n=== %s started %s (OPS_PORT=%s) ===\n' "$instance" "$(date -u +%FT%TZ)" "$ops" >> "$log_file"
     # Only this copy's own keys: the caller's INTAKE_PORT, keys etc. do not leak into the other services.
-    env -u OPS_PORT -u INTAKE_PORT -u COUNCIL_PORT -u OPEN137_API_KEY -u OPEN137_COUNCIL_KEY -u OPEN137_REOPEN_KEY \
+    env -u OPS_PORT -u INTAKE_PORT -u COUNCIL_PORT -u DESK_PORT -u DESK_UNITS -u OPEN137_API_KEY -u OPEN137_COUNCIL_KEY -u OPEN137_REOPEN_KEY \
         "${env[@]}" setsid "$BIN/$name" >> "$log_file" 2>&1 < /dev/null &
     local pid=$!
     echo "$pid" > "$PID_DIR/$instance.pid"
@@ -335,6 +381,7 @@ cmd_start() {
     LOG_LEVEL="${LOG_LEVEL:-info}"
     INTAKE_PORT="${INTAKE_PORT:-8137}"; check_port INTAKE_PORT "$INTAKE_PORT"
     COUNCIL_PORT="${COUNCIL_PORT:-8138}"; check_port COUNCIL_PORT "$COUNCIL_PORT"
+    DESK_PORT="${DESK_PORT:-8139}"; check_port DESK_PORT "$DESK_PORT"
     OPS_BASE="${OPEN137_OPS_BASE_PORT:-9100}"; check_port OPEN137_OPS_BASE_PORT "$OPS_BASE"
     check_int OPEN137_STOP_TIMEOUT "$STOP_TIMEOUT" 1
 
@@ -380,6 +427,10 @@ cmd_start() {
     # The management API applies the policies (at-least-once dead-lettering), also to a stack's existing queues.
     run_fg env RABBITMQ_MANAGEMENT_URL="$MANAGEMENT_URL" "$BIN/open137" topology declare \
         || { log "error: open137 topology declare failed"; shutdown 1; }
+    if [[ -n "$DESK" ]]; then
+        log "open137 units provision (the units' users, as which the desk logs in)"
+        provision_units || { log "error: open137 units provision failed"; shutdown 1; }
+    fi
 
     PIDS=(); NAMES=(); OPS_URLS=(); SLOT_NAME=(); SLOT_COPY=(); STARTED_AT=(); BACKOFF=()
     local i
@@ -389,7 +440,7 @@ cmd_start() {
         done
     done
 
-    local intake_url="http://127.0.0.1:$INTAKE_PORT" council_url="http://127.0.0.1:$COUNCIL_PORT"
+    local intake_url="http://127.0.0.1:$INTAKE_PORT" council_url="http://127.0.0.1:$COUNCIL_PORT" desk_url="http://127.0.0.1:$DESK_PORT"
     local ops_list
     ops_list="$(IFS=,; echo "${OPS_URLS[*]}")"
     mkdir -p "$(dirname "$CLIENT_ENV")"
@@ -398,6 +449,7 @@ cmd_start() {
         "DATABASE_URL=$DATABASE_URL" \
         "INTAKE_URL=$intake_url" \
         "COUNCIL_URL=$council_url" \
+        ${DESK:+"DESK_URL=$desk_url"} \
         "OPEN137_API_KEY=$API_KEY" \
         "OPEN137_COUNCIL_KEY=$COUNCIL_KEY" \
         "RABBITMQ_MANAGEMENT_URL=$MANAGEMENT_URL" \
@@ -421,6 +473,7 @@ cmd_start() {
         echo "  intake API       $intake_url/api/v1  (Open311: $intake_url/open311/v2)"
         echo "  council          $council_url/api/v1/council  (the committee's API, OPEN137_COUNCIL_KEY)"
         echo "  dashboard        $council_url/dashboard  (sign in as a council member: open137 staff add NAME --role council)"
+        [[ -z "$DESK" ]] || echo "  units' desk      $desk_url/desk  (sign in as a unit's staff: open137 staff add NAME --role unit:parks)"
         echo "  rabbitmq         $AMQP_URL"
         [[ -z "$MANAGEMENT_URL" ]] || echo "  management       $MANAGEMENT_URL (guest/guest)"
         echo "  postgres         $DATABASE_URL"

@@ -128,20 +128,20 @@ if [[ -z "${SWIFT_TEST_ARGS:-}" ]]; then
     log "swift test --filter LogicTests (no servers)"
     bounded env -u AMQP_URL -u DATABASE_URL -u RABBITMQ_MANAGEMENT_URL swift test "${build_args[@]}" --filter LogicTests || test_rc=$?
 fi
-skip="FaultTests|ServicesTests\.|NotifierServiceTests"
+skip="FaultTests|ServicesTests\.|NotifierServiceTests|DeskTests\."
 [[ -n "${SWIFT_TEST_ARGS:-}" ]] || skip="LogicTests|$skip"
 (( test_rc == 0 )) && { bounded swift test "${build_args[@]}" --skip "$skip" "${test_args[@]}" || test_rc=$?; }
 # Whole services run one suite at a time: each service under test consumes its stage's shared work queue,
 # and a second copy of the same service started by another suite (the skeleton tests start all five)
 # would take its messages.
 if (( test_rc == 0 )) && [[ -z "${SWIFT_TEST_ARGS:-}" ]]; then
-    log "swift test --no-parallel --filter 'ServicesTests.|NotifierServiceTests' (whole services, one at a time)"
-    bounded swift test "${build_args[@]}" --no-parallel --filter "ServicesTests\.|NotifierServiceTests" || test_rc=$?
+    log "swift test --no-parallel --filter 'ServicesTests.|NotifierServiceTests|DeskTests.' (whole services, one at a time)"
+    bounded swift test "${build_args[@]}" --no-parallel --filter "ServicesTests\.|NotifierServiceTests|DeskTests\." || test_rc=$?
 fi
 # Broker faults (restart, dropped sockets, memory alarm) run alone: other tests would see the broker vanish.
 if (( test_rc == 0 )) && [[ -z "${SWIFT_TEST_ARGS:-}" ]]; then
-    log "swift test --filter FaultTests (serialized, restarts the test broker)"
-    bounded env OPEN137_FAULT_TESTS=1 swift test "${build_args[@]}" --filter FaultTests || test_rc=$?
+    log "swift test --filter FaultTests (serialized, restarts the test broker; the desk's too)"
+    bounded env OPEN137_FAULT_TESTS=1 swift test "${build_args[@]}" --no-parallel --filter "FaultTests" || test_rc=$?
 fi
 # A black-box Open311 client (stdlib Python) against a live intake, after the Swift phases so the live
 # intake takes no messages from queues the tests use.

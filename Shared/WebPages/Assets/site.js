@@ -1,5 +1,6 @@
-// Open137's pages work without this file; with it: "use my location", copy buttons, and the call
-// screen's live suggestion and phone check. Nothing is loaded from elsewhere.
+// Open137's pages work without this file; with it: "use my location", copy buttons, the call screen's live
+// suggestion and phone check, and the units' desk following other staff's changes with its deadlines
+// counting down. Nothing is loaded from elsewhere.
 "use strict";
 (function () {
   function $(selector, root) { return (root || document).querySelector(selector); }
@@ -31,6 +32,50 @@
       });
     });
   });
+
+  // Deadlines counting down: <… data-deadline="ISO time" data-lang="fa|en">, said as the server says them.
+  function countdown() {
+    document.querySelectorAll("[data-deadline]").forEach(function (element) {
+      var fa = element.dataset.lang === "fa", left = Date.parse(element.dataset.deadline) - Date.now();
+      var minutes = Math.floor(Math.abs(left) / 60000), days = Math.floor(minutes / 1440);
+      var hours = Math.floor((minutes % 1440) / 60), rest = minutes % 60;
+      var d = fa ? "روز" : "d", h = fa ? "ساعت" : "h", m = fa ? "دقیقه" : "min", span;
+      if (days >= 2) span = days + " " + d + " " + hours + " " + h;
+      else if (minutes >= 60) span = (days * 24 + hours) + " " + h + " " + rest + " " + m;
+      else span = minutes + " " + m;
+      if (fa) span = span.replace(/[0-9]/g, function (digit) { return "۰۱۲۳۴۵۶۷۸۹"[digit]; });
+      element.textContent = left >= 0 ? (fa ? span + " مانده" : span + " left") : (fa ? span + " از مهلت گذشته" : "overdue by " + span);
+    });
+  }
+  setInterval(countdown, 30000);
+
+  // The units' desk: every few seconds ask whether the unit's cases changed (<div data-poll="…/changes"
+  // data-version="n">); if so, fetch this page again and put its content in place — unless someone is
+  // typing on it, then say so and let them reload.
+  var live = $("[data-poll]");
+  if (live) {
+    var polling = setInterval(function () {
+      fetch(live.dataset.poll, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (data) {
+          if (!data || String(data.version) === live.dataset.version) return;
+          var busy = Array.prototype.some.call(live.querySelectorAll("textarea, input[type=text], input:not([type])"), function (field) {
+            return field === document.activeElement || field.value !== field.defaultValue;
+          });
+          if (busy) { $("#live-notice").hidden = false; clearInterval(polling); return; }
+          return fetch(location.href, { credentials: "same-origin" })
+            .then(function (response) { return response.ok ? response.text() : null; })
+            .then(function (html) {
+              if (!html) return;
+              var next = new DOMParser().parseFromString(html, "text/html").querySelector("[data-poll]");
+              if (!next) return;
+              live.innerHTML = next.innerHTML;
+              live.dataset.version = next.dataset.version;
+            });
+        })
+        .catch(function () {});
+    }, 3000);
+  }
 
   // The call screen: a suggestion while the description is typed, the caller's number checked and
   // their recent reports shown, Ctrl+Enter submits, Alt+A takes the suggested service.

@@ -131,11 +131,26 @@ struct AsyncAPIContractTests {
         #expect(channel.value(at: "/subscribe/message/$ref")?.stringValue == "#/components/messages/\(key)")
     }
 
-    @Test("the document names no event type the code does not")
+    @Test("the document names no event type the code does not (the events exchange's, and the router's refusal to a unit)")
     func noUnknownEventTypes() {
         let documented = contract.messages.values.compactMap { $0.value(at: "/bindings/amqp/messageType")?.stringValue }
-        #expect(Set(documented) == Set(EventType.all))
-        #expect(documented.count == EventType.all.count)
+        #expect(Set(documented) == Set(EventType.all + [UnitStatusRefusedData.eventType]))
+        #expect(documented.count == EventType.all.count + 1)
+    }
+
+    @Test("the router's answers to a unit: a refusal as the router writes it validates, a broken one does not; the channel offers the three answers")
+    func unitAnswers() throws {
+        let refusal = UnitStatusRefusedData(reportID: reportID, unit: "parks", updateID: "u-1", status: "resolved", code: "illegal-transition",
+                                            reason: "report \(reportID): assigned → resolved", at: "2026-01-02T08:00:00.000Z")
+        let good = try CloudEvent(source: ServiceName.router.eventSource, type: UnitStatusRefusedData.eventType, subject: reportID, payload: refusal, correlationID: "u-1").encoded()
+        #expect(contract.validate(eventBody: good, messageName: "UnitStatusRefused").isEmpty, "\(contract.validate(eventBody: good, messageName: "UnitStatusRefused"))")
+        var broken = try members(of: try CloudEvent.decode(good))
+        broken["data"] = .object(["report_id": .string(reportID), "unit": .string("parks")])
+        #expect(!contract.validate(eventBody: try body(broken), messageName: "UnitStatusRefused").isEmpty)
+        let channel = try #require(contract.channels["\(Open137Topology.unitsExchange)/{unit}.{answer}"])
+        let answers = channel.value(at: "/parameters/answer/schema/enum")?.arrayValue?.compactMap(\.stringValue) ?? []
+        #expect(answers == Open137Topology.UnitAnswer.allCases.map(\.rawValue))
+        #expect(Open137Topology.unitAnswerKey("parks", .statusRefused) == "parks.status-refused")
     }
 
     @Test("every $ref in the document resolves")

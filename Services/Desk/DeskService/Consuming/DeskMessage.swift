@@ -1,6 +1,5 @@
 import BrokerTopology
 import Contracts
-import Messaging
 
 /// What arrives in a unit's queue, as the desk reads it (the AsyncAPI contract of `unit.<unit>`): the
 /// router's deliveries and its answers to the unit's own status updates. Anything else — not a
@@ -18,11 +17,11 @@ enum DeskMessage: Sendable {
     /// Not for the desk, with why.
     case unreadable(String)
 
-    /// Reads `delivery` for `unit`'s desk.
-    static func read(_ delivery: AMQPDelivery, unit: String) -> DeskMessage {
+    /// Reads a message body of `unit`'s queue.
+    static func read(_ body: [UInt8], unit: String) -> DeskMessage {
         let event: CloudEvent
         do {
-            event = try CloudEvent.decode(delivery.body)
+            event = try CloudEvent.decode(body)
         } catch {
             return .unreadable("\(error.code.rawValue): \(error.message)")
         }

@@ -32,7 +32,7 @@ struct DeskQueueConsumer: Service {
 
     /// Stores `delivery`, trying again while the database fails; false when shutting down first.
     private func store(_ delivery: AMQPDelivery) async -> Bool {
-        var message = DeskMessage.read(delivery, unit: store.unit)
+        var message = DeskMessage.read(delivery.body, unit: store.unit)
         var pause = Duration.milliseconds(100)
         while true {
             do {
