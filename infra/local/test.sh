@@ -128,6 +128,12 @@ if [[ -z "${SWIFT_TEST_ARGS:-}" ]]; then
     log "swift test --filter LogicTests (no servers)"
     bounded env -u AMQP_URL -u DATABASE_URL -u RABBITMQ_MANAGEMENT_URL swift test "${build_args[@]}" --filter LogicTests || test_rc=$?
 fi
+# The Kubernetes manifests, offline like LogicTests (no cluster, no servers; a few seconds): rendered, validated
+# against Kubernetes' and the operators' schemas, compared with docker-compose.yml, and a self-test of broken ones.
+if (( test_rc == 0 )) && [[ -z "${SWIFT_TEST_ARGS:-}" ]]; then
+    log "Kubernetes manifests, offline (infra/local/kubernetes-check.sh)"
+    bounded "$OPEN137_LOCAL_DIR/kubernetes-check.sh" || test_rc=$?
+fi
 skip="FaultTests|ServicesTests\.|NotifierServiceTests|DeskTests\."
 [[ -n "${SWIFT_TEST_ARGS:-}" ]] || skip="LogicTests|$skip"
 (( test_rc == 0 )) && { bounded swift test "${build_args[@]}" --skip "$skip" "${test_args[@]}" || test_rc=$?; }
