@@ -110,6 +110,8 @@ import TestSupport
             // Same time as e8: ties are ordered by report, then event.
             try await history(fixture, second.id, "e9", "rejected", note: "Private land", at: at(8))
             let listed = try await updates(http, "")
+            let document = try JSONSchemaValidator.load(from: RepositoryFiles.path(OpenAPIContractTests.documentPath))
+            for update in listed { #expect(document.validate(update, at: "/components/schemas/Open311Update").isEmpty, "\(update)") }
             let expected: [(String, String, String?)] = [
                 ("e1", "OPEN", nil), ("e2", "OPEN", nil), ("e3", "INVESTIGATING", nil), ("e4", "IN_PROGRESS", "Crew sent"),
                 ("e6", "FIXED", "Swing replaced"), ("e7", "OPEN", nil), ("e8", "OPEN", "For the roads unit"), ("e9", "NO_FURTHER_ACTION", "Private land"),
@@ -257,6 +259,11 @@ import TestSupport
             #expect(String(buffer: feed.body) == "[]")
             let today = String(buffer: try await http.execute(uri: "/open311/v2/servicerequestupdates.json", method: .get).body)
             #expect(!today.contains("still sharp") && !today.contains(id))
+            // The answer and the form as intake's OpenAPI document describes them.
+            let document = try JSONSchemaValidator.load(from: RepositoryFiles.path(OpenAPIContractTests.documentPath))
+            #expect(document.validate(try IntakeFixture.json(again), at: "/components/schemas/Open311UpdateAccepted").isEmpty)
+            let form = JSONValue.object(Dictionary(Self.citizenUpdate(report.code).map { ($0.0, JSONValue.string($0.1)) }, uniquingKeysWith: { $1 }))
+            #expect(document.validate(form, at: "/components/schemas/Open311UpdateSubmission").isEmpty)
         }
     }
 
@@ -280,6 +287,7 @@ import TestSupport
             }
             try Open311Test.expectError(try await post(http, "json", Self.citizenUpdate(report.code, [("updated_datetime", "2026-03-02 09:15")])), .badRequest)
             try Open311Test.expectError(try await post(http, "json", Self.citizenUpdate(report.code, [("media_url", "javascript:alert(1)")])), .badRequest)
+            try Open311Test.expectError(try await post(http, "json", Self.citizenUpdate(report.code, [("description", "<script>alert(1)</script>")])), .badRequest)
             try Open311Test.expectError(try await post(http, "json", Self.citizenUpdate(report.code, [("jurisdiction_id", "karaj.ir")])), .notFound)
             #expect(try await fixture.scalar("SELECT count(*) FROM citizen_updates") == 0)
 

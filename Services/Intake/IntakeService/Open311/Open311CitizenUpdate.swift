@@ -53,10 +53,11 @@ extension Open311CitizenUpdate {
         }
         let text = (try form.value("description") ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         guard !text.isEmpty else { throw Self.missing("description") }
-        guard text.count <= SubmissionValidator.maxDescriptionLength, !text.unicodeScalars.contains("\u{0}") else {
+        // Plain text, as every description intake keeps (containsMarkup also refuses NUL, which PostgreSQL cannot store).
+        guard text.count <= SubmissionValidator.maxDescriptionLength, !SubmissionValidator.containsMarkup(text) else {
             throw APIError(
                 .badRequest, code: "invalid-description",
-                message: "description has at most \(SubmissionValidator.maxDescriptionLength) characters and no NUL character"
+                message: "description is plain text (no HTML) of at most \(SubmissionValidator.maxDescriptionLength) characters"
             )
         }
         let media = form.values("media_url")
