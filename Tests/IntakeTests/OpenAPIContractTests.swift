@@ -29,7 +29,7 @@ import TestSupport
         #expect(Set(document["paths"]?.objectValue?.keys.map { $0 } ?? []) == [
             "/api/v1/reports", "/api/v1/track/{tracking_code}", "/api/v1/reports/{report_id}/status", "/api/v1/track/{tracking_code}/reopen", "/openapi.yaml",
             "/open311/discovery.json", "/open311/v2/services.json", "/open311/v2/services/{service_code}.json", "/open311/v2/requests.json",
-            "/open311/v2/requests/{service_request_id}.json", "/open311/v2/tokens/{token}.json",
+            "/open311/v2/requests/{service_request_id}.json", "/open311/v2/tokens/{token}.json", "/open311/v2/servicerequestupdates.json",
         ])
         try await IntakeFixture.withAPI { _, http in
             let response = try await http.execute(uri: "/openapi.yaml", method: .get)

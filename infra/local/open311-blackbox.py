@@ -4,7 +4,8 @@
 Talks HTTP to a live server with the Python standard library only (urllib, json, xml.etree) and
 asserts what any GeoReport v2 client relies on: discovery, the service list and a service
 definition, a form-encoded POST answered with a service_request_id, that request read back in JSON
-and XML (the same fields, no personal data), and the spec's error documents (403, 404, 400).
+and XML (the same fields, no personal data), FixMyStreet's `servicerequestupdates` extension (the feed, a
+citizen's update answered with the same update_id when repeated), and the spec's error documents (403, 404, 400).
 
     python3 infra/local/open311-blackbox.py --base http://127.0.0.1:8137 --key "$OPEN137_API_KEY"
 
@@ -161,6 +162,32 @@ def main():
         status, _, body = client.request("GET", f"/open311/v2/requests.json?service_request_id={request_id}&extensions=true")
         listed = json.loads(body) if status == 200 else []
         checks.expect(len(listed) == 1 and listed[0].get("extended_attributes", {}).get("tracking_code") == request_id, "GET requests.json by id with extensions")
+
+    # FixMyStreet's update extension: the feed in both formats, a citizen's update stored once.
+    lists.add("service_request_updates")
+    status, _, body = client.request("GET", "/open311/v2/servicerequestupdates.json?jurisdiction_id=" + arguments.jurisdiction)
+    feed = json.loads(body) if status == 200 else None
+    checks.expect(isinstance(feed, list) and all(set(u) == {"update_id", "service_request_id", "status", "updated_datetime", "description", "media_url"} for u in feed),
+                  f"GET servicerequestupdates.json: {status}")
+    status, _, xml_body = client.request("GET", "/open311/v2/servicerequestupdates.xml?jurisdiction_id=" + arguments.jurisdiction)
+    checks.expect(status == 200 and ET.fromstring(xml_body).tag == "service_request_updates", f"GET servicerequestupdates.xml: {status}")
+    for text in (body, xml_body):
+        checks.expect(CANARY.encode() not in text and b"blackbox@example.org" not in text, "GET servicerequestupdates: no personal data")
+    if request_id:
+        update = {
+            "api_key": arguments.key, "service_request_id": request_id, "update_id": f"blackbox-{uuid.uuid4()}",
+            "updated_datetime": "2026-03-02T09:15:00+03:30", "status": "OPEN", "description": "Black-box check: still broken",
+            "first_name": CANARY, "email": "blackbox@example.org",
+        }
+        status, _, xml_body = client.request("POST", "/open311/v2/servicerequestupdates.xml", form=update)
+        posted = ET.fromstring(xml_body) if status == 200 else None
+        update_id = posted.findtext("request_update/update_id") if posted is not None else None
+        checks.expect(posted is not None and posted.tag == "service_request_updates" and update_id, f"POST servicerequestupdates.xml: {status}")
+        status, _, body = client.request("POST", "/open311/v2/servicerequestupdates.json", form=update)
+        checks.expect(status == 200 and json.loads(body) == [{"update_id": update_id}], "POST servicerequestupdates repeated: the same update_id")
+        json_error(checks, client.request("POST", "/open311/v2/servicerequestupdates.json", form=dict(update, status="SOLVED")), 400, "POST update with a bad status")
+        json_error(checks, client.request("POST", "/open311/v2/servicerequestupdates.json", form={k: v for k, v in update.items() if k != "api_key"}), 403, "POST update without api_key")
+    xml_error(checks, client.request("GET", "/open311/v2/servicerequestupdates.xml?start_date=2026-02-02T00:00:00Z&end_date=2026-02-01T00:00:00Z"), 400, "updates: end_date before start_date")
 
     # Errors, in the spec's format.
     json_error(checks, client.request("POST", "/open311/v2/requests.json", form={k: v for k, v in form.items() if k != "api_key"}), 403, "POST without api_key")

@@ -4,7 +4,7 @@ Loaded through SCHEMATHESIS_HOOKS. A positive case (one the fuzzer claims is val
 that `positive_data_acceptance` tests everything else the document says; negative cases are left as generated.
 
 - A tracking code's last digit is a Damm check digit (issued codes always have one; a client types them back).
-- Open311 GET requests: start_date <= end_date at most 90 days apart; updated_after <= updated_before.
+- Open311 GET requests: start_date <= end_date at most 90 days apart (servicerequestupdates: 7 days); updated_after <= updated_before.
 """
 import schemathesis
 

@@ -30,6 +30,12 @@ extension IntakeAPI {
             router.get(RouterPath("/open311/v2/tokens/{token}.\(suffix)")) { request, context in
                 try await open311Token(request, context: context, encoding: encoding)
             }
+            router.get(RouterPath("/open311/v2/servicerequestupdates.\(suffix)")) { request, context in
+                try await open311Updates(request, context: context, encoding: encoding)
+            }
+            router.post(RouterPath("/open311/v2/servicerequestupdates.\(suffix)")) { request, context in
+                try await open311PostUpdate(request, context: context, encoding: encoding)
+            }
         }
     }
 
@@ -45,6 +51,32 @@ extension IntakeAPI {
         }
         try checkJurisdiction(query)
         return query
+    }
+
+    /// A POST's parameters: the form-encoded body, then the query string's parameters the body does not
+    /// have (some clients send `api_key` or `jurisdiction_id` there).
+    func open311PostForm(_ request: Request, body: ByteBuffer) throws(APIError) -> Open311Form {
+        if let contentType = request.headers[.contentType], !contentType.lowercased().hasPrefix("application/x-www-form-urlencoded") {
+            throw APIError(.badRequest, code: "unsupported-content-type", message: "send the request as application/x-www-form-urlencoded")
+        }
+        do throws(Open311FormError) {
+            guard let text = String(validating: body.readableBytesView, as: UTF8.self) else {
+                throw Open311FormError("the body is not UTF-8")
+            }
+            return try Open311Form(parsing: Substring(text)).merging(Open311Form(parsing: Substring(request.uri.query ?? "")))
+        } catch {
+            throw error.apiError
+        }
+    }
+
+    /// The API key of a POST's `api_key`: 403 in the spec's words when it is missing or not valid.
+    func open311Identity(_ form: Open311Form) async throws(APIError) -> APIKeyIdentity {
+        let key = try Open311FormError.reading { try form.value("api_key") }
+        do {
+            return try await authenticate(key: key)
+        } catch where error.code == "forbidden" {
+            throw APIError(.forbidden, code: "forbidden", message: "api_key was not provided or is not valid")
+        }
     }
 
     /// 404 for a `jurisdiction_id` that is not this server's (the spec's "jurisdiction_id not found");

@@ -9,27 +9,8 @@ extension IntakeAPI {
     func open311Submit(_ request: Request, context: IntakeRequestContext, encoding: Open311Encoding) async throws -> Response {
         try limitAddress(context)
         let body = try await collectBody(request)
-        if let contentType = request.headers[.contentType], !contentType.lowercased().hasPrefix("application/x-www-form-urlencoded") {
-            throw APIError(.badRequest, code: "unsupported-content-type", message: "send the request as application/x-www-form-urlencoded")
-        }
-        let form: Open311Form
-        do {
-            guard let text = String(validating: body.readableBytesView, as: UTF8.self) else {
-                throw Open311FormError("the body is not UTF-8")
-            }
-            // The body's parameters win; the query string may carry api_key or jurisdiction_id (as some clients send them).
-            form = try Open311Form(parsing: Substring(text)).merging(Open311Form(parsing: Substring(request.uri.query ?? "")))
-        } catch let error as Open311FormError {
-            throw error.apiError
-        }
-        let identity: APIKeyIdentity
-        do {
-            identity = try await authenticate(key: try form.value("api_key"))
-        } catch let error as APIError where error.code == "forbidden" {
-            throw APIError(.forbidden, code: "forbidden", message: "api_key was not provided or is not valid")
-        } catch let error as Open311FormError {
-            throw error.apiError
-        }
+        let form = try open311PostForm(request, body: body)
+        let identity = try await open311Identity(form)
         try checkJurisdiction(form)
         let native: JSONValue
         do {

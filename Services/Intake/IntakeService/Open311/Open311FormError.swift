@@ -19,3 +19,19 @@ struct Open311FormError: Error, Sendable, Hashable {
         APIError(.badRequest, code: code, message: message)
     }
 }
+
+extension Open311FormError {
+    /// Runs `read` — code reading a request's parameters — answering what it throws as the API would: a
+    /// form error as its 400, an `APIError` as it is, anything else as a 400 saying the parameters cannot be read.
+    static func reading<T>(_ read: () throws -> T) throws(APIError) -> T {
+        do {
+            return try read()
+        } catch let error as Open311FormError {
+            throw error.apiError
+        } catch let error as APIError {
+            throw error
+        } catch {
+            throw APIError(.badRequest, code: "malformed-parameters", message: "the parameters cannot be read")
+        }
+    }
+}

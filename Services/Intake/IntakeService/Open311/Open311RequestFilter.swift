@@ -84,12 +84,7 @@ struct Open311RequestFilter: Sendable, Hashable {
         }
         switch (start, end) {
         case let (start?, end?):
-            guard start <= end else {
-                throw APIError(.badRequest, code: "invalid-date-range", message: "end_date is earlier than start_date")
-            }
-            guard end.timeIntervalSince(start) <= Self.maximumSpan else {
-                throw APIError(.badRequest, code: "date-range-too-long", message: "start_date to end_date may span at most 90 days")
-            }
+            try Self.checkRange(start, end, maximumSpan: Self.maximumSpan, spanWords: "90 days")
             query.start = start
             query.end = end
         case let (start?, nil):
@@ -111,7 +106,18 @@ struct Open311RequestFilter: Sendable, Hashable {
         form.values(name).flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
-    private static func time(_ text: String?, name: String) throws(APIError) -> Date? {
+    /// 400 when `end_date` is before `start_date` or the two are more than `maximumSpan` apart (`spanWords` says it).
+    static func checkRange(_ start: Date, _ end: Date, maximumSpan: TimeInterval, spanWords: String) throws(APIError) {
+        guard start <= end else {
+            throw APIError(.badRequest, code: "invalid-date-range", message: "end_date is earlier than start_date")
+        }
+        guard end.timeIntervalSince(start) <= maximumSpan else {
+            throw APIError(.badRequest, code: "date-range-too-long", message: "start_date to end_date may span at most \(spanWords)")
+        }
+    }
+
+    /// A date parameter: nil when absent, a 400 naming it when it is no W3C date-time with zone.
+    static func time(_ text: String?, name: String) throws(APIError) -> Date? {
         guard let text else { return nil }
         guard let date = Open311Format.parseTime(text) else {
             throw APIError(.badRequest, code: "invalid-date", message: "\(name) must be a W3C date-time with zone, e.g. 2026-01-01T00:00:00Z or 2026-01-01T08:00:00+03:30")

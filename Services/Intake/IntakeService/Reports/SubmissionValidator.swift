@@ -261,9 +261,7 @@ public struct SubmissionValidator: Sendable {
         }
         var urls: [String] = []
         for (index, item) in items.enumerated() {
-            guard let text = item.stringValue, text.count <= 2_048, !text.unicodeScalars.contains("\u{0}"), let url = URL(string: text),
-                  let scheme = url.scheme?.lowercased(), scheme == "https" || scheme == "http", url.host?.isEmpty == false
-            else {
+            guard let text = item.stringValue, Self.isMediaURL(text) else {
                 problems.append(FieldProblem(field: "media_urls[\(index)]", code: "invalid-url", message: "an http(s) URL of at most 2048 characters"))
                 continue
             }
@@ -273,6 +271,14 @@ public struct SubmissionValidator: Sendable {
     }
 
     // MARK: Primitives
+
+    /// Whether `text` is a media link intake keeps: an http(s) URL with a host, at most 2048 characters, no NUL.
+    static func isMediaURL(_ text: String) -> Bool {
+        guard text.count <= 2_048, !text.unicodeScalars.contains("\u{0}"), let url = URL(string: text),
+              let scheme = url.scheme?.lowercased(), scheme == "https" || scheme == "http"
+        else { return false }
+        return url.host?.isEmpty == false
+    }
 
     private func checkString(_ value: JSONValue?, field: String, required: Bool, _ problems: inout [FieldProblem]) -> String? {
         switch value {
