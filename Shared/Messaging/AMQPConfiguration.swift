@@ -1,11 +1,21 @@
 import Foundation
 
-/// Where and how to connect to RabbitMQ, parsed from an `amqp://user:password@host:port/vhost` URL.
+/// Where and how to connect to RabbitMQ, parsed from an `amqp://user:password@host:port/vhost` URL — or,
+/// for the nodes of a cluster, `amqp://user:password@h1:p1,h2:p2,h3:p3/vhost`: the connection uses one
+/// address at a time and moves to the next when its node goes away (`EndpointRotation`).
 public struct AMQPConfiguration: Sendable, Hashable {
-    /// Broker host.
-    public var host: String
-    /// Broker port.
-    public var port: Int
+    /// The broker addresses, in the URL's order (at least one).
+    public var endpoints: [AMQPEndpoint]
+    /// The first address's host; setting it replaces the first address's host.
+    public var host: String {
+        get { endpoints[0].host }
+        set { endpoints[0].host = newValue }
+    }
+    /// The first address's port; setting it replaces the first address's port.
+    public var port: Int {
+        get { endpoints[0].port }
+        set { endpoints[0].port = newValue }
+    }
     /// Login user.
     public var user: String
     /// Login password; never logged.
@@ -32,17 +42,19 @@ public struct AMQPConfiguration: Sendable, Hashable {
     /// Longest delay between reconnect attempts.
     public var maximumReconnectDelay: Duration
 
-    /// Parses an AMQP URL; `?heartbeat=N`, `?connection_timeout=S`, `?socket_timeout=S` and `?rpc_timeout=S`
+    /// Parses an AMQP URL (one address, or several separated by commas); `?heartbeat=N`, `?connection_timeout=S`, `?socket_timeout=S` and `?rpc_timeout=S`
     /// (whole seconds; heartbeat ≥ 0, the timeouts ≥ 1) are honoured, anything else in them is refused.
     public init(url: String, connectionName: String = "open137") throws(AMQPError) {
-        guard let components = URLComponents(string: url), let scheme = components.scheme, scheme == "amqp" else {
+        guard let hosts = AMQPURLHosts(url) else {
+            throw AMQPError(.invalidURL, "AMQP URL must look like amqp://user:password@host:port/vhost (or host1:port1,host2:port2 for a cluster)")
+        }
+        guard let components = URLComponents(string: hosts.firstHostURL), let scheme = components.scheme, scheme == "amqp" else {
             throw AMQPError(.invalidURL, "AMQP URL must look like amqp://user:password@host:port/vhost")
         }
-        guard let host = components.host, !host.isEmpty else {
+        guard components.host?.isEmpty == false else {
             throw AMQPError(.invalidURL, "AMQP URL has no host")
         }
-        self.host = host
-        self.port = components.port ?? 5672
+        self.endpoints = hosts.endpoints
         self.user = components.user.flatMap { $0.removingPercentEncoding } ?? "guest"
         self.password = components.password.flatMap { $0.removingPercentEncoding } ?? "guest"
         let path = components.percentEncodedPath
@@ -68,9 +80,9 @@ public struct AMQPConfiguration: Sendable, Hashable {
         self.maximumReconnectDelay = .seconds(5)
     }
 
-    /// The URL without the password, for logs.
+    /// The URL without the password, for logs (every address).
     public var redactedURL: String {
         let vhostPart = vhost == "/" ? "" : vhost.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? ""
-        return "amqp://\(user):***@\(host):\(port)/\(vhostPart)"
+        return "amqp://\(user):***@\(endpoints.map(\.description).joined(separator: ","))/\(vhostPart)"
     }
 }

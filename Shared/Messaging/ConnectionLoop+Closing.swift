@@ -4,17 +4,18 @@ import Foundation
 extension ConnectionLoop {
     /// Drops a connection that failed and schedules the reconnect; while closing, ends the loop instead.
     func connectionLost(_ error: AMQPError) {
-        logger.warning("AMQP connection lost; reconnecting", metadata: ["error": "\(error)"])
+        let lostEndpoint = connection.configuration.endpoints[rotation.index]
         teardown()
         lastConnectError = error
         reconnectCounter.increment()
-        // A connection that dies right after opening must not turn into a reconnect storm.
-        if connectedSince.map({ $0.duration(to: .now) < .seconds(2) }) ?? true {
-            reconnectDelay = min(reconnectDelay * 2, connection.configuration.maximumReconnectDelay)
-        } else {
-            reconnectDelay = connection.configuration.initialReconnectDelay
-        }
-        nextConnectAttempt = .now + reconnectDelay
+        // A connection that dies right after opening must not turn into a reconnect storm; one that lived
+        // goes to the next address at once (its node is probably gone, the next one probably up).
+        let livedLong = connectedSince.map({ $0.duration(to: .now) >= .seconds(2) }) ?? false
+        nextConnectAttempt = .now + rotation.lost(livedLong: livedLong)
+        logger.warning("AMQP connection lost; reconnecting", metadata: [
+            "error": "\(error)", "amqp.broker": "\(lostEndpoint)",
+            "amqp.next_broker": "\(connection.configuration.endpoints[rotation.index])",
+        ])
         if closeRequest != nil {
             // Closing anyway: nothing to reconnect for. Unconfirmed publishes are reported, not dropped.
             report(confirmations.failAll(AMQPError(.shutdown, "connection lost while closing: \(error.message)")), counted: false)

@@ -2,31 +2,36 @@ import CRabbitMQ
 import Foundation
 
 extension ConnectionLoop {
-    /// Opens a connection, declares the topology and prepares the role; on failure, schedules the next
-    /// attempt with backoff (and jitter, so that services restarted together do not retry in step).
+    /// Opens a connection to the rotation's current address, declares the topology and prepares the role
+    /// (a publisher queues again what was unconfirmed); on failure, moves to the next address and schedules
+    /// the attempt with backoff (and jitter, so that services restarted together do not retry in step).
     func connect() {
         let config = connection.configuration
+        let endpoint = config.endpoints[rotation.index]
         do {
-            let newState = try open(config)
+            let newState = try open(config, at: endpoint)
             state = newState
             generation += 1
             try declare(connection.topology)
             try prepareRole()
             lastConnectError = nil
+            rotation.connected()
             connection.connectCount.withLock { $0 += 1 }
             connection.isConnected.withLock { $0 = true }
             connectedSince = .now
-            logger.info("AMQP connected", metadata: ["amqp.broker": "\(config.host):\(config.port)", "amqp.generation": "\(generation)"])
+            logger.info("AMQP connected", metadata: ["amqp.broker": "\(endpoint)", "amqp.generation": "\(generation)"])
             for waiter in connectWaiters { waiter.completion(.success(())) }
             connectWaiters.removeAll()
         } catch {
             teardown()
             lastConnectError = error
             if generation > 0 { reconnectCounter.increment() }
-            logger.warning("AMQP connect failed; retrying", metadata: ["error": "\(error)", "retry_in": "\(reconnectDelay)"])
-            let jitter = Double.random(in: 0.8...1.2)
-            nextConnectAttempt = .now + reconnectDelay * jitter
-            reconnectDelay = min(reconnectDelay * 2, config.maximumReconnectDelay)
+            let delay = rotation.attemptFailed() * Double.random(in: 0.8...1.2)
+            nextConnectAttempt = .now + delay
+            logger.warning("AMQP connect failed; retrying", metadata: [
+                "error": "\(error)", "amqp.broker": "\(endpoint)", "amqp.next_broker": "\(config.endpoints[rotation.index])",
+                "retry_in": "\(delay)",
+            ])
             if closeRequest != nil {
                 for waiter in connectWaiters { waiter.completion(.failure(error)) }
                 connectWaiters.removeAll()
@@ -35,7 +40,7 @@ extension ConnectionLoop {
     }
 
     /// A new logged-in connection with its channel open, bounded by the configured limits.
-    private func open(_ config: AMQPConfiguration) throws(AMQPError) -> amqp_connection_state_t {
+    private func open(_ config: AMQPConfiguration, at endpoint: AMQPEndpoint) throws(AMQPError) -> amqp_connection_state_t {
         guard let newState = amqp_new_connection() else {
             throw AMQPError(.connectionFailed, "amqp_new_connection returned nil")
         }
@@ -50,10 +55,10 @@ extension ConnectionLoop {
             throw AMQPError(.connectionFailed, "amqp_tcp_socket_new returned nil")
         }
         var timeout = Self.timeValue(config.connectTimeout)
-        let openStatus = amqp_socket_open_noblock(socket, config.host, Int32(config.port), &timeout)
+        let openStatus = amqp_socket_open_noblock(socket, endpoint.host, Int32(endpoint.port), &timeout)
         if openStatus != AMQP_STATUS_OK.rawValue {
             amqp_destroy_connection(newState)
-            throw Self.statusError(openStatus, "connecting to \(config.host):\(config.port)", code: .connectionFailed)
+            throw Self.statusError(openStatus, "connecting to \(endpoint)", code: .connectionFailed)
         }
         do {
             try Self.bindSocket(amqp_get_sockfd(newState), config)

@@ -62,9 +62,13 @@ extension ConnectionLoop {
             let ack = method.decoded.load(as: amqp_basic_ack_t.self)
             report(confirmations.confirm(upTo: ack.delivery_tag, multiple: ack.multiple != 0, result: .success(())))
         case AMQP_BASIC_NACK_METHOD:
+            // Not reported as a failure: the channel is replaced and what it refused goes out again (still in
+            // flight, like every unconfirmed publish), until its deadline. RabbitMQ 3.10 nacks every publish of
+            // a channel whose first publish to a quorum queue found the queue's recorded leader on a node that
+            // is down, for as long as that node stays down (rabbit_fifo_client keeps the stale leader); a fresh
+            // channel reads the queue's new leader. Our topology sets no length limit, so no nack is meant to last.
             let nack = method.decoded.load(as: amqp_basic_nack_t.self)
-            let refused = AMQPError(.nacked, "the broker refused the message (basic.nack)")
-            report(confirmations.confirm(upTo: nack.delivery_tag, multiple: nack.multiple != 0, result: .failure(refused)))
+            throw AMQPError(.nacked, "the broker refused a publish (basic.nack, tag \(nack.delivery_tag)\(nack.multiple != 0 ? " and below" : "")); resending on a fresh channel")
         case AMQP_BASIC_RETURN_METHOD:
             let returned = method.decoded.load(as: amqp_basic_return_t.self)
             let reason = "\(returned.reply_code) \(String(amqpBytes: returned.reply_text))"

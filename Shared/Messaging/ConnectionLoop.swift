@@ -26,8 +26,9 @@ final class ConnectionLoop {
     /// Why the last connect failed or the last connection was lost, reported to waiters and to publishes
     /// that expire while disconnected.
     var lastConnectError: AMQPError?
-    /// How long to wait before the next connect attempt; doubles on failure up to the configured maximum.
-    var reconnectDelay: Duration
+    /// Which broker address to connect to next and how long to wait first (backoff, and the move to the
+    /// next node of a cluster when one goes away).
+    var rotation: EndpointRotation
     /// When the next connect may be attempted.
     var nextConnectAttempt = ContinuousClock.now
     /// When the current connection opened, to tell a connection that dies at once from a long-lived one.
@@ -65,7 +66,11 @@ final class ConnectionLoop {
         var logger = connection.logger
         logger[metadataKey: "amqp.connection"] = "\(connection.configuration.connectionName)"
         self.logger = logger
-        self.reconnectDelay = connection.configuration.initialReconnectDelay
+        let configuration = connection.configuration
+        self.rotation = EndpointRotation(
+            count: configuration.endpoints.count,
+            start: EndpointRotation.start(for: configuration.connectionName, count: configuration.endpoints.count),
+            initialDelay: configuration.initialReconnectDelay, maximumDelay: configuration.maximumReconnectDelay)
         if case .publisher(let window) = connection.role {
             confirmations = PublishConfirmations(window: max(1, window))
         } else {

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Messaging
 
 /// Typed, validating access to configuration in environment variables.
 ///
@@ -110,7 +111,14 @@ public struct EnvironmentConfig: Sendable {
     }
 
     /// Parses `value` as a URL with one of `schemes`, a host and an optional valid port; nil if it is not.
+    /// An AMQP URL may name several brokers (`amqp://u:p@h1:p1,h2:p2/vhost`, the nodes of a cluster): each
+    /// address must be valid, and the URL with its first one is what is parsed.
     static func parseURL(_ value: String, schemes: Set<String>) -> URLComponents? {
+        var value = value
+        if schemes.contains("amqp") || schemes.contains("amqps") {
+            guard let hosts = AMQPURLHosts(value) else { return nil }
+            value = hosts.firstHostURL
+        }
         guard let components = URLComponents(string: value),
               let scheme = components.scheme?.lowercased(), schemes.contains(scheme),
               let host = components.host, !host.isEmpty

@@ -1,6 +1,5 @@
 import Foundation
 import Messaging
-import Synchronization
 import TestSupport
 import Testing
 
@@ -42,44 +41,21 @@ struct BrokerFaultTests {
         try await consumer.waitUntilConnected()
 
         // Publish in batches while the broker goes down and comes back.
-        let confirmed = Mutex<Set<String>>([])
-        let failed = Mutex<[AMQPError]>([])
-        let publishing = Task {
-            for batch in 0..<60 {
-                let messages = (0..<50).map { index in
-                    OutgoingMessage(exchange: exchange, routingKey: "r", body: Array("m".utf8), messageID: "b\(batch)-\(index)", contentType: "text/plain")
-                }
-                let results = await publisher.publish(messages)
-                for (message, result) in zip(messages, results) {
-                    switch result {
-                    case .success: confirmed.withLock { _ = $0.insert(message.messageID) }
-                    case .failure(let error): failed.withLock { $0.append(error) }
-                    }
-                }
-                try? await Task.sleep(for: .milliseconds(100))
-            }
-        }
+        let record = FaultPublishing()
+        let publishing = Task { await record.publishBatches(publisher, exchange: exchange, batches: 60) }
         try await Task.sleep(for: .milliseconds(800))
         try TestEnvironment.broker("stop")
         try TestEnvironment.broker("start")
         await publishing.value
 
         // Publishes during the outage waited and went out after the reconnect: every one is confirmed.
-        #expect(failed.withLock { $0.isEmpty }, "publishes failed: \(failed.withLock { $0.prefix(3) })")
-        let expected = confirmed.withLock { $0 }
+        #expect(record.failed.withLock { $0.isEmpty }, "publishes failed: \(record.failed.withLock { $0.prefix(3) })")
+        let expected = record.confirmed.withLock { $0 }
         #expect(expected.count == 3_000)
         #expect(publisher.connections >= 2)
 
         // Every confirmed message is in the queue (duplicates from republishing are allowed).
-        let received = try await withTimeout(.seconds(60), "the confirmed messages") {
-            var ids: Set<String> = []
-            for await delivery in consumer.deliveries {
-                try? await delivery.ack()
-                if let id = delivery.messageID { ids.insert(id) }
-                if ids.isSuperset(of: expected) { break }
-            }
-            return ids
-        }
+        let received = try await FaultPublishing.receive(from: consumer, untilAllOf: expected)
         #expect(received.isSuperset(of: expected))
         #expect(consumer.connections >= 2)
         await consumer.stop()

@@ -54,8 +54,20 @@ public enum TestEnvironment {
     /// Runs `infra/local/rabbitmq.sh <action>` against the test stack (`stop`, `start`, or `ctl …`).
     @discardableResult
     public static func broker(_ arguments: String...) throws -> String {
+        try stackScript("rabbitmq.sh", arguments)
+    }
+
+    /// Runs `infra/local/rabbitmq-cluster.sh <action>` against the test stack's three-node cluster
+    /// (`node-kill 2`, `node-start 2`, `leaders`, …).
+    @discardableResult
+    public static func cluster(_ arguments: String...) throws -> String {
+        try stackScript("rabbitmq-cluster.sh", arguments)
+    }
+
+    /// Runs `infra/local/<name> <arguments>` with the test stack's environment; its output, or `ScriptFailed`.
+    private static func stackScript(_ name: String, _ arguments: [String]) throws -> String {
         _ = try value("OPEN137_STACK_DIR")
-        let script = try RepositoryFiles.path("infra/local/rabbitmq.sh")
+        let script = try RepositoryFiles.path("infra/local/\(name)")
         let root = try RepositoryFiles.root()
         let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("open137-broker-\(UUID().uuidString).log").path
         defer { try? FileManager.default.removeItem(atPath: outputPath) }
@@ -69,14 +81,14 @@ public enum TestEnvironment {
         defer { for pointer in argv { free(pointer) } }
         let spawned = posix_spawn(&pid, "/bin/bash", nil, nil, argv, environ)
         guard spawned == 0 else {
-            throw ScriptFailed(command: "rabbitmq.sh \(arguments.joined(separator: " "))", status: spawned, output: "posix_spawn failed")
+            throw ScriptFailed(command: "\(name) \(arguments.joined(separator: " "))", status: spawned, output: "posix_spawn failed")
         }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
         let exitStatus = (status >> 8) & 0xff
         let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
         guard exitStatus == 0 else {
-            throw ScriptFailed(command: "rabbitmq.sh \(arguments.joined(separator: " "))", status: exitStatus, output: text)
+            throw ScriptFailed(command: "\(name) \(arguments.joined(separator: " "))", status: exitStatus, output: text)
         }
         return text
     }

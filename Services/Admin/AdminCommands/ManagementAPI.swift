@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import JSON
+import Messaging
 import NIOCore
 import NIOHTTP1
 
@@ -26,7 +27,8 @@ public struct ManagementAPI: Sendable {
         }
         var user = url.user
         var password = url.password
-        if user == nil, let amqp = environment["AMQP_URL"].flatMap(URLComponents.init(string:)) {
+        // A cluster's AMQP_URL names several hosts; the credentials are those of its first.
+        if user == nil, let amqp = environment["AMQP_URL"].map({ AMQPURLHosts($0)?.firstHostURL ?? $0 }).flatMap(URLComponents.init(string:)) {
             user = amqp.user
             password = amqp.password
         }

@@ -2,6 +2,7 @@ import BrokerTopology
 import ArgumentParser
 import Foundation
 import Logging
+import Messaging
 import Persistence
 import PostgresNIO
 import ServiceHosting
@@ -106,8 +107,10 @@ public struct ServicesCommand: AsyncParsableCommand {
         }
 
         /// `url` with its user and password replaced (the passwords are URL-safe base64: nothing to encode).
+        /// An AMQP URL naming several brokers (a cluster's nodes) keeps its whole host list.
         static func url(_ url: String, user: String, password: String) throws(ProvisioningError) -> String {
-            guard var components = URLComponents(string: url), components.host != nil else {
+            let hosts = url.hasPrefix("amqp") ? AMQPURLHosts(url) : nil
+            guard var components = URLComponents(string: hosts?.firstHostURL ?? url), components.host != nil else {
                 throw ProvisioningError(.misconfigured, "\(Redaction.redactURLCredentials(url)) is not a URL")
             }
             components.user = user
@@ -115,7 +118,7 @@ public struct ServicesCommand: AsyncParsableCommand {
             guard let result = components.string else {
                 throw ProvisioningError(.misconfigured, "cannot build a URL from \(Redaction.redactURLCredentials(url))")
             }
-            return result
+            return hosts?.puttingHostList(into: result) ?? result
         }
     }
 }
