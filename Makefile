@@ -7,6 +7,11 @@
 #                         SWIFT_TEST_ARGS="--filter X" passes arguments to swift test.
 #   make bench            the whole pipeline end to end (release, private stack): broker ceiling, reports/s,
 #                         latency at 300/s, CPU and memory per service, 1 vs. 3 copies of the slowest stage.
+#   make cluster          a three-node RabbitMQ cluster under .local/cluster (AMQP 5682-5684), left running; the
+#                         services' failover test against it (CLUSTER_TEST=0 skips it); make cluster-stop stops it.
+#                         CLUSTER=1 make run runs everything on such a cluster (its stack under .local/run).
+#   make chaos-cluster    load generator while the cluster loses nodes: the node leading most queues SIGKILLed and
+#                         restarted, then another stopped cleanly; asserts nothing lost or doubled, drained in 30 s.
 #   make chaos            load generator under faults (release, private stack .local/chaos, WORKERS=2): SIGKILLed
 #                         workers, a broker restart, a database stop -m immediate, poison; asserts nothing lost or
 #                         doubled, one assignment each, audit chain intact, drained in 30 s, security pass.
@@ -23,19 +28,28 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help run test chaos bench bench-messaging bench-intake bench-classifier bench-router bench-notifier bench-audit stop build clean-local
+.PHONY: help run test chaos cluster cluster-stop chaos-cluster bench bench-messaging bench-intake bench-classifier bench-router bench-notifier bench-audit stop build clean-local
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
 
 run:
-	@infra/local/run.sh start
+	@OPEN137_CLUSTER="$(or $(CLUSTER),$(OPEN137_CLUSTER))" infra/local/run.sh start
 
 test:
 	@infra/local/test.sh
 
 chaos:
 	@infra/local/chaos.sh
+
+cluster:
+	@infra/local/cluster.sh start
+
+cluster-stop:
+	@infra/local/cluster.sh stop
+
+chaos-cluster:
+	@infra/local/chaos-cluster.sh
 
 bench:
 	@infra/local/bench.sh

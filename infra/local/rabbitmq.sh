@@ -12,15 +12,23 @@
 #   OPEN137_EPMD_PORT                 private epmd (default AMQP port + 21000)
 #   OPEN137_RABBITMQ_PLUGINS          plugins to enable (default "rabbitmq_management rabbitmq_prometheus")
 #   OPEN137_RABBITMQ_START_TIMEOUT    seconds to wait for the node (default 90)
+# For one node of a cluster (infra/local/rabbitmq-cluster.sh sets these):
+#   OPEN137_RABBITMQ_DIR              the node's directory (default $OPEN137_STACK_DIR/rabbitmq)
+#   OPEN137_RABBITMQ_NODENAME         its Erlang node name, on its first start (default open137-<stack>@localhost)
+#   OPEN137_RABBITMQ_HOME             HOME holding the Erlang cookie (default <node dir>/home): the nodes of
+#                                     one cluster and their CLI share it
+#   OPEN137_RABBITMQ_KEEP_EPMD=1      `stop` leaves the epmd running (the other nodes still use it)
 # When a variable is unset, the value this stack directory last started with is reused.
 set -euo pipefail
-OPEN137_LOG_TAG="rabbitmq"
+OPEN137_LOG_TAG="${OPEN137_RABBITMQ_LOG_TAG:-rabbitmq}"
 # shellcheck source=infra/local/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 RMQ_BIN=/usr/lib/rabbitmq/bin
 STACK="$(stack_dir)"
-RMQ_DIR="$STACK/rabbitmq"
+RMQ_DIR="${OPEN137_RABBITMQ_DIR:-$STACK/rabbitmq}"
+[[ "$RMQ_DIR" == /* ]] || RMQ_DIR="$OPEN137_ROOT/$RMQ_DIR"
+RMQ_HOME="${OPEN137_RABBITMQ_HOME:-$RMQ_DIR/home}"
 NODE_ENV="$RMQ_DIR/node.env"
 PID_FILE="$RMQ_DIR/rabbitmq.pid"
 
@@ -62,6 +70,8 @@ load_settings() {
     # The node name is fixed per stack directory: the message store lives under it.
     if [[ -n "$SAVED_NODENAME" ]]; then
         NODENAME="$SAVED_NODENAME"
+    elif [[ -n "${OPEN137_RABBITMQ_NODENAME:-}" ]]; then
+        NODENAME="$OPEN137_RABBITMQ_NODENAME"
     else
         local base
         base="$(basename "$STACK" | tr -c 'A-Za-z0-9_-' '_')"
@@ -81,7 +91,7 @@ has_plugin() { [[ " $PLUGINS " == *" $1 "* ]]; }
 # The environment every rabbitmq-server / rabbitmqctl call of this node runs with.
 export_node_env() {
     export PATH="$RMQ_BIN:$PATH"
-    export HOME="$RMQ_DIR/home"                      # Erlang cookie shared by server and CLI
+    export HOME="$RMQ_HOME"                          # Erlang cookie shared by server and CLI (and a cluster's nodes)
     export RABBITMQ_NODENAME="$NODENAME"
     export RABBITMQ_NODE_IP_ADDRESS=127.0.0.1
     export RABBITMQ_NODE_PORT="$AMQP_PORT"
@@ -104,8 +114,8 @@ export_node_env() {
 }
 
 write_node_files() {
-    mkdir -p "$RMQ_DIR/home" "$RMQ_DIR/mnesia" "$RMQ_DIR/log" "$RMQ_DIR/conf.d"
-    local cookie="$RMQ_DIR/home/.erlang.cookie"
+    mkdir -p "$RMQ_HOME" "$RMQ_DIR/mnesia" "$RMQ_DIR/log" "$RMQ_DIR/conf.d"
+    local cookie="$RMQ_HOME/.erlang.cookie"
     if [[ ! -s "$cookie" ]]; then
         # 32 letters from 16 random bytes (hex digits mapped onto A-P); no pipe is cut short.
         (umask 077; od -An -N16 -tx1 /dev/urandom | tr -d ' \n' | tr '0-9a-f' 'A-P' > "$cookie")
@@ -255,7 +265,7 @@ cmd_stop() {
         log "node is not running"
     fi
     rm -f "$PID_FILE"
-    kill_epmd
+    [[ "${OPEN137_RABBITMQ_KEEP_EPMD:-0}" != 0 ]] || kill_epmd
     log "stopped in $((SECONDS - started)) s"
 }
 

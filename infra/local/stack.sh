@@ -5,6 +5,12 @@
 # `start` is idempotent and writes $OPEN137_STACK_DIR/stack.env (KEY=value lines, source-able) with
 # AMQP_URL, DATABASE_URL, RABBITMQ_MANAGEMENT_URL, RABBITMQ_PROMETHEUS_URL, OPEN137_STACK_DIR and every
 # OPEN137_*_PORT in use. Ports and other settings: see rabbitmq.sh and postgres.sh.
+#
+# OPEN137_CLUSTER=1: a three-node RabbitMQ cluster instead of the one node (rabbitmq-cluster.sh: nodes on
+# OPEN137_AMQP_PORT and the next two ports); AMQP_URL then names all three
+# (amqp://guest:guest@127.0.0.1:P,127.0.0.1:P+1,127.0.0.1:P+2/), RABBITMQ_MANAGEMENT_URL and
+# RABBITMQ_PROMETHEUS_URL are node 1's, and RABBITMQ_NODE<N>_* name each node. `stop` and `status` follow
+# whatever this stack started.
 set -euo pipefail
 OPEN137_LOG_TAG="stack"
 # shellcheck source=infra/local/lib.sh
@@ -18,6 +24,10 @@ cmd_start() {
     local started=$SECONDS
     mkdir -p "$STACK"
     "$OPEN137_LOCAL_DIR/postgres.sh" start
+    if cluster_mode; then
+        start_cluster
+        return
+    fi
     "$OPEN137_LOCAL_DIR/rabbitmq.sh" start
 
     # What really runs (the scripts record their settings), not what the caller asked for.
@@ -46,9 +56,44 @@ cmd_start() {
     log "ready in $((SECONDS - started)) s; environment in $STACK_ENV"
 }
 
+# cluster_mode — OPEN137_CLUSTER=1, or a cluster this stack started before (stop and status follow it).
+cluster_mode() {
+    [[ "${OPEN137_CLUSTER:-0}" != 0 && -n "${OPEN137_CLUSTER:-}" ]] || [[ -f "$STACK/rabbitmq-cluster/cluster.env" ]]
+}
+
+# start_cluster — the three-node cluster, and stack.env naming every node.
+start_cluster() {
+    local started=$SECONDS
+    [[ ! -f "$STACK/rabbitmq/node.env" ]] || die "$STACK holds a single RabbitMQ node: stop it and delete $STACK/rabbitmq (or use another OPEN137_STACK_DIR) for a cluster"
+    "$OPEN137_LOCAL_DIR/rabbitmq-cluster.sh" start
+    local C_AMQP_URL C_RABBITMQ_NODE1_AMQP_PORT C_RABBITMQ_NODE1_MANAGEMENT_URL C_RABBITMQ_NODE1_PROMETHEUS_URL P_PORT
+    local cluster_lines
+    mapfile -t cluster_lines < <("$OPEN137_LOCAL_DIR/rabbitmq-cluster.sh" env)
+    local line
+    for line in "${cluster_lines[@]}"; do printf -v "C_${line%%=*}" '%s' "${line#*=}"; done
+    read_env_file "$STACK/postgres/server.env" P_
+    local pg_port
+    pg_port="$(sed -n 4p "$STACK/postgres/data/postmaster.pid" 2>/dev/null | tr -dc '0-9')"
+    pg_port="${pg_port:-$P_PORT}"
+    write_env_file "$STACK_ENV" \
+        "OPEN137_STACK_DIR=$STACK" \
+        "OPEN137_CLUSTER=1" \
+        "AMQP_URL=$C_AMQP_URL" \
+        "DATABASE_URL=postgres://postgres@127.0.0.1:$pg_port/open137" \
+        "OPEN137_AMQP_PORT=$C_RABBITMQ_NODE1_AMQP_PORT" \
+        "OPEN137_PG_PORT=$pg_port" \
+        "RABBITMQ_MANAGEMENT_URL=$C_RABBITMQ_NODE1_MANAGEMENT_URL" \
+        "RABBITMQ_PROMETHEUS_URL=$C_RABBITMQ_NODE1_PROMETHEUS_URL" \
+        "${cluster_lines[@]:1}"
+    log "ready in $((SECONDS - started)) s (three-node RabbitMQ cluster); environment in $STACK_ENV"
+}
+
 cmd_stop() {
     local started=$SECONDS rc=0
-    "$OPEN137_LOCAL_DIR/rabbitmq.sh" stop || rc=1
+    if [[ -f "$STACK/rabbitmq-cluster/cluster.env" ]]; then
+        "$OPEN137_LOCAL_DIR/rabbitmq-cluster.sh" stop || rc=1
+    fi
+    [[ ! -f "$STACK/rabbitmq/node.env" ]] || "$OPEN137_LOCAL_DIR/rabbitmq.sh" stop || rc=1
     "$OPEN137_LOCAL_DIR/postgres.sh" stop || rc=1
     rm -f "$STACK_ENV"
     log "stopped in $((SECONDS - started)) s"
@@ -57,7 +102,11 @@ cmd_stop() {
 
 cmd_status() {
     local rc=0
-    "$OPEN137_LOCAL_DIR/rabbitmq.sh" status || rc=$?
+    if cluster_mode; then
+        "$OPEN137_LOCAL_DIR/rabbitmq-cluster.sh" status || rc=$?
+    else
+        "$OPEN137_LOCAL_DIR/rabbitmq.sh" status || rc=$?
+    fi
     "$OPEN137_LOCAL_DIR/postgres.sh" status || { local r=$?; (( rc != 0 )) || rc=$r; }
     return "$rc"
 }
