@@ -7,7 +7,7 @@
 #                         SWIFT_TEST_ARGS="--filter X" passes arguments to swift test.
 #   make bench            the whole pipeline end to end (release, private stack): broker ceiling, reports/s,
 #                         latency at 300/s, CPU and memory per service, 1 vs. 3 copies of the slowest stage.
-#   make cluster          a three-node RabbitMQ cluster under .local/cluster (AMQP 5682-5684), left running; the
+#   make cluster          a three-node RabbitMQ cluster under .local/cluster (AMQP 5782-5784), left running; the
 #                         services' failover test against it (CLUSTER_TEST=0 skips it); make cluster-stop stops it.
 #                         CLUSTER=1 make run runs everything on such a cluster (its stack under .local/run).
 #   make chaos-cluster    load generator while the cluster loses nodes: the node leading most queues SIGKILLed and

@@ -14,7 +14,10 @@ final class LoadgenAMQPSubmitter: LoadgenSubmitter, Service {
     let channel = LoadgenChannel.amqp
     private let publisher: AMQPPublisher
     private let replies: AMQPConsumer
-    /// The private reply queue (expires a few minutes after the load generator is gone).
+    /// The private reply queue (expires a few minutes after the load generator is gone). A quorum queue, so
+    /// that on a cluster it outlives the node it was declared on: a classic one lives on that node alone,
+    /// and once the node went down every redeclare failed ("home node … is down", 404) and every reply to an
+    /// AMQP submission was lost until the node came back (make chaos-cluster, the node stopped cleanly).
     let replyQueue: String
     private let waiters = LoadgenReplyWaiters()
     private let replyTimeout: Duration
@@ -32,7 +35,7 @@ final class LoadgenAMQPSubmitter: LoadgenSubmitter, Service {
             configuration: configuration, topology: Topology(exchanges: Open137Topology.exchanges), publishTimeout: replyTimeout, logger: logger)
         replies = AMQPConsumer(
             configuration: configuration, queue: replyQueue, prefetch: 1_000,
-            topology: Topology(exchanges: Open137Topology.exchanges, queues: [QueueDefinition(name: replyQueue, arguments: ["x-expires": .int(300_000)])]),
+            topology: Topology(exchanges: Open137Topology.exchanges, queues: [QueueDefinition(name: replyQueue, arguments: ["x-queue-type": .string("quorum"), "x-expires": .int(300_000)])]),
             logger: logger)
     }
 
