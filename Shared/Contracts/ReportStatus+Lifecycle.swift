@@ -32,5 +32,4 @@ extension ReportStatus {
         case .received, .classified, .routed, .referred: []
         }
     }
-
 }

@@ -72,19 +72,7 @@ public struct StageRuntime: Sendable {
         let broker: ReadinessCheck = { [publisher] in
             publisher.isConnected ? .up : .down("not connected to the broker")
         }
-        let database: ReadinessCheck = { [postgres, logger] in
-            do {
-                // Through a deadline that closes the connection: a `SELECT 1` sent to a connection whose
-                // server process has gone is never answered, and the delivery worker's dependency probe
-                // (this check) would then hold every handler of the stage for good.
-                try await DatabaseDeadline(timeout: .seconds(5)).withConnection("the readiness check", client: postgres, logger: logger) {
-                    _ = try await $0.query("SELECT 1", logger: logger)
-                }
-                return .up
-            } catch {
-                return .down("database unreachable")
-            }
-        }
+        let database = ReadinessResult.database(postgres, logger: logger)
         opsServer.addReadinessCheck("broker", broker)
         opsServer.addReadinessCheck("database", database)
         dependencyProbe = DependencyProbe(checks: [broker, database])

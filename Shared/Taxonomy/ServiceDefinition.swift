@@ -18,6 +18,12 @@ public struct ServiceDefinition: Sendable, Equatable, Decodable {
     public var deadlineHours: DeadlineHours
     /// The Open311 service definition's attributes (may be empty).
     public var attributes: [ServiceAttribute]
+    /// How near (metres) an open report of this code must be to count as the same hazard
+    /// (`duplicate_radius_m`; absent: ``Taxonomy/defaultDuplicateRadiusMetres``).
+    public var duplicateRadiusMetres: Double?
+
+    /// The radius the nearby search and the duplicate matcher use for this code.
+    public var nearbyRadiusMetres: Double { duplicateRadiusMetres ?? Taxonomy.defaultDuplicateRadiusMetres }
 
     /// Whether the code belongs to the child-friendly city group.
     public var isChildFriendly: Bool { group == Taxonomy.childFriendlyGroup }
@@ -30,5 +36,6 @@ public struct ServiceDefinition: Sendable, Equatable, Decodable {
     enum CodingKeys: String, CodingKey {
         case code, group, name, description, keywords, phrases, unit, attributes
         case deadlineHours = "deadline_hours"
+        case duplicateRadiusMetres = "duplicate_radius_m"
     }
 }

@@ -40,6 +40,19 @@ public struct Taxonomy: Sendable, Equatable {
         byCode[code].map { services[$0] }
     }
 
+    /// The radius of a service without `duplicate_radius_m`: about a city block.
+    public static let defaultDuplicateRadiusMetres = 100.0
+    /// How far back an open report still counts as the same hazard (the nearby search, the duplicate matcher).
+    public static let duplicateWindowDays = 30
+
+    /// The codes whose open reports may be the same hazard as one of `code`: the code itself, or every code
+    /// of the child-friendly group for one of them (a broken swing reported as "other child hazard" is the
+    /// same swing). Empty for an unknown code.
+    public func duplicateCodes(for code: String) -> [String] {
+        guard let service = service(code) else { return [] }
+        return service.isChildFriendly ? childFriendlyServices.map(\.code) : [code]
+    }
+
     /// The child-friendly city services (the `CFC-*` codes).
     public var childFriendlyServices: [ServiceDefinition] {
         services.filter(\.isChildFriendly)

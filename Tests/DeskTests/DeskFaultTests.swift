@@ -32,7 +32,7 @@ struct DeskFaultTests {
                 try TestEnvironment.broker("start")
                 restarted = true
             } catch {
-                try? TestEnvironment.broker("start")
+                _ = try? TestEnvironment.broker("start")
                 throw error
             }
             #expect(restarted)

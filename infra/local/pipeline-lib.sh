@@ -45,8 +45,10 @@ pipeline_start() {
     fi
     mkdir -p "$stack"
     PIPELINE_CLIENT_ENV="$stack/client.env"
+    # No units' desk unless the caller asked for one (pipeline_configure with a desk port): make chaos's load
+    # generator reads the unit queues itself, and a desk would take its deliveries.
     WORKERS="${WORKERS:-1}" OPEN137_RESTART=1 OPEN137_CLIENT_ENV="$PIPELINE_CLIENT_ENV" OPEN137_STOP_TIMEOUT=10 \
-        "$OPEN137_LOCAL_DIR/run.sh" start > "$stack/run.out" 2>&1 &
+        OPEN137_DESK="${OPEN137_DESK:-0}" "$OPEN137_LOCAL_DIR/run.sh" start > "$stack/run.out" 2>&1 &
     PIPELINE_RUN_PID=$!
     local deadline=$((SECONDS + timeout)) ready="" url urls=()
     while (( SECONDS < deadline )); do

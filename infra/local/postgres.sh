@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A private PostgreSQL cluster (Debian's postgresql, version 15 preferred) on 127.0.0.1, with its data
 # under $OPEN137_STACK_DIR/postgres, trust authentication for user `postgres` (every other role needs its
-# password), and a database `open137`.
+# password), and a database `open137` with the PostGIS extension (Debian's postgresql-15-postgis-3,
+# installed when missing).
 # Usage: infra/local/postgres.sh {start|stop [fast|immediate]|status}   (`stop immediate`: pg_ctl's crash-like stop,
 # no checkpoint — what make chaos does to the database once; the next start recovers from the WAL)
 #
@@ -47,6 +48,19 @@ ensure_installed() {
     fi
     [[ -x "$PG_BIN/initdb" && -x "$PG_BIN/pg_ctl" ]] || die "PostgreSQL not found in $PG_BIN (set OPEN137_PG_BIN)"
     command -v psql >/dev/null 2>&1 || [[ -x "$PG_BIN/psql" ]] || apt_install postgresql-client
+    ensure_postgis
+}
+
+# ensure_postgis — PostGIS for the server's major version (Debian's postgresql-<major>-postgis-3): intake's
+# nearby search keeps report locations as geography with a GiST index. Installed here, beside the server;
+# the extension itself is created in the database by the administrator (ensure_database), since the
+# services' roles are not superusers.
+ensure_postgis() {
+    local major
+    major="$(basename "$(dirname "$PG_BIN")")"
+    [[ -f "/usr/share/postgresql/$major/extension/postgis.control" ]] || apt_install "postgresql-$major-postgis-3"
+    [[ -f "/usr/share/postgresql/$major/extension/postgis.control" ]] \
+        || die "PostGIS for PostgreSQL $major not found (install postgresql-$major-postgis-3)"
 }
 
 # The server refuses to run as root: as root we run it as the `postgres` user; otherwise as ourselves.
@@ -98,6 +112,9 @@ ensure_database() {
         psql_cmd "$port" -d postgres -c "CREATE DATABASE $DATABASE" >/dev/null
         log "created database $DATABASE"
     fi
+    # Only a superuser may create PostGIS (it is not a trusted extension); in `public`, which every role
+    # may use, so the services' own roles need no grant to call its functions and types.
+    psql_cmd "$port" -d "$DATABASE" -c "CREATE EXTENSION IF NOT EXISTS postgis WITH SCHEMA public" >/dev/null
 }
 
 print_summary() {

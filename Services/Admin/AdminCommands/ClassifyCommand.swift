@@ -6,7 +6,8 @@ import Taxonomy
 
 /// `open137 classify`: the classifier without broker or database. JSON lines `{"id", "description"}` on
 /// stdin → JSON lines `{"id", "service_code", "child_friendly", "priority", "confidence"}` on stdout;
-/// `--evaluate FILE` scores a labelled file; `--cross-validate K` is the training report on the shipped corpus.
+/// `--evaluate FILE` scores a labelled file; `--cross-validate K` is the training report on the shipped corpus;
+/// `--duplicates-eval` scores the duplicate matcher on its generated set.
 public struct ClassifyCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "classify",
@@ -22,6 +23,8 @@ public struct ClassifyCommand: ParsableCommand {
     var evaluateFile: String?
     @Option(name: .customLong("cross-validate"), help: "Stratified k-fold cross-validation of the shipped corpus with K folds (10 is the training report).")
     var folds: Int?
+    @Flag(name: .customLong("duplicates-eval"), help: "Precision and recall of the duplicate matcher on its generated set (Persian, English and Finglish paraphrases; near and far places; same and other codes), per similarity measure and threshold.")
+    var duplicatesEval = false
     @Flag(help: "Also print evidence, triage and the triage reason for each report.")
     var explain = false
     @Flag(help: "With --evaluate or --cross-validate: do not list the misclassified reports.")
@@ -30,6 +33,16 @@ public struct ClassifyCommand: ParsableCommand {
     public init() {}
 
     public func run() throws {
+        if duplicatesEval {
+            let taxonomy: Taxonomy
+            do {
+                taxonomy = try Taxonomy.bundled()
+            } catch {
+                throw ValidationError("cannot read the taxonomy: \(error)")
+            }
+            print(DuplicateEvaluation(taxonomy: taxonomy).report())
+            return
+        }
         let classifier: ReportClassifier
         do {
             classifier = try ReportClassifier.bundled()

@@ -41,6 +41,7 @@ public struct MigrateCommand: AsyncParsableCommand {
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { await client.run() }
             defer { group.cancelAll() }
+            try await DatabaseExtensions.ensure(client: client, logger: logger)
             for (schema, bundle) in Self.schemas {
                 let report = try await Migrator(client: client, logger: logger).migrate(schema: schema, bundle: bundle)
                 print("\(schema): \(report.applied.count) applied, \(report.alreadyApplied) already applied")

@@ -81,6 +81,8 @@ public struct ServicesCommand: AsyncParsableCommand {
             return try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await client.run() }
                 defer { group.cancelAll() }
+                // PostGIS is not a trusted extension: the administrator creates it before any service migrates.
+                try await DatabaseExtensions.ensure(client: client, logger: logger)
                 let roles = ServiceRoleProvisioner(client: client, logger: logger)
                 var results: [ServiceCredentials] = []
                 // The staff accounts' schema belongs to no one service: a NOLOGIN owner, whose members are the

@@ -52,16 +52,7 @@ public enum DeskStage {
         let retention = RetentionService(
             client: postgres, rules: desks.map { .inbox($0.store.inbox, window: setup.configuration.inboxRetention) }, logger: logger)
 
-        opsServer.addReadinessCheck("database") { [postgres, logger] in
-            do {
-                try await DatabaseDeadline(timeout: .seconds(5)).withConnection("the readiness check", client: postgres, logger: logger) {
-                    _ = try await $0.query("SELECT 1", logger: logger)
-                }
-                return .up
-            } catch {
-                return .down("database unreachable")
-            }
-        }
+        opsServer.addReadinessCheck("database", ReadinessResult.database(postgres, logger: logger))
         for desk in desks {
             opsServer.addReadinessCheck("broker-\(desk.store.unit)") { [desk] in
                 desk.publisher.isConnected && desk.consumer.isConnected ? .up : .down("not connected to the broker as \(desk.account.userName)")

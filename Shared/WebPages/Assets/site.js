@@ -1,9 +1,51 @@
-// Open137's pages work without this file; with it: "use my location", copy buttons, the call screen's live
-// suggestion and phone check, and the units' desk following other staff's changes with its deadlines
+// Open137's pages work without this file; with it: "use my location", copy buttons, the open reports near
+// the place before a report is sent (report page and call screen), the call screen's live suggestion and phone check, and the units' desk following other staff's changes with its deadlines
 // counting down. Nothing is loaded from elsewhere.
 "use strict";
 (function () {
   function $(selector, root) { return (root || document).querySelector(selector); }
+
+  // Open reports near the chosen place and service (<ul id="nearby-reports"> in #nearby-box), each a link
+  // to its tracking page; the box stays hidden while there are none.
+  function showNearby(reports) {
+    var list = $("#nearby-reports"), box = $("#nearby-box");
+    if (!list || !box) return;
+    list.innerHTML = "";
+    (reports || []).forEach(function (report) {
+      var li = document.createElement("li"), link = document.createElement("a");
+      link.href = "/track/" + encodeURIComponent(report.tracking_code);
+      link.textContent = report.label;
+      li.appendChild(link);
+      list.appendChild(li);
+    });
+    box.hidden = !(reports && reports.length);
+  }
+  function field(form, name) {
+    var element = form.querySelector("[name=" + name + "]:checked") || form.querySelector("select[name=" + name + "], textarea[name=" + name + "], input:not([type=radio])[name=" + name + "]");
+    return element ? element.value : "";
+  }
+  function placeQuery(form, names) {
+    return names.map(function (name) { return name + "=" + encodeURIComponent(field(form, name)); }).join("&");
+  }
+
+  // The report page asks /report/nearby whenever the service or the place changes.
+  var report = $("#report-form"), placeChanged = function () {};
+  if (report) {
+    var nearbyTimer = null;
+    placeChanged = function () {
+      clearTimeout(nearbyTimer);
+      nearbyTimer = setTimeout(function () {
+        var query = placeQuery(report, ["service_code", "lat", "long", "district", "address"]) + "&lang=" + document.documentElement.lang;
+        fetch("/report/nearby?" + query, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
+          .then(function (response) { return response.ok ? response.json() : null; })
+          .then(function (data) { if (data) showNearby(data.reports); })
+          .catch(function () {});
+      }, 300);
+    };
+    report.addEventListener("change", placeChanged);
+    $("#address", report).addEventListener("input", placeChanged);
+    if (field(report, "service_code")) placeChanged();
+  }
 
   // "Use my location": the browser's geolocation fills the hidden lat/long fields.
   var locate = $("#use-location");
@@ -16,6 +58,7 @@
         $("#lat").value = position.coords.latitude.toFixed(6);
         $("#long").value = position.coords.longitude.toFixed(6);
         status.textContent = locate.dataset.found;
+        placeChanged();
       }, function () {
         status.textContent = locate.dataset.failed;
       }, { enableHighAccuracy: true, timeout: 15000 });
@@ -86,7 +129,7 @@
   var timer = null, suggested = null, chosenByHand = false;
   service.addEventListener("change", function () { chosenByHand = true; });
   function preview() {
-    var query = "description=" + encodeURIComponent(description.value) + "&phone=" + encodeURIComponent(phone.value);
+    var query = placeQuery(call, ["description", "phone", "service_code", "district", "address"]);
     fetch("/staff/call/preview?" + query, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (data) {
@@ -111,12 +154,16 @@
           recent.appendChild(li);
         });
         $("#recent-box").hidden = !(data.recent && data.recent.length);
+        showNearby(data.nearby);
       })
       .catch(function () {});
   }
   function later() { clearTimeout(timer); timer = setTimeout(preview, 250); }
   description.addEventListener("input", later);
   phone.addEventListener("input", later);
+  $("#address", call).addEventListener("input", later);
+  $("#district", call).addEventListener("change", later);
+  service.addEventListener("change", later);
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey && event.key === "Enter") { event.preventDefault(); call.requestSubmit(); }
     if (event.altKey && (event.key === "a" || event.key === "A" || event.key === "ش") && suggested) {

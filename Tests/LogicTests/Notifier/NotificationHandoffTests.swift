@@ -27,7 +27,9 @@ struct NotificationHandoffTests {
                 await group.waitForAll()
             }
         }
-        #expect(woken < 5, "woken by the push, not by the 30 s timeout")
+        // Far below the 30 s timeout, yet with room: LogicTests run in parallel on two cores beside CPU-bound
+        // suites (the classifier's training, the duplicate matcher's evaluation), and a 5 s bound was missed.
+        #expect(woken < 20, "woken by the push, not by the 30 s timeout")
         #expect(handoff.take(.webhook, limit: 10).map(\.id) == [1])
         // Another channel's push does not wake it: the wait runs to its timeout.
         let waited = await seconds {
@@ -45,7 +47,7 @@ struct NotificationHandoffTests {
     func queuedOrCancelledReturnsAtOnce() async throws {
         let handoff = NotificationHandoff(channels: [.webhook], capacity: 16, maxAge: .seconds(60))
         handoff.push([notification(1)])
-        #expect(await seconds { await handoff.waitForWork(.webhook, upTo: .seconds(30)) } < 5)
+        #expect(await seconds { await handoff.waitForWork(.webhook, upTo: .seconds(30)) } < 20)
         _ = handoff.take(.webhook, limit: 10)
         let cancelled = await seconds {
             await withTaskGroup(of: Void.self) { group in
@@ -55,6 +57,6 @@ struct NotificationHandoffTests {
                 await group.waitForAll()
             }
         }
-        #expect(cancelled < 5)
+        #expect(cancelled < 20)
     }
 }

@@ -43,18 +43,21 @@ extension DeskStore {
             try await open(data, on: connection)
         case .statusChanged(_, let correlationID, let data):
             guard let reportID = UUID(uuidString: data.reportID) else { return }
-            try await connection.query(
-                "UPDATE \(unescaped: table("cases")) SET status = \(data.status), updated_at = now() WHERE report_id = \(reportID)",
+            let rows = try await connection.query(
+                "UPDATE \(unescaped: table("cases")) SET status = \(data.status), updated_at = now() WHERE report_id = \(reportID) RETURNING 1",
                 logger: logger)
+            // An answer about a case this desk never had (its delivery went to another consumer) changes nothing.
+            guard try await rows.changedAny() else { return }
             try await history(reportID, kind: "status-changed", status: data.status, note: data.note, reason: data.reason, by: data.by, on: connection)
             try await settle(correlationID, outcome: "confirmed", on: connection)
         case .reassigned(_, let correlationID, let data):
             guard let reportID = UUID(uuidString: data.reportID) else { return }
-            try await connection.query(
+            let rows = try await connection.query(
                 """
                 UPDATE \(unescaped: table("cases")) SET status = \(ReportStatus.referred.rawValue), referred_to = \(data.unit), updated_at = now()
-                WHERE report_id = \(reportID)
+                WHERE report_id = \(reportID) RETURNING 1
                 """, logger: logger)
+            guard try await rows.changedAny() else { return }
             try await history(reportID, kind: "referred", status: ReportStatus.referred.rawValue, note: data.note, reason: nil, by: data.unit, on: connection)
             try await settle(correlationID, outcome: "confirmed", on: connection)
         case .refused(_, let correlationID, let data):
@@ -93,9 +96,7 @@ extension DeskStore {
             WHERE \(unescaped: table("cases")).assignment < EXCLUDED.assignment
             RETURNING 1
             """, logger: logger)
-        var changed = false
-        for try await _ in rows { changed = true }
-        guard changed else { return }
+        guard try await rows.changedAny() else { return }
         try await history(reportID, kind: "delivered", status: ReportStatus.assigned.rawValue, note: nil, reason: nil,
                           by: data.assignment == 1 ? nil : "\(data.assignment)", on: connection)
     }
@@ -118,5 +119,14 @@ extension DeskStore {
             INSERT INTO \(unescaped: table("case_history")) (report_id, kind, status, note, reason, by_whom)
             VALUES (\(reportID), \(kind), \(status), \(note), \(reason), \(by))
             """, logger: logger)
+    }
+}
+
+extension PostgresRowSequence {
+    /// Whether a statement with `RETURNING` touched any row (the rows are read to the end).
+    func changedAny() async throws -> Bool {
+        var any = false
+        for try await _ in self { any = true }
+        return any
     }
 }

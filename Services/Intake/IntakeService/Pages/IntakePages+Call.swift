@@ -25,7 +25,12 @@ extension IntakePages {
             }
             let description = request.formQuery("description") ?? ""
             let phone = request.formQuery("phone") ?? ""
-            return try IntakeAPI.json(try await preview(description: description, phone: phone, language: language), status: .ok)
+            var result = try await preview(description: description, phone: phone, language: language)
+            // Open reports near the caller's place, of the chosen service or else the suggested one.
+            let service = ReportForm.blankless(request.formQuery("service_code")) ?? result.suggestion?.serviceCode
+            let place = nearbyQuery(serviceCode: service, lat: nil, long: nil, district: request.formQuery("district"), address: request.formQuery("address"))
+            result.nearby = try await nearby(place, language: language)
+            return try IntakeAPI.json(result, status: .ok)
         }
         router.post("/staff/call") { request, context in
             try await asOperator(request, context) { staff in
@@ -102,6 +107,8 @@ extension IntakePages {
         var phoneValid: Bool?
         var phoneLabel: String?
         var recent: [Recent]
+        /// Open reports near the place typed, that may be the same problem.
+        var nearby: [NearbyItem] = []
 
         struct Suggestion: Encodable {
             var serviceCode: String
@@ -125,7 +132,7 @@ extension IntakePages {
         }
 
         enum CodingKeys: String, CodingKey {
-            case suggestion, phoneValid = "phone_valid", phoneLabel = "phone_label", recent
+            case suggestion, phoneValid = "phone_valid", phoneLabel = "phone_label", recent, nearby
         }
     }
 
@@ -203,6 +210,7 @@ extension IntakePages {
         var contactAllowedLabel: String
         var contactAllowed: Bool
         var recentHeading: String
+        var nearbyHeading: String
         var submitLabel: String
         var errors: FieldError
     }
@@ -254,6 +262,7 @@ extension IntakePages {
             contactAllowedLabel: language.pick("تماس‌گیرنده اجازهٔ تماس دوباره می‌دهد", "The caller may be contacted"),
             contactAllowed: form.contact_allowed == "yes",
             recentHeading: language.pick("گزارش‌های همین شماره در هفتهٔ اخیر", "This number's reports this week"),
+            nearbyHeading: language.pick("گزارش‌های باز همین نزدیکی (شاید همان مشکل)", "Open reports near here (perhaps the same problem)"),
             submitLabel: language.pick("ثبت گزارش", "Submit report"),
             errors: FieldError(errors)
         )

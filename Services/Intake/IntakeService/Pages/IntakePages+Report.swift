@@ -140,6 +140,8 @@ extension IntakePages {
         var languages: [Option]
         var contactAllowedLabel: String
         var contactAllowed: Bool
+        var nearbyHeading: String
+        var nearbyHint: String
         var submitLabel: String
         var errors: FieldError
     }
@@ -199,6 +201,9 @@ extension IntakePages {
             languages: PageLanguage.allCases.map { Option(value: $0.rawValue, label: $0.ownName, selected: $0.rawValue == spoken) },
             contactAllowedLabel: language.pick("واحد مسئول می‌تواند برای پرسش بیشتر با من تماس بگیرد.", "The unit may contact me with questions."),
             contactAllowed: form.contact_allowed == "yes",
+            nearbyHeading: language.pick("گزارش‌های باز همین نزدیکی", "Open reports near here"),
+            nearbyHint: language.pick("اگر یکی از اینها همان مشکل است، می‌توانید آن را پیگیری کنید؛ گزارش تازه هم پذیرفته می‌شود.",
+                                      "If one of these is the same problem you can track it instead; a new report is still accepted."),
             submitLabel: language.pick("ثبت گزارش", "Send report"),
             errors: FieldError(errors)
         )

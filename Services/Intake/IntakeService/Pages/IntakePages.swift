@@ -36,6 +36,7 @@ public struct IntakePages: PageSite {
         try PageAssets.add(to: router)
         StaffSignInPages(gate: gate, renderer: renderer, home: { _ in "/staff/call" }).add(to: router)
         addReportPages(to: router)
+        addNearbyRoute(to: router)
         addTrackPages(to: router)
         addCallPages(to: router)
     }

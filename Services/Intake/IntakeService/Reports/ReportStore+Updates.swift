@@ -1,5 +1,6 @@
 import Contracts
 import Foundation
+import Persistence
 import PostgresNIO
 
 extension ReportStore {
@@ -8,7 +9,10 @@ extension ReportStore {
     /// Only the history and the tracking code are read: no contact column is selected.
     public func updates(from start: Date, to end: Date, limit: Int) async throws(IntakeStoreError) -> [PublicUpdate] {
         let statuses = PublicUpdate.listedStatuses.map(\.rawValue).sorted()
-        return try await bounded("listing updates") { [client, logger] in
+        // Up to 10,000 rows in one answer: a bulk read that an Open311 client polls every few minutes, given
+        // four times a lookup's deadline (under load the 5 s of a tracking lookup was seen to be too short).
+        let bulk = DatabaseDeadline(timeout: deadline.timeout * 4)
+        return try await bounded("listing updates", within: bulk) { [client, logger] in
             let rows = try await client.query(
                 """
                 SELECT h.report_id, h.event_id, r.tracking_code, h.status, h.note, h.at

@@ -23,10 +23,10 @@ public struct ReportStore: Sendable {
         self.deadline = DatabaseDeadline(timeout: timeout)
     }
 
-    /// Runs a store operation within the deadline, every failure as an `IntakeStoreError`.
-    func bounded<T: Sendable>(_ what: String, _ operation: @escaping @Sendable () async throws -> T) async throws(IntakeStoreError) -> T {
+    /// Runs a store operation within the deadline (or `within`, for a bulk read), every failure as an `IntakeStoreError`.
+    func bounded<T: Sendable>(_ what: String, within: DatabaseDeadline? = nil, _ operation: @escaping @Sendable () async throws -> T) async throws(IntakeStoreError) -> T {
         do {
-            return try await deadline.run(what, operation)
+            return try await (within ?? deadline).run(what, operation)
         } catch {
             throw Self.unavailable(error, what)
         }
