@@ -86,8 +86,8 @@ extension DeskPages {
             urgent: item.priority == "P0" ? language.pick("فوری", "Urgent (P0)") : nil,
             statusLabel: language.pick("وضعیت", "Status"), status: statusName(item, language),
             pending: item.pending.map { request in
-                language.pick("درخواست «\(ReportStatusWords.name(request.status, language))» از \(request.staffName) در انتظار تأیید سامانه است.",
-                              "\(request.staffName) asked for “\(ReportStatusWords.name(request.status, language))”; waiting for the system's confirmation.")
+                language.pick("درخواست «\(ReportStatusWords.name(request.status, language))» از \(Self.isolated(request.staffName)) در انتظار تأیید سامانه است.",
+                              "\(Self.isolated(request.staffName)) asked for “\(ReportStatusWords.name(request.status, language))”; waiting for the system's confirmation.")
             },
             refused: item.refused.map { request in
                 language.pick("درخواست «\(ReportStatusWords.name(request.status, language))» پذیرفته نشد: ",
@@ -133,6 +133,11 @@ extension DeskPages {
         let frame = PageFrame(title: view.heading, language: language, path: path, links: links(language, current: ""), staff: staff)
         return renderer.render("desk-case", view, frame: frame, status: status)
     }
+
+    /// A person's name inside a sentence of the other direction, isolated (FIRST STRONG ISOLATE … POP
+    /// DIRECTIONAL ISOLATE) so that a Persian name in an English sentence keeps its own order and its
+    /// parentheses where they belong.
+    static func isolated(_ name: String) -> String { "\u{2068}\(name)\u{2069}" }
 
     private func actionName(_ action: DeskAction, _ language: PageLanguage) -> String {
         switch action {
@@ -185,8 +190,8 @@ extension DeskPages {
             what = line.by == nil ? language.pick("به این واحد سپرده شد", "Delivered to this unit")
                                   : language.pick("دوباره به این واحد سپرده شد", "Delivered to this unit again")
         case "requested":
-            what = language.pick("درخواست «\(ReportStatusWords.name(line.status ?? "", language))» از \(line.by ?? "")",
-                                 "\(line.by ?? "") asked for “\(ReportStatusWords.name(line.status ?? "", language))”")
+            what = language.pick("درخواست «\(ReportStatusWords.name(line.status ?? "", language))» از \(Self.isolated(line.by ?? ""))",
+                                 "\(Self.isolated(line.by ?? "")) asked for “\(ReportStatusWords.name(line.status ?? "", language))”")
         case "refused":
             what = language.pick("سامانه درخواست «\(ReportStatusWords.name(line.status ?? "", language))» را نپذیرفت",
                                  "The system refused “\(ReportStatusWords.name(line.status ?? "", language))”")
