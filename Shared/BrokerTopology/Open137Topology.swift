@@ -28,6 +28,7 @@ public enum Open137Topology {
         WorkQueue(name: "intake.events", owner: .intake, sources: [
             (eventsExchange, "report.classified"), (eventsExchange, "report.routed"), (eventsExchange, "report.assigned"),
             (eventsExchange, "report.status-changed"), (eventsExchange, "report.reassigned"), (eventsExchange, "report.escalated"),
+            (eventsExchange, "report.linked"), (eventsExchange, "report.unlinked"),
         ]),
         WorkQueue(name: "classifier.reports", owner: .classifier, sources: [(eventsExchange, "report.received")]),
         WorkQueue(name: "router.reports", owner: .router, sources: [(eventsExchange, "report.classified")]),
@@ -59,8 +60,10 @@ public enum Open137Topology {
     /// What the router tells a unit about its own status updates, on the units exchange beside its
     /// deliveries (`<unit>.d<NN>`), so they reach the unit's queue through its `<unit>.#` binding and no
     /// permission changes: `<unit>.status-changed` (a copy of `report.status-changed`), `<unit>.reassigned`
-    /// (a copy of `report.reassigned`, to the unit that referred) and `<unit>.status-refused`
-    /// (`unit.status-refused`: an update the router would not apply, and why).
+    /// (a copy of `report.reassigned`, to the unit that referred), `<unit>.status-refused`
+    /// (`unit.status-refused`: an update the router would not apply, and why), `<unit>.unlinked` (a copy of
+    /// `report.unlinked`: a split applied) — and, beside them, `<unit>.linked` (a report joined one of the
+    /// unit's cases: `report.linked` with what the reporter said).
     public enum UnitAnswer: String, Sendable, CaseIterable {
         /// The update moved the report: a copy of `report.status-changed`.
         case statusChanged = "status-changed"
@@ -68,6 +71,11 @@ public enum Open137Topology {
         case reassigned
         /// The update was refused: `unit.status-refused`.
         case statusRefused = "status-refused"
+        /// A new report was linked to one of the unit's cases: the unit's copy of `report.linked`, with what
+        /// the reporter said (not an answer to anything the unit sent: the case grew).
+        case linked
+        /// The unit's split request was applied: a copy of `report.unlinked`.
+        case unlinked
     }
 
     /// The routing key of `answer` for `unit` on the units exchange (`parks.status-changed`).

@@ -16,6 +16,10 @@ public enum EventType {
     public static let reportReassigned = "report.reassigned"
     /// An overdue child report was escalated to the council's committee.
     public static let reportEscalated = "report.escalated"
+    /// The router linked a new report to an open case of the same hazard instead of delivering it.
+    public static let reportLinked = "report.linked"
+    /// The case's unit split a linked report off: it became a case of its own.
+    public static let reportUnlinked = "report.unlinked"
 
     /// Every event type named so far, in the order of a report's journey.
     public static let all: [String] = [
@@ -26,5 +30,7 @@ public enum EventType {
         reportStatusChanged,
         reportReassigned,
         reportEscalated,
+        reportLinked,
+        reportUnlinked,
     ]
 }

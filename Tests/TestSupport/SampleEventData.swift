@@ -43,6 +43,16 @@ public enum SampleEventData {
             return encoded(ReportEscalatedData(
                 reportID: reportID, level: 2, unit: "parks", deadline: "2026-01-04T08:00:00.000Z", overdueHours: 26.5,
                 escalatedAt: "2026-01-05T10:30:00.000Z"))
+        case EventType.reportLinked:
+            return encoded(ReportLinkedData(
+                reportID: reportID, trackingCode: "4820193746", parentReportID: "9a1b2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d",
+                parentTrackingCode: "5930284751", unit: "parks", serviceCode: "CFC-PLAY", childFriendly: true, district: "06",
+                status: "acknowledged", similarity: 0.42, distanceMetres: 18.5, receivedAt: "2026-01-02T08:00:00.000Z",
+                at: "2026-01-02T08:00:01.000Z"))
+        case EventType.reportUnlinked:
+            return encoded(ReportUnlinkedData(
+                reportID: reportID, parentReportID: "9a1b2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d", unit: "parks",
+                reason: "another swing, the far end of the park", deadline: "2026-01-05T08:00:00.000Z", at: "2026-01-02T09:00:00.000Z"))
         default:
             return .object(["report_id": .string(reportID)])
         }
