@@ -47,7 +47,7 @@ public enum SampleEventData {
             return encoded(ReportLinkedData(
                 reportID: reportID, trackingCode: "4820193746", parentReportID: "9a1b2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d",
                 parentTrackingCode: "5930284751", unit: "parks", serviceCode: "CFC-PLAY", childFriendly: true, district: "06",
-                status: "acknowledged", similarity: 0.42, distanceMetres: 18.5, receivedAt: "2026-01-02T08:00:00.000Z",
+                status: "acknowledged", deadline: "2026-01-05T08:00:00.000Z", similarity: 0.42, distanceMetres: 18.5, receivedAt: "2026-01-02T08:00:00.000Z",
                 at: "2026-01-02T08:00:01.000Z"))
         case EventType.reportUnlinked:
             return encoded(ReportUnlinkedData(

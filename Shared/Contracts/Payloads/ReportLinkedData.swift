@@ -25,6 +25,8 @@ public struct ReportLinkedData: Sendable, Hashable, Codable {
     public var district: String
     /// The case's status, which the linked report now has.
     public var status: String
+    /// The case's deadline (RFC 3339), which the linked report now has.
+    public var deadline: String
     /// How alike the descriptions are (0–1).
     public var similarity: Double
     /// Metres between the two points; nil when they met by district and place.
@@ -43,7 +45,7 @@ public struct ReportLinkedData: Sendable, Hashable, Codable {
     /// Creates the data of one link.
     public init(
         reportID: String, trackingCode: String, parentReportID: String, parentTrackingCode: String, unit: String, serviceCode: String,
-        childFriendly: Bool, district: String, status: String, similarity: Double, distanceMetres: Double?, receivedAt: String, at: String,
+        childFriendly: Bool, district: String, status: String, deadline: String, similarity: Double, distanceMetres: Double?, receivedAt: String, at: String,
         description: String? = nil, location: ReportLocation? = nil, mediaURLs: [String]? = nil
     ) {
         self.reportID = reportID
@@ -55,6 +57,7 @@ public struct ReportLinkedData: Sendable, Hashable, Codable {
         self.childFriendly = childFriendly
         self.district = district
         self.status = status
+        self.deadline = deadline
         self.similarity = similarity
         self.distanceMetres = distanceMetres
         self.receivedAt = receivedAt
@@ -76,7 +79,7 @@ public struct ReportLinkedData: Sendable, Hashable, Codable {
     enum CodingKeys: String, CodingKey {
         case reportID = "report_id", trackingCode = "tracking_code", parentReportID = "parent_report_id"
         case parentTrackingCode = "parent_tracking_code", unit, serviceCode = "service_code", childFriendly = "child_friendly"
-        case district, status, similarity, distanceMetres = "distance_m", receivedAt = "received_at", at, description, location
+        case district, status, deadline, similarity, distanceMetres = "distance_m", receivedAt = "received_at", at, description, location
         case mediaURLs = "media_urls"
     }
 }
