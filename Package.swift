@@ -204,7 +204,7 @@ let package = Package(
         ),
         .target(name: "ClassifierService", dependencies: ["ServiceHosting", "Stages", "Messaging", "JSON", "Contracts", "BrokerTopology", "Persistence", "Classification", "Taxonomy", .product(name: "UnixSignals", package: "swift-service-lifecycle")], path: "Services/Classifier/ClassifierService", resources: [.copy("Migrations")]),
         .executableTarget(name: "ClassifierMain", dependencies: ["ClassifierService"], path: "Services/Classifier/ClassifierMain"),
-        .target(name: "RouterService", dependencies: ["ServiceHosting", "Stages", "Messaging", "JSON", "Contracts", "BrokerTopology", "Persistence", "Taxonomy", "Units", .product(name: "UnixSignals", package: "swift-service-lifecycle")], path: "Services/Router/RouterService", resources: [.copy("Migrations")]),
+        .target(name: "RouterService", dependencies: ["ServiceHosting", "Stages", "Messaging", "JSON", "Contracts", "BrokerTopology", "Persistence", "Taxonomy", "Units", "Classification", .product(name: "UnixSignals", package: "swift-service-lifecycle")], path: "Services/Router/RouterService", resources: [.copy("Migrations")]),
         .executableTarget(name: "RouterMain", dependencies: ["RouterService"], path: "Services/Router/RouterMain"),
         .target(
             name: "NotifierService",

@@ -53,7 +53,7 @@ struct RouterServiceTests {
     private static func event(_ delivery: AMQPDelivery) -> CloudEvent? { try? CloudEvent.decode(delivery.body) }
 
     /// Runs the router on a free ops port with the test district map until `body` returns.
-    private func withRouter(_ body: @Sendable () async throws -> Void) async throws {
+    private func withRouter(linkDuplicates: Bool = false, _ body: @Sendable () async throws -> Void) async throws {
         let districts = FileManager.default.temporaryDirectory.appendingPathComponent("districts-\(UUID().uuidString).geojson")
         try Data(routerTestDistricts.utf8).write(to: districts)
         defer { try? FileManager.default.removeItem(at: districts) }
@@ -62,6 +62,8 @@ struct RouterServiceTests {
         let group = try router.build([
             "AMQP_URL": try TestEnvironment.amqpURL(), "DATABASE_URL": try TestEnvironment.databaseURL(), "OPS_PORT": String(opsPort),
             "ROUTER_DISTRICTS_GEOJSON": districts.path, "ROUTER_UNKNOWN_REPORT_RETRIES": "1", "ROUTER_OUT_OF_ORDER_RETRIES": "3",
+            // The other tests send one sample report many times at one point: linked, they would not be delivered.
+            "ROUTER_LINK_DUPLICATES": linkDuplicates ? "true" : "false",
         ])
         let running = Task { try await group.run() }
         defer { running.cancel() }
@@ -257,6 +259,134 @@ struct RouterServiceTests {
             #expect(await events.none(within: .seconds(1)) { Self.event($0)?.type == EventType.reportRouted && Self.event($0)?.subject == reportID })
         }
         for observer in [parks, district5, council, social, traffic, events, dead] { await observer.consumer.stop() }
+        await publisher.close()
+    }
+
+    @Test("one hazard, one case: a paraphrase near an open case joins it (report.linked, the unit's copy with the description, no delivery); far away, another code or a closed case do not; the linked report follows the case's status and a referral; a unit's update naming it is refused; the unit splits a wrong link and it becomes a case of its own")
+    func linksDuplicatesToOneCase() async throws {
+        let logger = TestEnvironment.logger("router-tests")
+        let parks = try await Observer("link-parks", exchange: Open137Topology.unitsExchange, routingKey: "parks.#")
+        let traffic = try await Observer("link-traffic", exchange: Open137Topology.unitsExchange, routingKey: "traffic.#")
+        let roads = try await Observer("link-roads", exchange: Open137Topology.unitsExchange, routingKey: "roads.#")
+        let parksAll = try await Observer("link-parks-all", exchange: Open137Topology.unitsExchange, routingKey: "parks.#")
+        let trafficAll = try await Observer("link-traffic-all", exchange: Open137Topology.unitsExchange, routingKey: "traffic.#")
+        let events = try await Observer("link-events", exchange: Open137Topology.eventsExchange, routingKey: "report.#")
+        let dead = try await Observer("link-dead", exchange: Open137Topology.deadLetterExchange, routingKey: RouterStage.unitUpdatesQueue)
+        let publisher = AMQPPublisher(configuration: try TestEnvironment.amqpConfiguration(name: "router-link-publisher"), topology: Topology(exchanges: Open137Topology.exchanges), logger: logger)
+        let contract = try AsyncAPIDocument.loadContract()
+        // A place of this run's own (the database outlives runs, and open cases of earlier runs stay open).
+        let lat = 35.62 + Double.random(in: 0..<0.15), long = 51.22 + Double.random(in: 0..<0.4)
+        let metre = 1.0 / 111_000
+
+        try await withRouter(linkDuplicates: true) {
+            func send(_ code: String, _ location: ReportLocation, _ description: String, trackingCode: String) async throws -> String {
+                let (event, id) = try SampleEventData.classifiedEvent(code: code, location: location, contactAllowed: true, description: description, trackingCode: trackingCode)
+                try await publisher.publish(try event.message(exchange: Open137Topology.eventsExchange))
+                return id
+            }
+            func split(_ reportID: String, reason: String, id: String = UUID().uuidString) async throws {
+                let body = try CloudEvent(id: id, source: "/units/parks", type: UnitLinkSplitData.eventType, subject: reportID,
+                                          data: SampleEventData.encoded(UnitLinkSplitData(reportID: reportID, unit: "parks", reason: reason)),
+                                          correlationID: id).encoded()
+                try await publisher.publish(OutgoingMessage(exchange: Open137Topology.unitUpdatesExchange, routingKey: "parks.status", body: body, messageID: id))
+            }
+            func deadLettered(_ id: String) async throws -> String? {
+                try await dead.first("dead letter \(id)") { $0.messageID == id }.headers[AMQPDelivery.reasonCodeHeader]?.stringValue
+            }
+            func changed(_ reportID: String, _ status: String) async throws -> ReportStatusChangedData {
+                let d = try await events.first("\(reportID) \(status)") { d in
+                    Self.event(d)?.type == EventType.reportStatusChanged && Self.event(d)?.subject == reportID && Self.event(d)?.data["status"]?.stringValue == status
+                }
+                return try #require(Self.event(d)).payload(as: ReportStatusChangedData.self)
+            }
+
+            let caseID = try await send("CFC-PLAY", ReportLocation(lat: lat, long: long), "تاب پارک شکسته است و بچه‌ها از آن می‌افتند", trackingCode: "5100000001")
+            _ = try await parks.first("the case's delivery") { Self.event($0)?.id == "\(caseID).a1" }
+
+            // The same swing, 15 m away, other words: it joins the case.
+            let linkedID = try await send("CFC-PLAY", ReportLocation(lat: lat + 15 * metre, long: long), "تاب زمین بازی پارک شکسته، خطرناک برای بچه‌ها", trackingCode: "5100000002")
+            let toParks = try await parks.first("the unit's copy of the link") { Self.event($0)?.subject == linkedID }
+            #expect(toParks.routingKey == "parks.linked")
+            #expect(contract.validate(eventBody: toParks.body, messageName: "report.linked").isEmpty, "\(contract.validate(eventBody: toParks.body, messageName: "report.linked"))")
+            let copy = try #require(Self.event(toParks)).payload(as: ReportLinkedData.self)
+            #expect(copy.parentReportID == caseID && copy.parentTrackingCode == "5100000001" && copy.trackingCode == "5100000002")
+            #expect(copy.unit == "parks" && copy.status == "assigned" && copy.description == "تاب زمین بازی پارک شکسته، خطرناک برای بچه‌ها")
+            #expect((copy.distanceMetres ?? 99) < 20 && copy.similarity >= 0.30)
+            let linkedEvent = try await events.first("report.linked") { Self.event($0)?.type == EventType.reportLinked && Self.event($0)?.subject == linkedID }
+            let public_ = try #require(Self.event(linkedEvent)).payload(as: ReportLinkedData.self)
+            #expect(public_.description == nil && public_.location == nil && public_.parentReportID == caseID, "the events exchange gets no description")
+
+            // 2 km away, or another code at the same point: cases of their own.
+            let farID = try await send("CFC-PLAY", ReportLocation(lat: lat + 2_000 * metre, long: long), "تاب پارک شکسته است", trackingCode: "5100000003")
+            _ = try await parks.first("the far report's delivery") { Self.event($0)?.id == "\(farID).a1" }
+            let roadID = try await send("ROAD", ReportLocation(lat: lat, long: long), "چاله بزرگ در آسفالت خیابان کنار پارک", trackingCode: "5100000004")
+            _ = try await roads.first("the road report's delivery") { Self.event($0)?.id == "\(roadID).a1" }
+
+            // The case moves; the linked report follows. A unit's update naming the linked report is refused.
+            try await Self.update(publisher, UnitStatusUpdateData(reportID: caseID, unit: "parks", status: "acknowledged", note: "تیم اعزام شد"))
+            #expect(try await changed(caseID, "acknowledged").by == "parks")
+            let followed = try await changed(linkedID, "acknowledged")
+            #expect(followed.fromStatus == "assigned" && followed.unit == "parks" && followed.note == "تیم اعزام شد")
+            let namingLinkedID = UUID().uuidString
+            try await Self.update(publisher, UnitStatusUpdateData(reportID: linkedID, unit: "parks", status: "in_progress"), id: namingLinkedID)
+            #expect(try await deadLettered(namingLinkedID) == "linked-report")
+            let refusal = try await parks.first("the refusal") { Self.event($0)?.type == UnitStatusRefusedData.eventType && Self.event($0)?.data["update_id"]?.stringValue == namingLinkedID }
+            #expect(refusal.routingKey == "parks.status-refused")
+
+            // A third report of the hazard, then a referral: both linked reports move with the case, and
+            // traffic learns of them after the case's delivery.
+            let thirdID = try await send("CFC-PLAY", ReportLocation(lat: lat, long: long + 10 * metre), "swing in the park is broken, kids fall", trackingCode: "5100000005")
+            let third = try await parks.first("the third report's link") { Self.event($0)?.subject == thirdID }
+            #expect(Self.event(third)?.data["status"]?.stringValue == "acknowledged", "it joins with the case's status")
+
+            // Splitting: without a reason, or a report that is not linked, is refused; with a reason the
+            // third report becomes a case of its own, delivered, and stops following.
+            let noReasonID = UUID().uuidString
+            try await split(thirdID, reason: "  ", id: noReasonID)
+            #expect(try await deadLettered(noReasonID) == "missing-reason")
+            let notLinkedID = UUID().uuidString
+            try await split(farID, reason: "not the same", id: notLinkedID)
+            #expect(try await deadLettered(notLinkedID) == "not-linked")
+            let splitID = UUID().uuidString
+            try await split(thirdID, reason: "a different swing, the far end of the park", id: splitID)
+            // The delivery first, then the answer (the outbox's order).
+            let own = try await parks.first("the split report's own delivery") { Self.event($0)?.id == "\(thirdID).a1" }
+            let ownData = try #require(Self.event(own)).payload(as: ReportAssignedData.self)
+            #expect(ownData.unit == "parks" && ownData.description == "swing in the park is broken, kids fall")
+            let answer = try await parks.first("the split's answer") { $0.routingKey == "parks.unlinked" && Self.event($0)?.subject == thirdID }
+            #expect(Self.event(answer)?.correlationid == splitID)
+            #expect(contract.validate(eventBody: answer.body, messageName: "report.unlinked").isEmpty)
+            _ = try await events.first("report.unlinked") { Self.event($0)?.type == EventType.reportUnlinked && Self.event($0)?.subject == thirdID }
+
+            try await Self.update(publisher, UnitStatusUpdateData(reportID: caseID, unit: "parks", status: "referred", note: "a kindergarten's yard", referredTo: "traffic"))
+            _ = try await traffic.first("the case's delivery to traffic") { Self.event($0)?.id == "\(caseID).a2" }
+            let moved = try await traffic.first("the linked report's copy to traffic") { $0.routingKey == "traffic.linked" && Self.event($0)?.subject == linkedID }
+            #expect(Self.event(moved)?.data["status"]?.stringValue == "assigned" && Self.event(moved)?.data["description"]?.stringValue != nil)
+            let reassigned = try await events.first("the linked report reassigned") { Self.event($0)?.type == EventType.reportReassigned && Self.event($0)?.subject == linkedID }
+            #expect(Self.event(reassigned)?.data["unit"]?.stringValue == "traffic")
+
+            // The case resolved; the reporter of the linked report reopens it: the case reopens.
+            for status in ["acknowledged", "in_progress", "resolved"] {
+                try await Self.update(publisher, UnitStatusUpdateData(reportID: caseID, unit: "traffic", status: status))
+                _ = try await changed(linkedID, status)
+            }
+            try await Self.update(publisher, UnitStatusUpdateData(reportID: linkedID, unit: "reporter", status: "reopened", note: "هنوز شکسته"), asEvent: true)
+            #expect(try await changed(caseID, "reopened").by == "reporter")
+            #expect(try await changed(linkedID, "reopened").fromStatus == "resolved")
+            _ = try await traffic.first("the case's delivery after the reopening") { Self.event($0)?.id == "\(caseID).a3" }
+
+            // A report of the hazard after the case is closed starts a new case.
+            try await Self.update(publisher, UnitStatusUpdateData(reportID: caseID, unit: "traffic", status: "rejected", reason: "duplicate of a city project"))
+            _ = try await changed(caseID, "rejected")
+            // ~36 m west of the closed case (within a playground's 40 m), ~45 m from the split-off one (not).
+            let afterID = try await send("CFC-PLAY", ReportLocation(lat: lat, long: long - 45 * metre), "تاب پارک شکسته است", trackingCode: "5100000006")
+            _ = try await parks.first("a new case after the old one closed") { Self.event($0)?.id == "\(afterID).a1" }
+
+            // Everything parks and traffic received, looked through once at the end (a `none` ends its observer).
+            #expect(await parksAll.none(within: .seconds(2)) { Self.event($0)?.id == "\(linkedID).a1" }, "a linked report is not delivered as a case")
+            #expect(await trafficAll.none(within: .seconds(2)) { Self.event($0)?.subject == thirdID }, "the split report stayed with parks")
+        }
+        for observer in [parks, traffic, roads, events, dead, parksAll, trafficAll] { await observer.consumer.stop() }
         await publisher.close()
     }
 

@@ -6,7 +6,7 @@ import Logging
 import PostgresNIO
 
 /// Reads what the council's audit log holds for the reports of a run: per report, how many
-/// `report.received` and `report.routed` entries `council_audit.audit_log` has (exactly one each is
+/// `report.received` and `report.routed` (or, for a report that joined a case, `report.linked`) entries `council_audit.audit_log` has (exactly one each is
 /// right). Also finds the report ids of tracking codes in intake's table, for the Open311 reports whose
 /// answer carries only the tracking code.
 struct LoadgenAuditCheck: Sendable {
@@ -19,7 +19,7 @@ struct LoadgenAuditCheck: Sendable {
     struct Entries: Sendable, Hashable {
         /// `report.received` entries.
         var received: Int
-        /// `report.routed` entries (the router's record of the assignment).
+        /// `report.routed` or `report.linked` entries (the router's record of the assignment or the link).
         var routed: Int
     }
 
@@ -48,7 +48,7 @@ struct LoadgenAuditCheck: Sendable {
             let rows = try await client.query("""
                 SELECT report_id,
                        count(*) FILTER (WHERE event_type = \(EventType.reportReceived)),
-                       count(*) FILTER (WHERE event_type = \(EventType.reportRouted))
+                       count(*) FILTER (WHERE event_type = ANY(\([EventType.reportRouted, EventType.reportLinked])))
                 FROM \(unescaped: CouncilAuditStage.schema).audit_log
                 WHERE report_id = ANY(\(chunk)) GROUP BY report_id
                 """, logger: logger)

@@ -73,8 +73,10 @@ final class LoadgenUnitQueueVerifier: Service {
     }
 
     private func record(_ delivery: AMQPDelivery, council: Bool, at time: Date) {
-        // A unit's queue also carries the router's answers to its status updates; only deliveries count.
-        guard let json = try? JSONValue.parse(delivery.body), json["type"]?.stringValue == EventType.reportAssigned else { return }
+        // A unit's queue also carries the router's answers to its status updates; only deliveries count — and
+        // a report that joined an open case of the same hazard reaches its unit as `report.linked` instead.
+        guard let json = try? JSONValue.parse(delivery.body), let type = json["type"]?.stringValue,
+              type == EventType.reportAssigned || type == EventType.reportLinked else { return }
         guard let data = json["data"],
               let code = data["tracking_code"]?.stringValue, let reportID = data["report_id"]?.stringValue
         else {

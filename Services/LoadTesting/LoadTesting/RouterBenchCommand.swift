@@ -141,7 +141,10 @@ public struct RouterBenchCommand: AsyncParsableCommand {
         let codes = ["CFC-PLAY", "ROAD", "WASTE", "CFC-SCHOOL", "LIGHT", "GREEN", "CFC-KG", "ROAD", "WASTE"]
         let code = codes[i % codes.count]
         let reportID = UUID().uuidString.lowercased()
-        let location = i % 4 == 0 ? ReportLocation(lat: 35.70, long: 51.40) : ReportLocation(lat: 35.70, long: 51.40, district: 1 + i % 22)
+        // Each report at a point of its own, ~220 m from the next (a grid over the city): distinct hazards, so
+        // the router looks for a case of the same hazard each time and finds none — its everyday path.
+        let lat = 35.60 + Double(i / 200) * 0.002, long = 51.20 + Double(i % 200) * 0.002
+        let location = i % 4 == 0 ? ReportLocation(lat: lat, long: long) : ReportLocation(lat: lat, long: long, district: 1 + i % 22)
         let report = ReportReceivedData(
             reportID: reportID, trackingCode: String(4_000_000_000 + i), channel: "137-phone",
             description: "تماس‌گیرنده اعلام کرد تاب زمین بازی پارک محله شکسته است و بچه‌ها هنوز سوار می‌شوند",

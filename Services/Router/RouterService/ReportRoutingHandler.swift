@@ -1,3 +1,4 @@
+import Classification
 import Contracts
 import Foundation
 import Logging
@@ -7,7 +8,9 @@ import PostgresNIO
 import ServiceHosting
 import Stages
 
-/// Routes each `report.classified`: stores the assignment in `router.reports` and, in the same transaction
+/// Routes each `report.classified`: looks for an open case of the same hazard (``DuplicateCaseFinder``) and,
+/// when one matches, stores the report linked to it with `report.linked` and the unit's copy instead of a
+/// delivery; otherwise stores the assignment in `router.reports` and, in the same transaction
 /// (outbox), the `report.assigned` delivery to `open137.units` with routing key `<unit>.d<NN>`, for child
 /// reports a copy with routing key `council.child-friendly`, and `report.routed` on the events exchange —
 /// once per event (inbox) and once per report (primary key). Reports are stored in groups by a
@@ -17,17 +20,24 @@ import Stages
 struct ReportRoutingHandler: Sendable {
     let router: ReportRouter
     let writer: RoutingBatchWriter
+    /// Finds the open case a report is the same hazard as; nil when linking is off (`ROUTER_LINK_DUPLICATES`).
+    let finder: DuplicateCaseFinder?
     let logger: Logger
 
     /// The inbox's consumer name.
     static let consumer = "router.reports"
 
     func handle(_ delivery: AMQPDelivery) async throws {
-        let item = try Self.prepare(delivery, router: router)
+        var item = try Self.prepare(delivery, router: router)
+        // A report flagged for triage needs a person's eyes of its own; one without a place cannot match.
+        if let finder, !item.decision.triage, item.delivery.location != nil {
+            item.link = try await finder.find(for: item.finderReport)
+        }
         let outcome = try await writer.store(item)
         logger.info("report routed", metadata: [
             "report_id": "\(item.reportID)", "event_id": "\(item.eventID)", "unit": "\(item.decision.unit)",
             "district": "\(item.decision.district)", "child_friendly": "\(item.childFriendly)", "outcome": "\(outcome)",
+            "linked_to": "\(item.link.map { $0.parentID.uuidString.lowercased() } ?? "-")",
         ])
     }
 
@@ -55,6 +65,9 @@ struct ReportRoutingHandler: Sendable {
         let c = data.classification
         return RoutingBatchItem(
             eventID: event.id, reportID: reportID, trackingCode: data.report.trackingCode, serviceCode: c.serviceCode,
-            childFriendly: c.childFriendly, priority: c.priority, decision: decision, delivery: plan.delivery, messages: plan.messages)
+            childFriendly: c.childFriendly, priority: c.priority, decision: decision, delivery: plan.delivery, messages: plan.messages,
+            place: data.report.location?.address.map(DuplicateCandidate.placeKey).flatMap { $0.isEmpty ? nil : $0 },
+            receivedAt: CloudEvent.parseTime(data.report.receivedAt) ?? now, link: nil,
+            correlationID: event.correlationid ?? event.id, traceparent: event.traceparent)
     }
 }

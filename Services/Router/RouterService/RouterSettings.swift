@@ -1,6 +1,6 @@
 import ServiceHosting
 
-/// The router's own configuration: where the district boundaries are, and how long an update for a report
+/// The router's own configuration: where the district boundaries are, whether duplicates are linked, and how long an update for a report
 /// it has not routed, or one ahead of its report's status, is retried before it is dead-lettered.
 public struct RouterSettings: ServiceSettings {
     /// The key of the GeoJSON file of district boundaries (optional: without it only reports that name
@@ -10,6 +10,8 @@ public struct RouterSettings: ServiceSettings {
     public static let unknownReportRetriesKey = "ROUTER_UNKNOWN_REPORT_RETRIES"
     /// The key of how many delayed retries (5 s each) an update ahead of its report's status gets.
     public static let outOfOrderRetriesKey = "ROUTER_OUT_OF_ORDER_RETRIES"
+    /// The key of whether a report that is the same hazard as an open case is linked to it (default true).
+    public static let linkDuplicatesKey = "ROUTER_LINK_DUPLICATES"
 
     /// The district boundaries file, when operators supply one.
     public var districtsPath: String?
@@ -18,10 +20,14 @@ public struct RouterSettings: ServiceSettings {
     /// Delayed retries of an update that came before the unit's earlier steps (`resolved` before
     /// `in_progress`), waiting for them, before `out-of-order`.
     public var outOfOrderRetries: Int
+    /// Whether a report that is the same hazard as an open case joins it (`report.linked`) instead of being
+    /// delivered as a case of its own. Off, every report is its own case, as before issue 20.
+    public var linkDuplicates: Bool
 
     public init(reading environment: inout EnvironmentConfig) {
         districtsPath = environment.optional(Self.districtsKey)
         unknownReportRetries = environment.int(Self.unknownReportRetriesKey, default: 12, range: 0...1000)
         outOfOrderRetries = environment.int(Self.outOfOrderRetriesKey, default: 12, range: 0...1000)
+        linkDuplicates = environment.bool(Self.linkDuplicatesKey, default: true)
     }
 }

@@ -1,4 +1,5 @@
 import BrokerTopology
+import Classification
 import Foundation
 import Messaging
 import Persistence
@@ -57,7 +58,9 @@ public enum RouterStage {
         ])
         let writer = RoutingBatchWriter(
             client: runtime.postgres, inbox: runtime.inbox, consumer: ReportRoutingHandler.consumer, outbox: runtime.outbox, logger: logger)
-        let routing = ReportRoutingHandler(router: router, writer: writer, logger: logger)
+        let finder = setup.settings.linkDuplicates
+            ? DuplicateCaseFinder(matcher: DuplicateMatcher(taxonomy: router.taxonomy), client: runtime.postgres, logger: logger) : nil
+        let routing = ReportRoutingHandler(router: router, writer: writer, finder: finder, logger: logger)
         let updates = UnitUpdateHandler(
             router: router, inbox: runtime.inbox, outbox: runtime.outbox, client: runtime.postgres,
             unknownReportRetries: setup.settings.unknownReportRetries, outOfOrderRetries: setup.settings.outOfOrderRetries, logger: logger)

@@ -3,7 +3,8 @@ import Foundation
 import JSON
 import Messaging
 
-/// One classified report ready to be stored: its decision and the messages its assignment sends.
+/// One classified report ready to be stored: its decision, the messages its assignment sends, and — when
+/// the ``DuplicateCaseFinder`` matched it to an open case — the link it is stored with.
 struct RoutingBatchItem: Sendable {
     /// The `report.classified` event's id (the inbox key).
     var eventID: String
@@ -19,10 +20,37 @@ struct RoutingBatchItem: Sendable {
     var priority: String
     /// Where it goes and by when.
     var decision: RouteDecision
-    /// The delivery's data, stored with the assignment (to deliver again on a referral or a reopening).
+    /// The delivery's data, stored with the assignment (to deliver again on a referral or a reopening, or
+    /// when a linked report is split off its case).
     var delivery: ReportAssignedData
-    /// The unit's delivery, the council's copy, `report.routed`.
+    /// The unit's delivery, the council's copy, `report.routed`: what it sends as a case of its own.
     var messages: [OutgoingMessage]
+    /// The address's place key (the duplicate matcher's), when it has an address.
+    var place: String?
+    /// When intake accepted it.
+    var receivedAt: Date
+    /// The case it joins, when one matched.
+    var link: CaseLink?
+    /// The correlation id of its journey (`report.classified`'s).
+    var correlationID: String?
+    /// The trace context of `report.classified`.
+    var traceparent: String?
+
+    /// What the duplicate finder compares.
+    var finderReport: DuplicateCaseFinder.Report {
+        DuplicateCaseFinder.Report(
+            reportID: reportID, serviceCode: serviceCode, latitude: delivery.location?.lat, longitude: delivery.location?.long,
+            district: decision.district, place: place, receivedAt: receivedAt, description: delivery.description)
+    }
+
+    /// The messages of this report once it joined its case, which the batch statement found with `unit`,
+    /// `status` and `deadline`.
+    func linkedMessages(unit: String, status: String, deadline: Date, now: Date = Date()) throws -> [OutgoingMessage] {
+        guard let link else { return messages }
+        return try RoutingMessages.linked(
+            delivery, to: link, unit: unit, status: status, deadline: CloudEvent.formatTime(deadline),
+            correlationID: correlationID, traceparent: traceparent, now: now)
+    }
 
     /// Appends this item as one `jsonb_to_recordset` object of ``InsertRoutingBatch`` (its messages go to
     /// the outbox through ``StageBatchWriter``, not through the statement).
@@ -38,6 +66,17 @@ struct RoutingBatchItem: Sendable {
         json.member("unit", decision.unit)
         json.member("deadline", CloudEvent.formatTime(decision.deadline))
         json.member("delivery", writing: delivery)
+        if let lat = delivery.location?.lat, let long = delivery.location?.long {
+            json.member("lat", number: lat)
+            json.member("long", number: long)
+        }
+        if let place { json.member("place", place) }
+        json.member("received_at", CloudEvent.formatTime(receivedAt))
+        if let link {
+            json.member("parent_id", link.parentID.uuidString.lowercased())
+            json.member("link_similarity", number: link.similarity)
+            if let metres = link.metres { json.member("link_distance_m", number: metres) }
+        }
         json.raw("}")
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import JSON
 import Logging
 import Persistence
@@ -14,6 +15,8 @@ struct RoutingBatchWriter: Service {
     enum Outcome: Sendable, Equatable {
         /// Stored now, with its messages.
         case routed
+        /// Stored now, joining an open case of the same hazard (`report.linked` instead of a delivery).
+        case linked
         /// The event was new but its report was already routed (a re-classification): nothing changed.
         case alreadyRouted
         /// The event was applied before (a redelivery).
@@ -31,9 +34,17 @@ struct RoutingBatchWriter: Service {
             eventID: \.eventID, duplicate: .duplicate, stoppedError: { RoutingUnavailable() }, logger: logger
         ) { items, connection, logger in
             let document = JSONText.array(items, reserving: 900) { json, item in item.write(to: &json) }
-            let stored = try await connection.storedEventIDs(InsertRoutingBatch(document: document.text), logger: logger)
-            return items.map { item in
-                stored.contains(item.eventID) ? .init(.routed, messages: item.messages) : .init(.alreadyRouted)
+            var stored: [String: (unit: String?, status: String?, deadline: Date?)] = [:]
+            for try await row in try await connection.execute(InsertRoutingBatch(document: document.text), logger: logger) {
+                stored[row.eventID] = (row.unit, row.status, row.deadline)
+            }
+            return try items.map { item in
+                guard let row = stored[item.eventID] else { return .init(.alreadyRouted) }
+                // The case was still open and locked: the report joined it and says so instead of being delivered.
+                if let unit = row.unit, let status = row.status, let deadline = row.deadline {
+                    return .init(.linked, messages: try item.linkedMessages(unit: unit, status: status, deadline: deadline))
+                }
+                return .init(.routed, messages: item.messages)
             }
         }
     }

@@ -60,4 +60,35 @@ struct RoutingMessages: Sendable {
         toCouncil.routingKey = Open137Topology.councilQueue
         return [toUnit, toCouncil]
     }
+
+    /// A report joining its case: `report.linked` on the events exchange (ids and the match only), the
+    /// unit's copy with what the reporter said (routing key `<unit>.linked`) and, for a child report, the
+    /// council's (`council.child-friendly`) — never the contact. `id` defaults to `<report id>.linked`; a
+    /// later copy for a unit the case moved to has an id of its own.
+    static func linked(
+        _ delivery: ReportAssignedData, to link: CaseLink, unit: String, status: String, deadline: String, correlationID: String?,
+        traceparent: String? = nil, id: String? = nil, toUnitOnly: Bool = false, now: Date = Date()
+    ) throws -> [OutgoingMessage] {
+        let data = ReportLinkedData(
+            reportID: delivery.reportID, trackingCode: delivery.trackingCode, parentReportID: link.parentID.uuidString.lowercased(),
+            parentTrackingCode: link.parentTrackingCode, unit: unit, serviceCode: delivery.serviceCode, childFriendly: delivery.childFriendly,
+            district: delivery.district, status: status, deadline: deadline, similarity: (link.similarity * 1000).rounded() / 1000,
+            distanceMetres: link.metres.map { ($0 * 10).rounded() / 10 }, receivedAt: delivery.receivedAt, at: CloudEvent.formatTime(now),
+            description: delivery.description, location: delivery.location, mediaURLs: delivery.mediaURLs)
+        let eventID = id ?? "\(delivery.reportID).linked"
+        func event(_ data: ReportLinkedData) -> EncodedEvent<ReportLinkedData> {
+            EncodedEvent(id: eventID, source: source, type: EventType.reportLinked, time: now, subject: delivery.reportID, data: data,
+                         correlationID: correlationID, traceparent: traceparent)
+        }
+        var toUnit = try event(data).message(exchange: Open137Topology.unitsExchange)
+        toUnit.routingKey = Open137Topology.unitAnswerKey(unit, .linked)
+        var messages = [toUnit]
+        if delivery.childFriendly {
+            var toCouncil = toUnit
+            toCouncil.routingKey = Open137Topology.councilQueue
+            messages.append(toCouncil)
+        }
+        if !toUnitOnly { messages.append(try event(data.withoutReport).message(exchange: Open137Topology.eventsExchange)) }
+        return messages
+    }
 }

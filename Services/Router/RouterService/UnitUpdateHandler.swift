@@ -17,6 +17,10 @@ import Stages
 /// unit's answer, a copy of that event in its own queue (``Open137Topology/UnitAnswer``). A refused update
 /// is answered too (`unit.status-refused`), then dead-lettered.
 ///
+/// A unit's `unit.link-split` (split a linked report off its case) comes the same way and is applied once
+/// per id too (``UnitUpdateHandler+Split``). Any update naming a report linked to a case is refused as
+/// `linked-report`, except a reopening, which reopens the case (``UnitUpdateHandler+Followers``).
+///
 /// A wrong unit (routing key and body disagree, or not the current assignee), an illegal transition or a
 /// malformed update is dead-lettered with the reason (`router.unit-updates.dlq`). An update for a report
 /// the router has not stored is retried (its assignment may still be on the way) up to
@@ -36,14 +40,25 @@ struct UnitUpdateHandler: Sendable {
     static let consumer = "router.unit-updates"
 
     func handle(_ delivery: AMQPDelivery) async throws {
-        let (updateID, update, correlationID) = try Self.parse(delivery)
         let routingKey = Self.publishedRoutingKey(delivery)
+        if let (splitID, split, correlationID) = try Self.parseSplit(delivery) {
+            do {
+                try await handle(split, splitID: splitID, correlationID: correlationID, routingKey: routingKey)
+            } catch let refusal as DeliveryRejection {
+                try await tellRefusal(refusal, reportID: split.reportID, status: UnitLinkSplitData.refusedStatus, updateID: splitID,
+                                      correlationID: correlationID, routingKey: routingKey)
+                throw refusal
+            }
+            return
+        }
+        let (updateID, update, correlationID) = try Self.parse(delivery)
         do {
             try await handle(update, updateID: updateID, correlationID: correlationID, routingKey: routingKey, delivery: delivery)
         } catch let refusal as DeliveryRejection {
             // The update goes to the dead-letter queue (rethrown below); the unit that sent it is told why,
             // once per update, so a desk can show the refusal instead of waiting for ever.
-            try await tellRefusal(refusal, of: update, updateID: updateID, correlationID: correlationID, routingKey: routingKey)
+            try await tellRefusal(refusal, reportID: update.reportID, status: update.status, updateID: updateID, correlationID: correlationID,
+                                  routingKey: routingKey)
             throw refusal
         }
     }
@@ -89,12 +104,14 @@ struct UnitUpdateHandler: Sendable {
     /// Sends `unit.status-refused` to the unit whose routing key the update came with (the broker let only
     /// that unit publish it), through the outbox, once per update. Updates of the council or the reporter
     /// are not answered: their queues are not bound to answers.
-    private func tellRefusal(_ refusal: DeliveryRejection, of update: UnitStatusUpdateData, updateID: String, correlationID: String?, routingKey: String) async throws {
+    private func tellRefusal(
+        _ refusal: DeliveryRejection, reportID: String, status: String, updateID: String, correlationID: String?, routingKey: String
+    ) async throws {
         guard let unit = Self.unit(ofRoutingKey: routingKey), router.units.contains(unit) else { return }
         let now = Date()
         let refused = EncodedEvent(
-            id: "\(updateID).refused", source: RoutingMessages.source, type: UnitStatusRefusedData.eventType, time: now, subject: update.reportID,
-            data: UnitStatusRefusedData(reportID: update.reportID, unit: unit, updateID: updateID, status: update.status, code: refusal.code,
+            id: "\(updateID).refused", source: RoutingMessages.source, type: UnitStatusRefusedData.eventType, time: now, subject: reportID,
+            data: UnitStatusRefusedData(reportID: reportID, unit: unit, updateID: updateID, status: status, code: refusal.code,
                                         reason: refusal.reason, at: CloudEvent.formatTime(now)),
             correlationID: correlationID ?? updateID)
         let message = try Self.answer(refused, to: unit, as: .statusRefused)
@@ -104,7 +121,7 @@ struct UnitUpdateHandler: Sendable {
     }
 
     /// A copy of `event` for `unit`'s queue, as `answer`.
-    private static func answer(_ event: EncodedEvent<some Encodable & Sendable>, to unit: String, as answer: Open137Topology.UnitAnswer) throws -> OutgoingMessage {
+    static func answer(_ event: EncodedEvent<some Encodable & Sendable>, to unit: String, as answer: Open137Topology.UnitAnswer) throws -> OutgoingMessage {
         var message = try event.message(exchange: Open137Topology.unitsExchange)
         message.routingKey = Open137Topology.unitAnswerKey(unit, answer)
         return message
@@ -169,6 +186,11 @@ struct UnitUpdateHandler: Sendable {
     }
 
     private func apply(_ update: UnitStatusUpdateData, updateID: String, reportID: UUID, correlationID: String?, on connection: PostgresConnection) async throws {
+        // A report linked to a case follows the case: a unit acts on the case; the reporter's or the council's
+        // reopening of a linked report reopens the hazard, its case. Read without a lock: the case is locked
+        // first below, as everywhere a case and its linked reports change together.
+        let reportID = try await caseToUpdate(update, reportID: reportID, on: connection)
+        let subject = reportID.uuidString.lowercased()
         let rows = try await connection.query(
             """
             SELECT unit, status, service_code, priority, assignment, referral_count, delivery::text
@@ -180,14 +202,14 @@ struct UnitUpdateHandler: Sendable {
         for try await row in rows.decode((String, String, String, String, Int, Int, String).self) {
             found = (row.0, row.1, row.2, row.3, row.4, row.5, row.6)
         }
-        guard let current = found else { throw ReportNotRouted(reportID: update.reportID) }
+        guard let current = found else { throw ReportNotRouted(reportID: subject) }
         guard let status = ReportStatus(rawValue: current.status), ReportStatus.lifecycle.contains(status) else {
-            throw DeliveryRejection(code: "illegal-transition", reason: "report \(update.reportID) has an unknown stored status")
+            throw DeliveryRejection(code: "illegal-transition", reason: "report \(subject) has an unknown stored status")
         }
         let transition = try StatusTransition.decide(update, currentUnit: current.unit, status: status, units: router.units)
         let now = Date()
         let at = CloudEvent.formatTime(now)
-        let correlation = correlationID ?? update.reportID
+        let correlation = correlationID ?? subject
 
         switch transition {
         case .change(let from, let to):
@@ -195,15 +217,16 @@ struct UnitUpdateHandler: Sendable {
                 "UPDATE reports SET status = \(to.rawValue), updated_at = now() WHERE report_id = \(reportID)", logger: logger)
             try await history(reportID, updateID, unit: current.unit, from: from, to: to, by: update.unit, referredTo: nil, update, connection)
             let changed = EncodedEvent(
-                source: RoutingMessages.source, type: EventType.reportStatusChanged, time: now, subject: update.reportID,
-                data: ReportStatusChangedData(reportID: update.reportID, unit: current.unit, fromStatus: from.rawValue, status: to.rawValue,
+                source: RoutingMessages.source, type: EventType.reportStatusChanged, time: now, subject: subject,
+                data: ReportStatusChangedData(reportID: subject, unit: current.unit, fromStatus: from.rawValue, status: to.rawValue,
                                               note: update.note, reason: update.reason, at: at, by: update.unit),
                 correlationID: correlation)
             try await outbox.enqueue(try changed.message(exchange: Open137Topology.eventsExchange), on: connection, logger: logger)
             try await outbox.enqueue(try Self.answer(changed, to: current.unit, as: .statusChanged), on: connection, logger: logger)
+            try await follow(reportID, updateID, to: to, unit: current.unit, deadline: nil, from: from, by: update.unit, update, at: now, correlationID: correlation, on: connection)
 
         case .refer(let from, let target):
-            var delivery = try Self.storedDelivery(current.delivery, reportID: update.reportID)
+            var delivery = try Self.storedDelivery(current.delivery, reportID: subject)
             let deadline = router.deadline(serviceCode: current.serviceCode, priority: current.priority, from: now)
             delivery.unit = target
             delivery.deadline = CloudEvent.formatTime(deadline)
@@ -218,16 +241,18 @@ struct UnitUpdateHandler: Sendable {
                 logger: logger)
             try await history(reportID, updateID, unit: target, from: from, to: .assigned, by: update.unit, referredTo: target, update, connection)
             let reassigned = EncodedEvent(
-                source: RoutingMessages.source, type: EventType.reportReassigned, time: now, subject: update.reportID,
-                data: ReportReassignedData(reportID: update.reportID, fromUnit: current.unit, unit: target, deadline: delivery.deadline,
+                source: RoutingMessages.source, type: EventType.reportReassigned, time: now, subject: subject,
+                data: ReportReassignedData(reportID: subject, fromUnit: current.unit, unit: target, deadline: delivery.deadline,
                                            note: update.note, referralCount: referrals, district: delivery.district, at: at),
                 correlationID: correlation)
             let plan = try RoutingMessages(delivery: delivery, event: try reassigned.message(exchange: Open137Topology.eventsExchange), correlationID: correlation, now: now)
             for message in plan.messages { try await outbox.enqueue(message, on: connection, logger: logger) }
             try await outbox.enqueue(try Self.answer(reassigned, to: current.unit, as: .reassigned), on: connection, logger: logger)
+            try await followReferral(reportID, updateID, to: target, fromUnit: current.unit, deadline: deadline, from: from, assignment: delivery.assignment,
+                                     update, at: now, correlationID: correlation, on: connection)
 
         case .reopen:
-            var delivery = try Self.storedDelivery(current.delivery, reportID: update.reportID)
+            var delivery = try Self.storedDelivery(current.delivery, reportID: subject)
             let deadline = router.deadline(serviceCode: current.serviceCode, priority: current.priority, from: now)
             delivery.deadline = CloudEvent.formatTime(deadline)
             delivery.assignment = current.assignment + 1
@@ -240,17 +265,19 @@ struct UnitUpdateHandler: Sendable {
                 logger: logger)
             try await history(reportID, updateID, unit: current.unit, from: .resolved, to: .reopened, by: update.unit, referredTo: nil, update, connection)
             let reopened = EncodedEvent(
-                source: RoutingMessages.source, type: EventType.reportStatusChanged, time: now, subject: update.reportID,
-                data: ReportStatusChangedData(reportID: update.reportID, unit: current.unit, fromStatus: ReportStatus.resolved.rawValue,
+                source: RoutingMessages.source, type: EventType.reportStatusChanged, time: now, subject: subject,
+                data: ReportStatusChangedData(reportID: subject, unit: current.unit, fromStatus: ReportStatus.resolved.rawValue,
                                               status: ReportStatus.reopened.rawValue, note: update.note, reason: update.reason, at: at, by: update.unit),
                 correlationID: correlation)
             let plan = try RoutingMessages(delivery: delivery, event: try reopened.message(exchange: Open137Topology.eventsExchange), correlationID: correlation, now: now)
             for message in plan.messages { try await outbox.enqueue(message, on: connection, logger: logger) }
             try await outbox.enqueue(try Self.answer(reopened, to: current.unit, as: .statusChanged), on: connection, logger: logger)
+            try await follow(reportID, updateID, to: .reopened, unit: current.unit, deadline: deadline, from: .resolved, by: update.unit, update, at: now,
+                             correlationID: correlation, on: connection)
         }
     }
 
-    private func history(
+    func history(
         _ reportID: UUID, _ updateID: String, unit: String, from: ReportStatus, to: ReportStatus, by: String, referredTo: String?,
         _ update: UnitStatusUpdateData, _ connection: PostgresConnection
     ) async throws {
