@@ -92,6 +92,52 @@ struct DeskServiceTests {
         }
     }
 
+    @Test("one hazard, one case on the desk: a second report of the hazard joins the case (a count in the list, its words on the case page, no case of its own); the case's actions carry it along; splitting needs a reason beside the field, then it becomes a case of its own")
+    func linkedReportsAndSplit() async throws {
+        try await DeskStack.run(linkDuplicates: true) { stack in
+            let parks = try await stack.signedIn(stack.parksStaff)
+            // An address of this run's own: the database outlives runs, and their open cases with it.
+            let address = "بوستان آزمون \(Int.random(in: 100_000...999_999))، ضلع شمالی"
+            let (caseID, caseCode) = try await stack.report("CFC-PLAY", district: 7, description: "تاب پارک شکسته است و بچه‌ها زخمی می‌شوند", address: address)
+            _ = try await Self.until(parks, Self.casePath("parks", caseID), "the case") { $0.status == 200 }
+            let (linkedID, linkedCode) = try await stack.report("CFC-PLAY", district: 7, description: "تاب زمین بازی پارک شکسته و خطرناک برای بچه‌ها", address: "ضلع شمالی، \(address.split(separator: "،")[0])")
+            let (otherID, otherCode) = try await stack.report("CFC-PLAY", district: 7, description: "تاب پارک شکسته، بچه‌ها می‌افتند", address: address)
+
+            var page = try await Self.until(parks, Self.casePath("parks", caseID), "both reports joined the case") {
+                $0.body.contains("linked-\(linkedID)") && $0.body.contains("linked-\(otherID)")
+            }
+            #expect(page.body.contains("Other reports of this hazard (2)") && page.body.contains("تاب زمین بازی پارک شکسته و خطرناک برای بچه‌ها"))
+            #expect(page.body.contains("Another report of this hazard joined (\(linkedCode))"))
+            let list = try await parks.get("/desk/parks?lang=en&code=\(caseCode)")
+            #expect(list.body.contains("3 reports"))
+            #expect((try await parks.get(Self.casePath("parks", linkedID))).status == 404, "a linked report is not a case of its own")
+            #expect(!(try await parks.get("/desk/parks?lang=en")).body.contains(linkedCode))
+
+            // The case moves; the desk's page of the case says so (its linked reports follow in the router).
+            #expect(try await Self.act(parks, "parks", caseID, [("action", "acknowledge")]).status == 303)
+            page = try await Self.until(parks, Self.casePath("parks", caseID), "acknowledged") { $0.body.contains("action-start") }
+
+            // Splitting: without a reason, refused beside that report's field; with one, confirmed, and the
+            // report arrives as a case of its own.
+            var answer = try await parks.post("/desk/parks/cases/\(caseID)/split?lang=en",
+                                              [("_csrf", parks.csrf(on: page)), ("report_id", otherID), ("reason", "  ")])
+            #expect(answer.status == 422 && answer.body.contains("id=\"split-reason-\(otherID)-error\""))
+            answer = try await parks.post("/desk/parks/cases/\(caseID)/split?lang=en",
+                                          [("_csrf", "forged"), ("report_id", otherID), ("reason", "another swing")])
+            #expect(answer.status == 403)
+            answer = try await parks.post("/desk/parks/cases/\(caseID)/split?lang=en",
+                                          [("_csrf", parks.csrf(on: page)), ("report_id", otherID), ("reason", "The other swing, by the fountain.")])
+            #expect(answer.status == 303)
+            page = try await Self.until(parks, Self.casePath("parks", caseID), "the split confirmed") {
+                $0.body.contains("was split off into a case of its own") && !$0.body.contains("id=\"pending\"")
+            }
+            #expect(page.body.contains("Other reports of this hazard (1)") && !page.body.contains("linked-\(otherID)"))
+            let own = try await Self.until(parks, Self.casePath("parks", otherID), "the split report's own case") { $0.status == 200 }
+            #expect(own.body.contains("تاب پارک شکسته، بچه‌ها می‌افتند") && own.body.contains("action-acknowledge"))
+            #expect((try await parks.get("/desk/parks?lang=en")).body.contains(otherCode))
+        }
+    }
+
     @Test("refer moves the case to the traffic desk; a stale action is refused with the router's reason")
     func refersAndShowsRefusals() async throws {
         try await DeskStack.run { stack in

@@ -29,7 +29,9 @@ struct DeskStack: Sendable {
     static let password = "a desk password for tests"
 
     /// Starts router and desk, runs `body`, stops them.
-    static func run(_ body: @Sendable (DeskStack) async throws -> Void) async throws {
+    /// Linking duplicates is off unless `linkDuplicates`: the other tests send many alike reports to one
+    /// test address, each meant as a case of its own.
+    static func run(linkDuplicates: Bool = false, _ body: @Sendable (DeskStack) async throws -> Void) async throws {
         let logger = TestEnvironment.logger("desk-tests")
         let admin = try TestEnvironment.amqpURL()
         let database = try TestEnvironment.databaseURL()
@@ -53,7 +55,7 @@ struct DeskStack: Sendable {
         let routerOps = try freePort(), deskOps = try freePort(), deskPort = try freePort()
         let router = try build(RouterSettings.self, name: RouterStage.name, environment: [
             "AMQP_URL": admin, "DATABASE_URL": database, "OPS_PORT": String(routerOps),
-            "ROUTER_UNKNOWN_REPORT_RETRIES": "1", "ROUTER_OUT_OF_ORDER_RETRIES": "1",
+            "ROUTER_UNKNOWN_REPORT_RETRIES": "1", "ROUTER_OUT_OF_ORDER_RETRIES": "1", "ROUTER_LINK_DUPLICATES": linkDuplicates ? "true" : "false",
         ]) { try RouterStage.build($0, gracefulShutdownSignals: []) }
         let desk = try build(DeskSettings.self, name: DeskStage.name, environment: [
             "AMQP_URL": admin, "DATABASE_URL": database, "OPS_PORT": String(deskOps), "DESK_PORT": String(deskPort), "DESK_UNITS": units,
@@ -110,10 +112,10 @@ struct DeskStack: Sendable {
     }
 
     /// Publishes a new classified report of `code` in `district` for the router; its report id and tracking code.
-    func report(_ code: String, district: Int, contactAllowed: Bool = false, description: String) async throws -> (id: String, code: String) {
+    func report(_ code: String, district: Int, contactAllowed: Bool = false, description: String, address: String = "خیابان آزمایش") async throws -> (id: String, code: String) {
         let trackingCode = String(Int.random(in: 1_000_000_000...9_999_999_999))
         let (event, reportID) = try SampleEventData.classifiedEvent(
-            code: code, location: ReportLocation(address: "خیابان آزمایش", district: district), contactAllowed: contactAllowed,
+            code: code, location: ReportLocation(address: address, district: district), contactAllowed: contactAllowed,
             description: description, trackingCode: trackingCode)
         try await publisher.publish(try event.message(exchange: Open137Topology.eventsExchange))
         return (reportID, trackingCode)

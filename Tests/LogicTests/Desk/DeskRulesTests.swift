@@ -109,7 +109,25 @@ struct DeskRulesTests {
         guard case .unreadable = DeskMessage.read(delivery(try event(EventType.reportReassigned, reassigned)), unit: "parks") else {
             Issue.record("another unit's referral read as this unit's"); return
         }
-        for body in [Array("not json".utf8), try event(EventType.reportReceived, ["a": 1]), try event(EventType.reportStatusChanged, ["a": 1])] {
+        let linked = ReportLinkedData(
+            reportID: "l", trackingCode: "5100000002", parentReportID: "r", parentTrackingCode: "5100000001", unit: "parks", serviceCode: "CFC-PLAY",
+            childFriendly: true, district: "06", status: "acknowledged", deadline: "2026-01-05T08:00:00.000Z", similarity: 0.4, distanceMetres: 12,
+            receivedAt: "2026-01-02T08:00:00.000Z", at: "2026-01-02T08:00:01.000Z", description: "تاب شکسته")
+        guard case .linked(_, let link) = DeskMessage.read(delivery(try event(EventType.reportLinked, linked)), unit: "parks") else {
+            Issue.record("a link not read"); return
+        }
+        #expect(link.parentReportID == "r" && link.description == "تاب شکسته")
+        guard case .unreadable(let foreignLink) = DeskMessage.read(delivery(try event(EventType.reportLinked, linked)), unit: "traffic") else {
+            Issue.record("another unit's link read"); return
+        }
+        #expect(foreignLink.contains("unit parks"))
+        let unlinked = ReportUnlinkedData(reportID: "l", parentReportID: "r", unit: "parks", reason: "another swing", deadline: "2026-01-05T08:00:00.000Z", at: "2026-01-02T09:00:00.000Z")
+        guard case .unlinked(_, let splitCorrelation, _) = DeskMessage.read(delivery(try event(EventType.reportUnlinked, unlinked)), unit: "parks") else {
+            Issue.record("a split's answer not read"); return
+        }
+        #expect(splitCorrelation == "c-1")
+        for body in [Array("not json".utf8), try event(EventType.reportReceived, ["a": 1]), try event(EventType.reportStatusChanged, ["a": 1]),
+                     try event(EventType.reportLinked, ["report_id": "l"])] {
             guard case .unreadable(let reason) = DeskMessage.read(delivery(body), unit: "parks") else { Issue.record("read: \(body)"); continue }
             #expect(!reason.isEmpty)
             #expect(DeskMessage.read(delivery(body), unit: "parks").eventID == nil)

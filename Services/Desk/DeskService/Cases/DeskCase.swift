@@ -27,6 +27,8 @@ struct DeskCase: Sendable {
     var pending: Request?
     /// The newest request, when the router refused it.
     var refused: Request?
+    /// How many reports the router linked to this case (not split off): the hazard has this many more reports.
+    var linkedCount = 0
 
     /// A request made on the desk.
     struct Request: Sendable {

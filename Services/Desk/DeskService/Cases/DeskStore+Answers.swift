@@ -16,8 +16,8 @@ extension DeskStore {
     }
 
     /// Stores what arrived in the unit's queue, once per event id, in one transaction (the caller acks after
-    /// it returns): a delivery opens or updates its case, an answer moves it and settles the request it
-    /// answers, an unreadable message is kept with its reason.
+    /// it returns): a delivery opens or updates its case, a linked report joins its case, an answer moves it
+    /// and settles the request it answers, an unreadable message is kept with its reason.
     func store(_ message: DeskMessage, messageID: String?, routingKey: String, body: [UInt8]) async throws -> Stored {
         if case .unreadable(let reason) = message {
             _ = try await client.withTransaction(within: deadline.timeout, "keeping an unreadable message", logger: logger) { [self] connection in
@@ -61,7 +61,9 @@ extension DeskStore {
             try await history(reportID, kind: "referred", status: ReportStatus.referred.rawValue, note: data.note, reason: nil, by: data.unit, on: connection)
             try await settle(correlationID, outcome: "confirmed", on: connection)
         case .refused(_, let correlationID, let data):
-            guard let reportID = UUID(uuidString: data.reportID) else { return }
+            guard var reportID = UUID(uuidString: data.reportID) else { return }
+            // A refused split names the linked report; the refusal belongs in its case's history.
+            if data.status == UnitLinkSplitData.refusedStatus, let caseID = try await caseOf(linked: reportID, on: connection) { reportID = caseID }
             try await history(reportID, kind: "refused", status: data.status, note: nil, reason: data.reason, by: data.code, on: connection)
             try await connection.query(
                 """
@@ -69,9 +71,54 @@ extension DeskStore {
                     settled_at = now()
                 WHERE action_id::text = \(correlationID ?? data.updateID) AND outcome = 'pending'
                 """, logger: logger)
+        case .linked(_, let data):
+            try await link(data, on: connection)
+        case .unlinked(_, let correlationID, let data):
+            guard let reportID = UUID(uuidString: data.reportID), let caseID = UUID(uuidString: data.parentReportID) else { return }
+            var trackingCode: String?
+            for try await code in try await connection.query(
+                """
+                UPDATE \(unescaped: table("linked_reports")) SET split_at = now(), split_reason = \(data.reason)
+                WHERE report_id = \(reportID) RETURNING tracking_code
+                """, logger: logger).decode(String.self) { trackingCode = code }
+            try await touch(caseID, on: connection)
+            try await history(caseID, kind: "split", status: nil, note: trackingCode, reason: data.reason, by: data.unit, on: connection)
+            try await settle(correlationID, outcome: "confirmed", on: connection)
         case .unreadable:
             return
         }
+    }
+
+    /// A report joined one of the unit's cases (again, when the case came back by referral: the newest copy wins).
+    private func link(_ data: ReportLinkedData, on connection: PostgresConnection) async throws {
+        guard let reportID = UUID(uuidString: data.reportID), let caseID = UUID(uuidString: data.parentReportID) else {
+            throw DeskStoreError(.unreadable, "a link whose report ids do not parse")
+        }
+        let location = try data.location.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
+        try await connection.query(
+            """
+            INSERT INTO \(unescaped: table("linked_reports"))
+                (report_id, case_id, tracking_code, service_code, child_friendly, district, description, location, similarity, distance_m, received_at)
+            VALUES (\(reportID), \(caseID), \(data.trackingCode), \(data.serviceCode), \(data.childFriendly), \(data.district), \(data.description),
+                    \(location)::jsonb, \(data.similarity), \(data.distanceMetres), \(CloudEvent.parseTime(data.receivedAt) ?? Date()))
+            ON CONFLICT (report_id) DO UPDATE SET case_id = EXCLUDED.case_id, description = EXCLUDED.description,
+                location = EXCLUDED.location, linked_at = now(), split_at = NULL, split_reason = NULL
+            """, logger: logger)
+        try await touch(caseID, on: connection)
+        try await history(caseID, kind: "linked", status: nil, note: data.trackingCode, reason: nil, by: nil, on: connection)
+    }
+
+    /// The case a linked report belongs to, if the desk knows it.
+    func caseOf(linked reportID: UUID, on connection: PostgresConnection) async throws -> UUID? {
+        var caseID: UUID?
+        for try await id in try await connection.query(
+            "SELECT case_id FROM \(unescaped: table("linked_reports")) WHERE report_id = \(reportID)", logger: logger).decode(UUID.self) { caseID = id }
+        return caseID
+    }
+
+    /// Marks a case changed (the list's order of closed cases, the pages' polling).
+    private func touch(_ caseID: UUID, on connection: PostgresConnection) async throws {
+        try await connection.query("UPDATE \(unescaped: table("cases")) SET updated_at = now() WHERE report_id = \(caseID)", logger: logger)
     }
 
     /// A new case, or a later assignment of a known one (a referral back, a reopening): the delivery's data

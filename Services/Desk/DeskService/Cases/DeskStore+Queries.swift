@@ -13,7 +13,8 @@ extension DeskStore {
         let rows = try await client.query(
             """
             SELECT c.report_id, c.tracking_code, c.assignment, c.service_code, c.child_friendly, c.priority, c.district, c.deadline,
-                   c.received_at, c.status, c.referred_to, c.updated_at, p.status, p.staff_name, p.requested_at
+                   c.received_at, c.status, c.referred_to, c.updated_at, p.status, p.staff_name, p.requested_at,
+                   (SELECT count(*) FROM \(unescaped: table("linked_reports")) l WHERE l.case_id = c.report_id AND l.split_at IS NULL)
             FROM \(unescaped: table("cases")) c
             LEFT JOIN LATERAL (
                 SELECT a.status, a.staff_name, a.requested_at FROM \(unescaped: table("case_actions")) a
@@ -30,10 +31,11 @@ extension DeskStore {
             LIMIT \(DeskCaseFilter.limit)
             """, logger: logger)
         var cases: [DeskCase] = []
-        for try await row in rows.decode((UUID, String, Int, String, Bool, String, String, Date, Date, String, String?, Date, String?, String?, Date?).self) {
+        for try await row in rows.decode((UUID, String, Int, String, Bool, String, String, Date, Date, String, String?, Date, String?, String?, Date?, Int).self) {
             var item = DeskCase(
                 reportID: row.0, trackingCode: row.1, assignment: row.2, serviceCode: row.3, childFriendly: row.4, priority: row.5,
                 district: row.6, deadline: row.7, receivedAt: row.8, status: row.9, referredTo: row.10, updatedAt: row.11)
+            item.linkedCount = row.15
             if let status = row.12, let name = row.13, let at = row.14 {
                 item.pending = DeskCase.Request(status: status, staffName: name, requestedAt: at)
             }
@@ -83,6 +85,23 @@ extension DeskStore {
             if row.3 == "refused" { item.refused = request }
         }
         return item
+    }
+
+    /// The reports linked to a case and not split off, oldest first.
+    func linkedReports(of caseID: UUID) async throws -> [DeskLinkedReport] {
+        let rows = try await client.query(
+            """
+            SELECT report_id, tracking_code, description, location::text, similarity, distance_m, received_at
+            FROM \(unescaped: table("linked_reports")) WHERE case_id = \(caseID) AND split_at IS NULL ORDER BY received_at
+            """, logger: logger)
+        var found: [DeskLinkedReport] = []
+        for try await row in rows.decode((UUID, String, String?, String?, Double, Double?, Date).self) {
+            found.append(DeskLinkedReport(
+                reportID: row.0, trackingCode: row.1, description: row.2 ?? "",
+                location: row.3.flatMap { try? JSONDecoder().decode(ReportLocation.self, from: Data($0.utf8)) },
+                similarity: row.4, metres: row.5, receivedAt: row.6))
+        }
+        return found
     }
 
     /// One line of a case's history.

@@ -2,7 +2,8 @@ import BrokerTopology
 import Contracts
 
 /// What arrives in a unit's queue, as the desk reads it (the AsyncAPI contract of `unit.<unit>`): the
-/// router's deliveries and its answers to the unit's own status updates. Anything else — not a
+/// router's deliveries, the reports it linked to the unit's cases, and its answers to the unit's own
+/// status updates and split requests. Anything else — not a
 /// CloudEvent, an unknown type, a payload that does not decode, or a message about another unit — is
 /// ``unreadable(_:)`` with the reason, kept by the desk and acknowledged.
 enum DeskMessage: Sendable {
@@ -14,6 +15,10 @@ enum DeskMessage: Sendable {
     case reassigned(id: String, correlationID: String?, ReportReassignedData)
     /// The router refused one of the unit's status updates (`unit.status-refused`).
     case refused(id: String, correlationID: String?, UnitStatusRefusedData)
+    /// A new report joined one of the unit's cases (`report.linked`, the unit's copy).
+    case linked(id: String, ReportLinkedData)
+    /// The unit's split request was applied (`report.unlinked`).
+    case unlinked(id: String, correlationID: String?, ReportUnlinkedData)
     /// Not for the desk, with why.
     case unreadable(String)
 
@@ -39,6 +44,14 @@ enum DeskMessage: Sendable {
                 return .reassigned(id: event.id, correlationID: event.correlationid, data)
             case UnitStatusRefusedData.eventType:
                 return .refused(id: event.id, correlationID: event.correlationid, try event.payload(as: UnitStatusRefusedData.self))
+            case EventType.reportLinked:
+                let data = try event.payload(as: ReportLinkedData.self)
+                guard data.unit == unit else { return .unreadable("a link to a case of unit \(data.unit) in the queue of \(unit)") }
+                return .linked(id: event.id, data)
+            case EventType.reportUnlinked:
+                let data = try event.payload(as: ReportUnlinkedData.self)
+                guard data.unit == unit else { return .unreadable("a split by unit \(data.unit) in the queue of \(unit)") }
+                return .unlinked(id: event.id, correlationID: event.correlationid, data)
             default:
                 return .unreadable("event \(event.id) has type \(event.type), which a unit's desk does not handle")
             }
@@ -50,7 +63,8 @@ enum DeskMessage: Sendable {
     /// The id the inbox records (a delivery's `<report_id>.a<N>`, an answer's event id); nil for an unreadable message.
     var eventID: String? {
         switch self {
-        case .delivery(let id, _), .statusChanged(let id, _, _), .reassigned(let id, _, _), .refused(let id, _, _): id
+        case .delivery(let id, _), .statusChanged(let id, _, _), .reassigned(let id, _, _), .refused(let id, _, _), .linked(let id, _),
+             .unlinked(let id, _, _): id
         case .unreadable: nil
         }
     }

@@ -27,6 +27,54 @@ extension DeskPages {
                 return try await act(on: item, request: request, store: store, staff: staff, context: context)
             }
         }
+        router.post("/desk/:unit/cases/:id/split") { request, context in
+            let unit = context.parameters.get("unit") ?? ""
+            return try await asUnitStaff(request, context, unit: unit) { staff, store in
+                guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)), let item = try await store.case(id) else {
+                    return notFound(request, staff: staff)
+                }
+                return try await split(item, request: request, store: store, staff: staff, context: context)
+            }
+        }
+    }
+
+    /// The posted split form: which linked report, why, and the session's `_csrf`.
+    struct SplitForm: Decodable, Sendable {
+        var report_id: String?
+        var reason: String?
+        var _csrf: String?
+    }
+
+    /// What a posted split form left to show beside its field.
+    struct SplitAttempt: Sendable {
+        var reportID: UUID?
+        var reason: String
+        var problem: DeskActionRequest.Problem
+    }
+
+    private func split(_ item: DeskCase, request: Request, store: DeskStore, staff: StaffPagesSession, context: DeskRequestContext) async throws -> Response {
+        let form = await request.form(SplitForm.self) ?? SplitForm()
+        let linkedID = form.report_id.flatMap(UUID.init(uuidString:))
+        func again(_ problem: DeskActionRequest.Problem, _ status: HTTPResponse.Status) async throws -> Response {
+            try await casePage(item, store: store, staff: staff, form: ActionForm(), problems: [], status: status,
+                               split: SplitAttempt(reportID: linkedID, reason: form.reason ?? "", problem: problem))
+        }
+        guard StaffGate.verifyCSRF(form._csrf, session: staff.session) else {
+            return try await again(.init(field: "split-reason", code: "stale-form", fa: "این فرم کهنه شده بود؛ دوباره بفرستید.", en: "This form had expired; send it again."), .forbidden)
+        }
+        guard let linkedID else { return notFound(request, staff: staff) }
+        switch try await store.requestSplit(caseID: item.reportID, linkedID: linkedID, reason: form.reason, by: staff.session.account) {
+        case .noSuchCase:
+            return notFound(request, staff: staff)
+        case .problems(let problems):
+            return try await again(problems[0], .unprocessableContent)
+        case .sent(let actionID):
+            context.logger.info("split requested", metadata: [
+                "unit": "\(store.unit)", "report_id": "\(item.reportID.uuidString.lowercased())", "linked_report_id": "\(linkedID.uuidString.lowercased())",
+                "update_id": "\(actionID.uuidString.lowercased())", "staff_account": "\(staff.session.account.username)",
+            ])
+            return PageRenderer.redirect("/desk/\(store.unit)/cases/\(item.reportID.uuidString.lowercased())")
+        }
     }
 
     /// The posted action form.
@@ -65,12 +113,13 @@ extension DeskPages {
     }
 
     private func casePage(_ item: DeskCase, store: DeskStore, staff: StaffPagesSession, form: ActionForm,
-                          problems: [DeskActionRequest.Problem], status: HTTPResponse.Status) async throws -> Response {
+                          problems: [DeskActionRequest.Problem], status: HTTPResponse.Status, split: SplitAttempt? = nil) async throws -> Response {
         let language = staff.language
         let now = Date()
         async let history = store.history(item.reportID)
         async let version = store.version()
-        let (lines, current) = try await (history, version)
+        async let linked = store.linkedReports(of: item.reportID)
+        let (lines, current, linkedReports) = try await (history, version, linked)
         let delivery = item.delivery
         let offered = ReportStatus(rawValue: item.status).map { DeskAction.offered(from: $0, pending: item.pending != nil) } ?? []
         let problem = { (field: String) in problems.first { $0.field == field }.map { language.pick($0.fa, $0.en) } }
@@ -86,12 +135,12 @@ extension DeskPages {
             urgent: item.priority == "P0" ? language.pick("فوری", "Urgent (P0)") : nil,
             statusLabel: language.pick("وضعیت", "Status"), status: statusName(item, language),
             pending: item.pending.map { request in
-                language.pick("درخواست «\(ReportStatusWords.name(request.status, language))» از \(Self.isolated(request.staffName)) در انتظار تأیید سامانه است.",
-                              "\(Self.isolated(request.staffName)) asked for “\(ReportStatusWords.name(request.status, language))”; waiting for the system's confirmation.")
+                language.pick("درخواست «\(Self.requestName(request.status, language))» از \(Self.isolated(request.staffName)) در انتظار تأیید سامانه است.",
+                              "\(Self.isolated(request.staffName)) asked for “\(Self.requestName(request.status, language))”; waiting for the system's confirmation.")
             },
             refused: item.refused.map { request in
-                language.pick("درخواست «\(ReportStatusWords.name(request.status, language))» پذیرفته نشد: ",
-                              "The request “\(ReportStatusWords.name(request.status, language))” was refused: ")
+                language.pick("درخواست «\(Self.requestName(request.status, language))» پذیرفته نشد: ",
+                              "The request “\(Self.requestName(request.status, language))” was refused: ")
                     + (request.refusalReason ?? "") + " (" + (request.refusalCode ?? "") + ")"
             },
             deadlineLabel: language.pick("مهلت", "Deadline"),
@@ -129,7 +178,28 @@ extension DeskPages {
                     CaseView.Choice(value: $0.code, label: language.pick($0.name.fa, $0.name.en), checked: form.referred_to == $0.code)
                 },
             referError: problem("referred_to"), canRefer: offered.contains(.refer),
-            submitLabel: language.pick("ثبت اقدام", "Send"))
+            submitLabel: language.pick("ثبت اقدام", "Send"),
+            linkedHeading: linkedReports.isEmpty ? nil
+                : language.pick("گزارش‌های دیگر همین مورد", "Other reports of this hazard") + " (" + language.digits(String(linkedReports.count)) + ")",
+            linkedIntro: language.pick(
+                "سامانه این گزارش‌ها را همان مورد این پرونده دانست و به آن پیوست؛ با هر تغییر وضعیت پرونده، گزارش‌دهندهٔ هر یک هم باخبر می‌شود. اگر یکی موضوع دیگری است، آن را جدا کنید تا پروندهٔ خودش را بگیرد.",
+                "The system found these reports to be the same hazard as this case and joined them to it; each reporter hears of every change of the case. If one is another hazard, split it off and it becomes a case of its own."),
+            linked: linkedReports.map { report in
+                let id = report.reportID.uuidString.lowercased()
+                let mine = split?.reportID == report.reportID
+                var match = [language.pick("شباهت شرح ", "description similarity ") + language.digits(String(format: "%.2f", report.similarity))]
+                if let metres = report.metres { match.append(language.digits(String(Int(metres.rounded()))) + language.pick(" متر دورتر", " m away")) }
+                return CaseView.Linked(
+                    reportID: id, code: language.digits(report.trackingCode),
+                    received: SolarHijriFormat.dateTime(report.receivedAt, language), machineReceived: SolarHijriFormat.machine(report.receivedAt),
+                    linkedDescription: report.description, linkedPlace: place(report.location), match: match.joined(separator: " · "),
+                    splitPath: path + "/split", reasonID: "split-reason-\(id)",
+                    reasonLabel: language.pick("چرا موضوع دیگری است؟", "Why is it another hazard?"),
+                    reasonValue: mine ? split?.reason ?? "" : "",
+                    reasonError: mine ? split.map { language.pick($0.problem.fa, $0.problem.en) } : nil,
+                    splitLabel: language.pick("جدا کردن: موضوع دیگری است", "Split off: another hazard"),
+                    canSplit: item.pending == nil)
+            })
         let frame = PageFrame(title: view.heading, language: language, path: path, links: links(language, current: ""), staff: staff)
         return renderer.render("desk-case", view, frame: frame, status: status)
     }
@@ -149,8 +219,17 @@ extension DeskPages {
         }
     }
 
+    /// What a request asks for, in words (a status, or splitting a linked report off).
+    static func requestName(_ status: String, _ language: PageLanguage) -> String {
+        status == UnitLinkSplitData.refusedStatus ? language.pick("جدا کردن گزارش", "split a report off") : ReportStatusWords.name(status, language)
+    }
+
     private func place(_ delivery: ReportAssignedData?) -> String {
-        guard let location = delivery?.location else { return "—" }
+        place(delivery?.location)
+    }
+
+    private func place(_ location: ReportLocation?) -> String {
+        guard let location else { return "—" }
         var parts: [String] = []
         if let address = location.address { parts.append(address) }
         if let lat = location.lat, let long = location.long { parts.append(String(format: "%.5f, %.5f", lat, long)) }
@@ -190,11 +269,21 @@ extension DeskPages {
             what = line.by == nil ? language.pick("به این واحد سپرده شد", "Delivered to this unit")
                                   : language.pick("دوباره به این واحد سپرده شد", "Delivered to this unit again")
         case "requested":
-            what = language.pick("درخواست «\(ReportStatusWords.name(line.status ?? "", language))» از \(Self.isolated(line.by ?? ""))",
-                                 "\(Self.isolated(line.by ?? "")) asked for “\(ReportStatusWords.name(line.status ?? "", language))”")
+            what = language.pick("درخواست «\(Self.requestName(line.status ?? "", language))» از \(Self.isolated(line.by ?? ""))",
+                                 "\(Self.isolated(line.by ?? "")) asked for “\(Self.requestName(line.status ?? "", language))”")
         case "refused":
-            what = language.pick("سامانه درخواست «\(ReportStatusWords.name(line.status ?? "", language))» را نپذیرفت",
-                                 "The system refused “\(ReportStatusWords.name(line.status ?? "", language))”")
+            what = language.pick("سامانه درخواست «\(Self.requestName(line.status ?? "", language))» را نپذیرفت",
+                                 "The system refused “\(Self.requestName(line.status ?? "", language))”")
+        case "linked":
+            what = language.pick("گزارش دیگری از همین مورد پیوست شد", "Another report of this hazard joined")
+                + " (" + language.digits(line.note ?? "") + ")"
+            return CaseView.Line(at: SolarHijriFormat.dateTime(line.at, language), machineAt: SolarHijriFormat.machine(line.at), what: what,
+                                 lineNote: nil, lineReason: nil)
+        case "split":
+            what = language.pick("گزارش ", "Report ") + language.digits(line.note ?? "")
+                + language.pick(" جدا شد و پروندهٔ خودش را گرفت", " was split off into a case of its own")
+            return CaseView.Line(at: SolarHijriFormat.dateTime(line.at, language), machineAt: SolarHijriFormat.machine(line.at), what: what,
+                                 lineNote: nil, lineReason: line.reason)
         case "referred":
             what = ReportStatusWords.name(ReportStatus.referred.rawValue, language) + " → " + unitName(line.by ?? "", language)
         default:
@@ -257,6 +346,27 @@ extension DeskPages {
         var referError: String?
         var canRefer: Bool
         var submitLabel: String
+        var linkedHeading: String?
+        var linkedIntro: String
+        var linked: [Linked]
+
+        /// A report linked to the case, with its split form.
+        struct Linked {
+            var reportID: String
+            var code: String
+            var received: String
+            var machineReceived: String
+            var linkedDescription: String
+            var linkedPlace: String
+            var match: String
+            var splitPath: String
+            var reasonID: String
+            var reasonLabel: String
+            var reasonValue: String
+            var reasonError: String?
+            var splitLabel: String
+            var canSplit: Bool
+        }
 
         struct Fact {
             var label: String

@@ -84,10 +84,16 @@ extension DeskPages {
             district: language.digits(String(Int(item.district) ?? 0)),
             status: statusName(item, language),
             pending: item.pending.map { _ in language.pick("در انتظار تأیید", "awaiting confirmation") },
+            reports: item.linkedCount > 0 ? Self.reportCount(1 + item.linkedCount, language) : nil,
             deadline: item.isOpen ? DeskTime.remaining(until: item.deadline, now: now, language) : SolarHijriFormat.date(item.deadline, language),
             machineDeadline: SolarHijriFormat.machine(item.deadline),
             countdown: item.isOpen, lang: language.rawValue,
             rowClass: overdue ? "overdue" : "")
+    }
+
+    /// "3 reports of this hazard", said short for a badge.
+    static func reportCount(_ count: Int, _ language: PageLanguage) -> String {
+        language.pick("\(language.digits(String(count))) گزارش", "\(count) reports")
     }
 
     /// A status as the desk says it (`referred` says to whom).
@@ -156,6 +162,8 @@ extension DeskPages {
             var district: String
             var status: String
             var pending: String?
+            /// How many reports the case has, when the router linked others to it.
+            var reports: String?
             var deadline: String
             var machineDeadline: String
             var countdown: Bool
