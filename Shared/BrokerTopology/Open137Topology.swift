@@ -28,7 +28,7 @@ public enum Open137Topology {
         WorkQueue(name: "intake.events", owner: .intake, sources: [
             (eventsExchange, "report.classified"), (eventsExchange, "report.routed"), (eventsExchange, "report.assigned"),
             (eventsExchange, "report.status-changed"), (eventsExchange, "report.reassigned"), (eventsExchange, "report.escalated"),
-            (eventsExchange, "report.linked"), (eventsExchange, "report.unlinked"),
+            (eventsExchange, "report.linked"), (eventsExchange, "report.unlinked"), (eventsExchange, "report.repeat-hazard"),
         ]),
         WorkQueue(name: "classifier.reports", owner: .classifier, sources: [(eventsExchange, "report.received")]),
         WorkQueue(name: "router.reports", owner: .router, sources: [(eventsExchange, "report.classified")]),
@@ -63,7 +63,8 @@ public enum Open137Topology {
     /// (a copy of `report.reassigned`, to the unit that referred), `<unit>.status-refused`
     /// (`unit.status-refused`: an update the router would not apply, and why), `<unit>.unlinked` (a copy of
     /// `report.unlinked`: a split applied) — and, beside them, `<unit>.linked` (a report joined one of the
-    /// unit's cases: `report.linked` with what the reporter said).
+    /// unit's cases: `report.linked` with what the reporter said) and `<unit>.repeat-hazard` (a case's
+    /// priority raised: `report.repeat-hazard`).
     public enum UnitAnswer: String, Sendable, CaseIterable {
         /// The update moved the report: a copy of `report.status-changed`.
         case statusChanged = "status-changed"
@@ -76,6 +77,9 @@ public enum Open137Topology {
         case linked
         /// The unit's split request was applied: a copy of `report.unlinked`.
         case unlinked
+        /// One of the unit's cases is a hazard that keeps coming back: a copy of `report.repeat-hazard` (its
+        /// priority and deadline raised; not an answer either).
+        case repeatHazard = "repeat-hazard"
     }
 
     /// The routing key of `answer` for `unit` on the units exchange (`parks.status-changed`).

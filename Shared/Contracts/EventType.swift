@@ -20,6 +20,8 @@ public enum EventType {
     public static let reportLinked = "report.linked"
     /// The case's unit split a linked report off: it became a case of its own.
     public static let reportUnlinked = "report.unlinked"
+    /// The router found a case to be a hazard that keeps coming back and raised its priority.
+    public static let reportRepeatHazard = "report.repeat-hazard"
 
     /// Every event type named so far, in the order of a report's journey.
     public static let all: [String] = [
@@ -32,5 +34,6 @@ public enum EventType {
         reportEscalated,
         reportLinked,
         reportUnlinked,
+        reportRepeatHazard,
     ]
 }

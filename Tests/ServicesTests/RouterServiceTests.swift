@@ -338,6 +338,12 @@ struct RouterServiceTests {
             let thirdID = try await send("CFC-PLAY", ReportLocation(lat: lat, long: long + 10 * metre), "swing in the park is broken, kids fall", trackingCode: "5100000005")
             let third = try await parks.first("the third report's link") { Self.event($0)?.subject == thirdID }
             #expect(Self.event(third)?.data["status"]?.stringValue == "acknowledged", "it joins with the case's status")
+            // Three reports of one hazard: a repeat hazard, one priority step up (P1 → P0), the deadline no later.
+            let repeat_ = try await parks.first("the repeat hazard") { $0.routingKey == "parks.repeat-hazard" && Self.event($0)?.subject == caseID }
+            #expect(contract.validate(eventBody: repeat_.body, messageName: "report.repeat-hazard").isEmpty)
+            let raised = try #require(Self.event(repeat_)).payload(as: ReportRepeatHazardData.self)
+            #expect(raised.reason == .reports && raised.count == 3 && raised.fromPriority == "P1" && raised.priority == "P0")
+            #expect(try #require(CloudEvent.parseTime(raised.deadline)) <= Date().addingTimeInterval(73 * 3600))
 
             // Splitting: without a reason, or a report that is not linked, is refused; with a reason the
             // third report becomes a case of its own, delivered, and stops following.
@@ -387,6 +393,52 @@ struct RouterServiceTests {
             #expect(await trafficAll.none(within: .seconds(2)) { Self.event($0)?.subject == thirdID }, "the split report stayed with parks")
         }
         for observer in [parks, traffic, roads, events, dead, parksAll, trafficAll] { await observer.consumer.stop() }
+        await publisher.close()
+    }
+
+    @Test("repeat hazards: a new case where two cases of its kind were resolved starts one priority step up (returning); a case reopened a second time is raised (reopenings), each reason once")
+    func raisesRepeatHazards() async throws {
+        let logger = TestEnvironment.logger("router-tests")
+        let lighting = try await Observer("repeat-lighting", exchange: Open137Topology.unitsExchange, routingKey: "lighting.#")
+        let publisher = AMQPPublisher(configuration: try TestEnvironment.amqpConfiguration(name: "router-repeat-publisher"), topology: Topology(exchanges: Open137Topology.exchanges), logger: logger)
+        let lat = 35.62 + Double.random(in: 0..<0.15), long = 51.22 + Double.random(in: 0..<0.4)
+        try await withRouter(linkDuplicates: true) {
+            func send(_ description: String) async throws -> String {
+                let (event, id) = try SampleEventData.classifiedEvent(code: "LIGHT", location: ReportLocation(lat: lat, long: long), contactAllowed: false, description: description)
+                try await publisher.publish(try event.message(exchange: Open137Topology.eventsExchange))
+                return id
+            }
+            func resolve(_ id: String) async throws {
+                for status in ["acknowledged", "in_progress", "resolved"] {
+                    try await Self.update(publisher, UnitStatusUpdateData(reportID: id, unit: "lighting", status: status, note: "fixed"))
+                }
+                _ = try await lighting.first("\(id) resolved") { $0.routingKey == "lighting.status-changed" && Self.event($0)?.subject == id && Self.event($0)?.data["status"]?.stringValue == "resolved" }
+            }
+            let first = try await send("چراغ خیابان خاموش است")
+            _ = try await lighting.first("the first case") { Self.event($0)?.id == "\(first).a1" }
+            try await resolve(first)
+            let second = try await send("تیر چراغ برق کوچه روشن نمی‌شود")
+            let secondDelivery = try await lighting.first("the second case") { Self.event($0)?.id == "\(second).a1" }
+            #expect(Self.event(secondDelivery)?.data["priority"]?.stringValue == "P1", "one resolved case before is not yet a repeat")
+            try await resolve(second)
+            let third = try await send("چراغ خیابان باز هم خاموش شده")
+            let thirdDelivery = try await lighting.first("the third case") { Self.event($0)?.id == "\(third).a1" }
+            #expect(Self.event(thirdDelivery)?.data["priority"]?.stringValue == "P0", "two resolved cases before: it starts raised")
+            let returning = try await lighting.first("the returning hazard") { $0.routingKey == "lighting.repeat-hazard" && Self.event($0)?.subject == third }
+            let data = try #require(Self.event(returning)).payload(as: ReportRepeatHazardData.self)
+            #expect(data.reason == .returning && data.count == 2 && data.fromPriority == "P1" && data.priority == "P0")
+
+            // Reopened by the council once: not yet; twice: a repeat hazard for its reopenings.
+            try await resolve(third)
+            try await Self.update(publisher, UnitStatusUpdateData(reportID: third, unit: "council", status: "reopened", note: "still dark"))
+            _ = try await lighting.first("the first reopening") { Self.event($0)?.id == "\(third).a2" }
+            try await resolve(third)
+            try await Self.update(publisher, UnitStatusUpdateData(reportID: third, unit: "council", status: "reopened", note: "dark again"))
+            let reopened = try await lighting.first("the reopenings hazard") { $0.routingKey == "lighting.repeat-hazard" && Self.event($0)?.subject == third }
+            let again = try #require(Self.event(reopened)).payload(as: ReportRepeatHazardData.self)
+            #expect(again.reason == .reopenings && again.count == 2 && again.priority == "P0")
+        }
+        await lighting.consumer.stop()
         await publisher.close()
     }
 

@@ -53,6 +53,10 @@ public enum SampleEventData {
             return encoded(ReportUnlinkedData(
                 reportID: reportID, parentReportID: "9a1b2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d", unit: "parks",
                 reason: "another swing, the far end of the park", deadline: "2026-01-05T08:00:00.000Z", at: "2026-01-02T09:00:00.000Z"))
+        case EventType.reportRepeatHazard:
+            return encoded(ReportRepeatHazardData(
+                reportID: reportID, trackingCode: "5930284751", unit: "parks", serviceCode: "CFC-PLAY", childFriendly: true, district: "06",
+                reason: .reports, count: 3, fromPriority: "P1", priority: "P0", deadline: "2026-01-03T08:00:00.000Z", at: "2026-01-02T08:00:00.000Z"))
         default:
             return .object(["report_id": .string(reportID)])
         }

@@ -88,6 +88,38 @@ struct DuplicateCaseFinder: Sendable {
         return best?.link
     }
 
+    /// How many cases of `report`'s kind were resolved at its place (its code's radius of its point, or its
+    /// district and place key) among those received in the last
+    /// ``ReportRepeatHazardData/returningWindowDays`` days: a place that keeps coming back once fixed.
+    func resolvedBefore(_ report: Report) async throws -> Int {
+        let codes = matcher.taxonomy.duplicateCodes(for: report.serviceCode)
+        guard !codes.isEmpty else { return 0 }
+        let radius = matcher.taxonomy.service(report.serviceCode)?.nearbyRadiusMetres ?? Taxonomy.defaultDuplicateRadiusMetres
+        let since = report.receivedAt.addingTimeInterval(-Double(ReportRepeatHazardData.returningWindowDays) * 86_400)
+        var cases = Set<UUID>()
+        if let lat = report.latitude, let long = report.longitude {
+            for try await id in try await client.query(
+                """
+                SELECT report_id FROM reports
+                WHERE parent_id IS NULL AND lat IS NOT NULL AND long IS NOT NULL
+                  AND public.ST_DWithin(public.ST_SetSRID(public.ST_MakePoint(long, lat), 4326)::public.geography,
+                                        public.ST_SetSRID(public.ST_MakePoint(\(long), \(lat)), 4326)::public.geography, \(radius))
+                  AND status = 'resolved' AND service_code = ANY(\(codes)) AND received_at >= \(since) AND report_id <> \(report.reportID)
+                LIMIT \(Self.candidateLimit)
+                """, logger: logger).decode(UUID.self) { cases.insert(id) }
+        }
+        if let place = report.place, report.district != "00" {
+            for try await id in try await client.query(
+                """
+                SELECT report_id FROM reports
+                WHERE parent_id IS NULL AND place = \(place) AND district = \(report.district)
+                  AND status = 'resolved' AND service_code = ANY(\(codes)) AND received_at >= \(since) AND report_id <> \(report.reportID)
+                LIMIT \(Self.candidateLimit)
+                """, logger: logger).decode(UUID.self) { cases.insert(id) }
+        }
+        return cases.count
+    }
+
     /// The district number of a two-digit district, nil for `00` (unknown).
     static func district(_ twoDigits: String) -> Int? {
         Int(twoDigits).flatMap { $0 == 0 ? nil : $0 }

@@ -24,7 +24,8 @@ struct InsertRoutingBatch: PostgresPreparedStatement {
             SELECT * FROM jsonb_to_recordset($1::jsonb) AS t(
                 event_id text, report_id uuid, tracking_code text, service_code text, child_friendly boolean, priority text,
                 district text, unit text, deadline timestamptz, delivery jsonb, lat double precision, long double precision,
-                place text, received_at timestamptz, parent_id uuid, link_similarity double precision, link_distance_m double precision)
+                place text, received_at timestamptz, parent_id uuid, link_similarity double precision, link_distance_m double precision,
+                repeat_reasons text[])
         ),
         cases AS (
             SELECT report_id, unit, status, deadline FROM reports
@@ -35,11 +36,12 @@ struct InsertRoutingBatch: PostgresPreparedStatement {
         inserted AS (
             INSERT INTO reports (report_id, event_id, tracking_code, service_code, child_friendly, priority, district, unit,
                                  status, deadline, assignment, delivery, lat, long, place, received_at, parent_id,
-                                 link_similarity, link_distance_m)
+                                 link_similarity, link_distance_m, repeat_reasons)
             SELECT DISTINCT ON (i.report_id) i.report_id, i.event_id, i.tracking_code, i.service_code, i.child_friendly, i.priority,
                    i.district, coalesce(c.unit, i.unit), coalesce(c.status, 'assigned'), coalesce(c.deadline, i.deadline), 1, i.delivery,
                    i.lat, i.long, i.place, i.received_at, c.report_id,
-                   CASE WHEN c.report_id IS NOT NULL THEN i.link_similarity END, CASE WHEN c.report_id IS NOT NULL THEN i.link_distance_m END
+                   CASE WHEN c.report_id IS NOT NULL THEN i.link_similarity END, CASE WHEN c.report_id IS NOT NULL THEN i.link_distance_m END,
+                   coalesce(i.repeat_reasons, '{}')
             FROM input i LEFT JOIN cases c ON c.report_id = i.parent_id
             ORDER BY i.report_id
             ON CONFLICT (report_id) DO NOTHING

@@ -32,6 +32,15 @@ struct ReportRoutingHandler: Sendable {
         // A report flagged for triage needs a person's eyes of its own; one without a place cannot match.
         if let finder, !item.decision.triage, item.delivery.location != nil {
             item.link = try await finder.find(for: item.finderReport)
+            if item.link == nil {
+                // A new case where the kind was fixed again and again: it starts one priority step higher.
+                let resolved = try await finder.resolvedBefore(item.finderReport)
+                if resolved >= ReportRepeatHazardData.returningThreshold {
+                    let place = item.place
+                    item = try Self.prepare(delivery, router: router, returningAfter: resolved)
+                    item.place = place
+                }
+            }
         }
         let outcome = try await writer.store(item)
         logger.info("report routed", metadata: [
@@ -43,7 +52,9 @@ struct ReportRoutingHandler: Sendable {
 
     /// The decision and messages of one delivery, before any database work; a delivery that can never be
     /// routed throws a ``DeliveryRejection`` with the reason.
-    static func prepare(_ delivery: AMQPDelivery, router: ReportRouter, now: Date = Date()) throws -> RoutingBatchItem {
+    /// With `returningAfter` (resolved cases of its kind at its place before it), the report is a repeat
+    /// hazard from the start: routed one priority step higher, with `report.repeat-hazard` after its delivery.
+    static func prepare(_ delivery: AMQPDelivery, router: ReportRouter, returningAfter resolved: Int? = nil, now: Date = Date()) throws -> RoutingBatchItem {
         let event: CloudEvent
         do {
             event = try CloudEvent.decode(delivery.body)
@@ -54,20 +65,26 @@ struct ReportRoutingHandler: Sendable {
             throw DeliveryRejection(code: "unexpected-type", reason: "event \(event.id) has type \(event.type), not \(EventType.reportClassified)")
         }
         // Straight from the parsed envelope: `event.payload(as:)` would encode and decode the data again.
-        guard let data = ReportClassifiedData(json: event.data) else {
+        guard var data = ReportClassifiedData(json: event.data) else {
             throw DeliveryRejection(code: EventDecodingError.Code.invalidPayload.rawValue, reason: "event \(event.id): data is not a report.classified report")
         }
         guard let reportID = UUID(uuidString: data.report.reportID) else {
             throw DeliveryRejection(code: EventDecodingError.Code.invalidPayload.rawValue, reason: "event \(event.id): report_id is not a UUID")
         }
+        let fromPriority = data.classification.priority
+        if resolved != nil { data.classification.priority = ReportRepeatHazardData.raised(fromPriority) }
         let decision = router.route(data, now: now)
-        let plan = try RoutingMessages(data: data, decision: decision, correlationID: event.correlationid ?? event.id, traceparent: event.traceparent, now: now)
+        var plan = try RoutingMessages(data: data, decision: decision, correlationID: event.correlationid ?? event.id, traceparent: event.traceparent, now: now)
+        if let resolved {
+            plan = try plan.withRepeatHazard(count: resolved, fromPriority: fromPriority, correlationID: event.correlationid ?? event.id, now: now)
+        }
         let c = data.classification
         return RoutingBatchItem(
             eventID: event.id, reportID: reportID, trackingCode: data.report.trackingCode, serviceCode: c.serviceCode,
             childFriendly: c.childFriendly, priority: c.priority, decision: decision, delivery: plan.delivery, messages: plan.messages,
             place: data.report.location?.address.map(DuplicateCandidate.placeKey).flatMap { $0.isEmpty ? nil : $0 },
             receivedAt: CloudEvent.parseTime(data.report.receivedAt) ?? now, link: nil,
+            repeatReasons: resolved == nil ? [] : [ReportRepeatHazardData.Reason.returning.rawValue],
             correlationID: event.correlationid ?? event.id, traceparent: event.traceparent)
     }
 }

@@ -56,13 +56,15 @@ public enum RouterStage {
         logger.info("router rules loaded", metadata: [
             "units": "\(router.units.units.count)", "district_areas": "\(router.districts.areaCount)",
         ])
+        let repeats = RepeatHazards(router: router, logger: logger)
         let writer = RoutingBatchWriter(
-            client: runtime.postgres, inbox: runtime.inbox, consumer: ReportRoutingHandler.consumer, outbox: runtime.outbox, logger: logger)
+            client: runtime.postgres, inbox: runtime.inbox, consumer: ReportRoutingHandler.consumer, outbox: runtime.outbox, repeats: repeats,
+            logger: logger)
         let finder = setup.settings.linkDuplicates
             ? DuplicateCaseFinder(matcher: DuplicateMatcher(taxonomy: router.taxonomy), client: runtime.postgres, logger: logger) : nil
         let routing = ReportRoutingHandler(router: router, writer: writer, finder: finder, logger: logger)
         let updates = UnitUpdateHandler(
-            router: router, inbox: runtime.inbox, outbox: runtime.outbox, client: runtime.postgres,
+            router: router, repeats: repeats, inbox: runtime.inbox, outbox: runtime.outbox, client: runtime.postgres,
             unknownReportRetries: setup.settings.unknownReportRetries, outOfOrderRetries: setup.settings.outOfOrderRetries, logger: logger)
         let amqpURL = setup.configuration.amqpURL
         let reportsWorker = DeliveryWorker(

@@ -31,6 +31,8 @@ struct RoutingBatchItem: Sendable {
     var receivedAt: Date
     /// The case it joins, when one matched.
     var link: CaseLink?
+    /// Why it starts as a repeat hazard (`returning`), recorded so that reason raises it once.
+    var repeatReasons: [String] = []
     /// The correlation id of its journey (`report.classified`'s).
     var correlationID: String?
     /// The trace context of `report.classified`.
@@ -72,6 +74,7 @@ struct RoutingBatchItem: Sendable {
         }
         if let place { json.member("place", place) }
         json.member("received_at", CloudEvent.formatTime(receivedAt))
+        json.member("repeat_reasons", strings: repeatReasons)
         if let link {
             json.member("parent_id", link.parentID.uuidString.lowercased())
             json.member("link_similarity", number: link.similarity)

@@ -1,3 +1,4 @@
+import Contracts
 import Foundation
 import JSON
 import Logging
@@ -27,7 +28,10 @@ struct RoutingBatchWriter: Service {
 
     /// A writer storing through `client` into `outbox`, recording events in `inbox` as `consumer`: `writers`
     /// batches in flight at most, each of at most `maxBatch` reports.
-    init(client: PostgresClient, inbox: Inbox, consumer: String, outbox: Outbox, writers: Int = 3, maxBatch: Int = 256, logger: Logger) {
+    /// A case that reaches ``ReportRepeatHazardData/reportsThreshold`` reports in a batch is raised by `repeats`
+    /// in that batch's transaction.
+    init(client: PostgresClient, inbox: Inbox, consumer: String, outbox: Outbox, repeats: RepeatHazards, writers: Int = 3, maxBatch: Int = 256,
+         logger: Logger) {
         writer = StageBatchWriter(
             client: client, inbox: inbox, consumer: consumer, outbox: outbox,
             configuration: .init(writers: writers, maxBatch: maxBatch),
@@ -38,14 +42,32 @@ struct RoutingBatchWriter: Service {
             for try await row in try await connection.execute(InsertRoutingBatch(document: document.text), logger: logger) {
                 stored[row.eventID] = (row.unit, row.status, row.deadline)
             }
-            return try items.map { item in
-                guard let row = stored[item.eventID] else { return .init(.alreadyRouted) }
+            var effects: [StageBatchWriter<RoutingBatchItem, Outcome>.Effect] = []
+            var joined: [UUID: Int] = [:]
+            for (index, item) in items.enumerated() {
+                guard let row = stored[item.eventID] else { effects.append(.init(.alreadyRouted)); continue }
                 // The case was still open and locked: the report joined it and says so instead of being delivered.
-                if let unit = row.unit, let status = row.status, let deadline = row.deadline {
-                    return .init(.linked, messages: try item.linkedMessages(unit: unit, status: status, deadline: deadline))
+                if let unit = row.unit, let status = row.status, let deadline = row.deadline, let caseID = item.link?.parentID {
+                    effects.append(.init(.linked, messages: try item.linkedMessages(unit: unit, status: status, deadline: deadline)))
+                    joined[caseID] = index
+                } else {
+                    effects.append(.init(.routed, messages: item.messages))
                 }
-                return .init(.routed, messages: item.messages)
             }
+            if !joined.isEmpty {
+                // Cases that now have enough reports to be a repeat hazard; their raise follows the report that made it.
+                let cases = Array(joined.keys)
+                for try await (caseID, linked) in try await connection.query(
+                    """
+                    SELECT report_id, linked_count FROM reports
+                    WHERE report_id = ANY(\(cases)) AND linked_count + 1 >= \(ReportRepeatHazardData.reportsThreshold)
+                    """, logger: logger).decode((UUID, Int).self) {
+                    guard let index = joined[caseID] else { continue }
+                    effects[index].messages += try await repeats.raise(
+                        caseID, for: .reports, count: linked + 1, correlationID: items[index].correlationID, on: connection)
+                }
+            }
+            return effects
         }
     }
 

@@ -12,7 +12,7 @@ struct RoutingMessages: Sendable {
     /// The delivery's data (stored with the assignment, to deliver again on a referral or a reopening).
     let delivery: ReportAssignedData
     /// What goes into the outbox, in order.
-    let messages: [OutgoingMessage]
+    private(set) var messages: [OutgoingMessage]
 
     /// The source of everything the router emits.
     static let source = ServiceName.router.eventSource
@@ -59,6 +59,23 @@ struct RoutingMessages: Sendable {
         var toCouncil = toUnit
         toCouncil.routingKey = Open137Topology.councilQueue
         return [toUnit, toCouncil]
+    }
+
+    /// These messages and, after them, `report.repeat-hazard` for a new case that starts raised (reason
+    /// `returning`: `count` resolved cases of its kind at its place before it) with the unit's copy.
+    func withRepeatHazard(count: Int, fromPriority: String, correlationID: String?, now: Date) throws -> RoutingMessages {
+        let event = EncodedEvent(
+            id: "\(delivery.reportID).repeat-returning", source: Self.source, type: EventType.reportRepeatHazard, time: now, subject: delivery.reportID,
+            data: ReportRepeatHazardData(
+                reportID: delivery.reportID, trackingCode: delivery.trackingCode, unit: delivery.unit, serviceCode: delivery.serviceCode,
+                childFriendly: delivery.childFriendly, district: delivery.district, reason: .returning, count: count, fromPriority: fromPriority,
+                priority: delivery.priority, deadline: delivery.deadline, at: CloudEvent.formatTime(now)),
+            correlationID: correlationID)
+        var toUnit = try event.message(exchange: Open137Topology.unitsExchange)
+        toUnit.routingKey = Open137Topology.unitAnswerKey(delivery.unit, .repeatHazard)
+        var copy = self
+        copy.messages += [try event.message(exchange: Open137Topology.eventsExchange), toUnit]
+        return copy
     }
 
     /// A report joining its case: `report.linked` on the events exchange (ids and the match only), the

@@ -29,6 +29,8 @@ import Stages
 /// its predecessor, up to `outOfOrderRetries` times, then dead-lettered as `out-of-order`.
 struct UnitUpdateHandler: Sendable {
     let router: ReportRouter
+    /// Raises a case reopened again and again.
+    let repeats: RepeatHazards
     let inbox: Inbox
     let outbox: Outbox
     let client: PostgresClient
@@ -274,6 +276,16 @@ struct UnitUpdateHandler: Sendable {
             try await outbox.enqueue(try Self.answer(reopened, to: current.unit, as: .statusChanged), on: connection, logger: logger)
             try await follow(reportID, updateID, to: .reopened, unit: current.unit, deadline: deadline, from: .resolved, by: update.unit, update, at: now,
                              correlationID: correlation, on: connection)
+            var reopenings = 0
+            for try await count in try await connection.query(
+                "SELECT count(*) FROM status_history WHERE report_id = \(reportID) AND status = 'reopened'", logger: logger).decode(Int.self) {
+                reopenings = count
+            }
+            if reopenings >= ReportRepeatHazardData.reopeningsThreshold {
+                for message in try await repeats.raise(reportID, for: .reopenings, count: reopenings, correlationID: correlation, now: now, on: connection) {
+                    try await outbox.enqueue(message, on: connection, logger: logger)
+                }
+            }
         }
     }
 

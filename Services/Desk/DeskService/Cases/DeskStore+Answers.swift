@@ -84,6 +84,15 @@ extension DeskStore {
             try await touch(caseID, on: connection)
             try await history(caseID, kind: "split", status: nil, note: trackingCode, reason: data.reason, by: data.unit, on: connection)
             try await settle(correlationID, outcome: "confirmed", on: connection)
+        case .repeatHazard(_, let data):
+            guard let reportID = UUID(uuidString: data.reportID), let deadline = CloudEvent.parseTime(data.deadline) else { return }
+            let rows = try await connection.query(
+                """
+                UPDATE \(unescaped: table("cases")) SET priority = \(data.priority), deadline = \(deadline), updated_at = now()
+                WHERE report_id = \(reportID) RETURNING 1
+                """, logger: logger)
+            guard try await rows.changedAny() else { return }
+            try await history(reportID, kind: "repeat-hazard", status: data.priority, note: "\(data.count)", reason: data.reason.rawValue, by: nil, on: connection)
         case .unreadable:
             return
         }

@@ -19,6 +19,8 @@ enum DeskMessage: Sendable {
     case linked(id: String, ReportLinkedData)
     /// The unit's split request was applied (`report.unlinked`).
     case unlinked(id: String, correlationID: String?, ReportUnlinkedData)
+    /// One of the unit's cases keeps coming back: its priority and deadline raised (`report.repeat-hazard`).
+    case repeatHazard(id: String, ReportRepeatHazardData)
     /// Not for the desk, with why.
     case unreadable(String)
 
@@ -52,6 +54,10 @@ enum DeskMessage: Sendable {
                 let data = try event.payload(as: ReportUnlinkedData.self)
                 guard data.unit == unit else { return .unreadable("a split by unit \(data.unit) in the queue of \(unit)") }
                 return .unlinked(id: event.id, correlationID: event.correlationid, data)
+            case EventType.reportRepeatHazard:
+                let data = try event.payload(as: ReportRepeatHazardData.self)
+                guard data.unit == unit else { return .unreadable("a repeat hazard of unit \(data.unit) in the queue of \(unit)") }
+                return .repeatHazard(id: event.id, data)
             default:
                 return .unreadable("event \(event.id) has type \(event.type), which a unit's desk does not handle")
             }
@@ -64,7 +70,7 @@ enum DeskMessage: Sendable {
     var eventID: String? {
         switch self {
         case .delivery(let id, _), .statusChanged(let id, _, _), .reassigned(let id, _, _), .refused(let id, _, _), .linked(let id, _),
-             .unlinked(let id, _, _): id
+             .unlinked(let id, _, _), .repeatHazard(let id, _): id
         case .unreadable: nil
         }
     }

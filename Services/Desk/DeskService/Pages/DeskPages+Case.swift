@@ -279,6 +279,16 @@ extension DeskPages {
                 + " (" + language.digits(line.note ?? "") + ")"
             return CaseView.Line(at: SolarHijriFormat.dateTime(line.at, language), machineAt: SolarHijriFormat.machine(line.at), what: what,
                                  lineNote: nil, lineReason: nil)
+        case "repeat-hazard":
+            let count = language.digits(line.note ?? "")
+            let why: String = switch line.reason {
+            case "reports": language.pick("\(count) گزارش از همین مورد", "\(count) reports of this hazard")
+            case "reopenings": language.pick("\(count) بار دوباره باز شد", "reopened \(count) times")
+            default: language.pick("\(count) پروندهٔ همین نوع در همین جا پیش‌تر رسیدگی شده بود", "\(count) cases of this kind were resolved here before")
+            }
+            what = language.pick("خطر تکراری: اولویت بالا رفت", "Repeat hazard: priority raised") + " (" + why + ")"
+            return CaseView.Line(at: SolarHijriFormat.dateTime(line.at, language), machineAt: SolarHijriFormat.machine(line.at), what: what,
+                                 lineNote: nil, lineReason: nil)
         case "split":
             what = language.pick("گزارش ", "Report ") + language.digits(line.note ?? "")
                 + language.pick(" جدا شد و پروندهٔ خودش را گرفت", " was split off into a case of its own")
