@@ -169,4 +169,68 @@ struct CouncilAuditServiceTests {
         await deadConsumer.stop()
         await publisher.close()
     }
+
+    @Test("report.linked, a status change of the linked report, report.unlinked: logged, the projection keeps the case and clears it on the split, the API lists the case and the timeline says the link and the split")
+    func linkedReports() async throws {
+        let logger = TestEnvironment.logger("council-audit-tests")
+        let publisher = AMQPPublisher(configuration: try TestEnvironment.amqpConfiguration(name: "pipeline"), topology: Topology(exchanges: Open137Topology.exchanges), logger: logger)
+        try await withCouncilAudit { _, councilURL in
+            try await withDatabase { client in
+                let caseID = UUID().uuidString.lowercased(), childID = UUID().uuidString.lowercased()
+                try await publish(publisher, try event(EventType.reportReceived, caseID))
+                try await publish(publisher, try event(EventType.reportRouted, caseID))
+                try await publish(publisher, try event(EventType.reportReceived, childID))
+                let linked = try CloudEvent(source: ServiceName.router.eventSource, type: EventType.reportLinked, subject: childID, payload: ReportLinkedData(
+                    reportID: childID, trackingCode: "4820193746", parentReportID: caseID, parentTrackingCode: "4829150375", unit: "parks",
+                    serviceCode: "CFC-PLAY", childFriendly: true, district: "06", status: "acknowledged", deadline: "2026-01-04T08:00:00.000Z",
+                    similarity: 0.42, distanceMetres: 18.5, receivedAt: "2026-01-01T08:00:00.000Z", at: "2026-01-02T08:00:01.000Z"))
+                try await publish(publisher, linked)
+                try await publish(publisher, CloudEvent(source: ServiceName.router.eventSource, type: EventType.reportStatusChanged, subject: childID, data: [
+                    "report_id": .string(childID), "unit": "parks", "from_status": "acknowledged", "status": "in_progress",
+                    "at": "2026-01-02T10:00:00.000Z", "by": "parks",
+                ]))
+                try await waitForEntries(3, of: childID, client: client)
+
+                func projection() async throws -> (UUID?, String?, String, String?) {
+                    let rows = try await client.query(
+                        "SELECT linked_to, linked_to_tracking_code, status, unit FROM council_audit.reports WHERE report_id = \(UUID(uuidString: childID)!)",
+                        logger: logger)
+                    for try await row in rows.decode((UUID?, String?, String, String?).self) { return row }
+                    return (nil, nil, "-", nil)
+                }
+                let following = try await projection()
+                #expect(following.0 == UUID(uuidString: caseID) && following.1 == "4829150375")
+                #expect(following.2 == "in_progress" && following.3 == "parks")
+
+                func get(_ path: String) async throws -> JSONValue {
+                    var request = URLRequest(url: URL(string: "\(councilURL)\(path)")!)
+                    request.setValue("Bearer \(Self.councilKey)", forHTTPHeaderField: "Authorization")
+                    let (data, response) = try await URLSession.shared.data(for: request)
+                    #expect((response as? HTTPURLResponse)?.statusCode == 200, "\(path)")
+                    return try JSONValue.parse(Array(data))
+                }
+                let listed = try await get("/api/v1/council/reports?page_size=500")["reports"]?.arrayValue?.first { $0["report_id"]?.stringValue == childID }
+                #expect(listed?["linked_to"]?.stringValue == caseID)
+                #expect(listed?["linked_to_tracking_code"]?.stringValue == "4829150375")
+                let caseRow = try await get("/api/v1/council/reports?page_size=500")["reports"]?.arrayValue?.first { $0["report_id"]?.stringValue == caseID }
+                #expect(caseRow?["linked_to"] == nil || caseRow?["linked_to"] == .null)
+
+                try await publish(publisher, try CloudEvent(source: ServiceName.router.eventSource, type: EventType.reportUnlinked, subject: childID, payload: ReportUnlinkedData(
+                    reportID: childID, parentReportID: caseID, unit: "parks", reason: "another swing, the far end of the park",
+                    deadline: "2026-01-06T09:00:00.000Z", at: "2026-01-03T09:00:00.000Z")))
+                try await waitForEntries(4, of: childID, client: client)
+                let split = try await projection()
+                #expect(split.0 == nil && split.1 == nil && split.2 == "assigned" && split.3 == "parks")
+
+                let entries = try await get("/api/v1/council/reports/\(childID)/timeline")["entries"]?.arrayValue ?? []
+                let link = entries.first { $0["type"]?.stringValue == EventType.reportLinked }?["link"]
+                #expect(link?["kind"]?.stringValue == "linked" && link?["case_tracking_code"]?.stringValue == "4829150375")
+                #expect(link?["similarity"]?.numberValue == 0.42 && link?["distance_m"]?.numberValue == 18.5)
+                let unlink = entries.first { $0["type"]?.stringValue == EventType.reportUnlinked }?["link"]
+                #expect(unlink?["kind"]?.stringValue == "unlinked" && unlink?["reason"]?.stringValue == "another swing, the far end of the park")
+                #expect(entries.first { $0["type"]?.stringValue == EventType.reportStatusChanged }?["link"] == nil)
+            }
+        }
+        await publisher.close()
+    }
 }

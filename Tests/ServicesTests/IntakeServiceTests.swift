@@ -179,4 +179,138 @@ struct IntakeServiceTests {
         await rejectedConsumer.stop()
         await channel.close()
     }
+
+    /// `event` as if it happened at `time` (the read model orders a report's events by their time).
+    private func timed(_ time: Date, _ event: CloudEvent) -> CloudEvent {
+        var event = event
+        event.time = CloudEvent.formatTime(time)
+        return event
+    }
+
+    /// POSTs a report over HTTP; its id and tracking code.
+    private func submit(_ baseURL: String, _ description: String) async throws -> (id: String, code: String) {
+        var request = URLRequest(url: URL(string: "\(baseURL)/api/v1/reports")!)
+        request.httpMethod = "POST"
+        request.setValue("Bearer \(Self.apiKey)", forHTTPHeaderField: "Authorization")
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.httpBody = Data(#"{"channel":"web","description":"\#(description)","location":{"lat":35.7,"long":51.4}}"#.utf8)
+        let (data, response) = try await URLSession.shared.data(for: request)
+        #expect((response as? HTTPURLResponse)?.statusCode == 201)
+        let receipt = try JSONDecoder().decode(JSONValue.self, from: data)
+        return (try #require(receipt["report_id"]?.stringValue), try #require(receipt["tracking_code"]?.stringValue))
+    }
+
+    /// The public tracking JSON of `code` once `condition` holds (the read model consumes asynchronously).
+    private func tracking(_ baseURL: String, _ code: String, _ what: String, until condition: @escaping @Sendable (JSONValue) -> Bool) async throws -> JSONValue {
+        try await withTimeout(.seconds(30), what) {
+            while true {
+                let (status, body) = try await httpGet("\(baseURL)/api/v1/track/\(code)")
+                if status == 200, let json = try? JSONValue.parse(Array(body.utf8)), condition(json) { return json }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+    }
+
+    @Test("report.linked, a status change of the linked report, report.unlinked: the read model, the track page in both languages, Open311 requests and the updates feed; a malformed report.linked is dead-lettered with the reason")
+    func linkedReports() async throws {
+        let logger = TestEnvironment.logger("links")
+        let dead = observer("read_model_dead", exchange: Open137Topology.deadLetterExchange, routingKey: "intake.events")
+        let deadConsumer = AMQPConsumer(configuration: try TestEnvironment.amqpConfiguration(name: "dead"), queue: dead.queue, topology: dead.topology, logger: logger)
+        try await deadConsumer.waitUntilConnected()
+        let publisher = AMQPPublisher(configuration: try TestEnvironment.amqpConfiguration(name: "router"), topology: Topology(exchanges: Open137Topology.exchanges), logger: logger)
+        @Sendable func publish(_ event: CloudEvent) async throws {
+            try await publisher.publish(OutgoingMessage(exchange: Open137Topology.eventsExchange, routingKey: event.type, body: try event.encoded(), messageID: event.id))
+        }
+
+        try await withIntake { baseURL in
+            let canary = "Canarycase \(UUID().uuidString.prefix(6))"
+            let parent = try await submit(baseURL, "تاب پارک لاله شکسته است \(canary)")
+            let child = try await submit(baseURL, "تاب پارک لاله خراب است")
+            let start = Date()
+            try await publish(CloudEvent(source: ServiceName.router.eventSource, type: EventType.reportRouted, time: start, subject: parent.id, data: [
+                "report_id": .string(parent.id), "unit": "parks", "deadline": "2026-12-01T08:00:00Z",
+            ]))
+            try await publish(timed(start + 1, try CloudEvent(source: ServiceName.router.eventSource, type: EventType.reportLinked, subject: child.id, payload: ReportLinkedData(
+                reportID: child.id, trackingCode: child.code, parentReportID: parent.id, parentTrackingCode: parent.code, unit: "parks",
+                serviceCode: "CFC-PLAY", childFriendly: true, district: "06", status: "acknowledged", deadline: "2026-12-01T08:00:00Z",
+                similarity: 0.62, distanceMetres: 12, receivedAt: CloudEvent.formatTime(start), at: CloudEvent.formatTime(start + 1)))))
+            // Both conditions: tracking reads the row and its history in two statements, so a poll between the
+            // two may see the history ahead of the row.
+            let linked = try await tracking(baseURL, child.code, "the link in the read model") {
+                $0["status"]?.stringValue == "acknowledged" && $0["history"]?.arrayValue?.contains { $0["status"]?.stringValue == "linked" } == true
+            }
+            #expect(linked["status"]?.stringValue == "acknowledged")
+            #expect(linked["unit"]?.stringValue == "parks")
+            #expect(linked["deadline"]?.stringValue == "2026-12-01T08:00:00Z")
+
+            // The case moves; the router tells the linked report too, with its own id.
+            try await publish(CloudEvent(source: ServiceName.router.eventSource, type: EventType.reportStatusChanged, time: start + 2, subject: child.id, data: [
+                "report_id": .string(child.id), "unit": "parks", "status": "in_progress", "note": "قطعه سفارش داده شد",
+            ]))
+            let following = try await tracking(baseURL, child.code, "the case's status on the linked report") { $0["status"]?.stringValue == "in_progress" }
+            #expect(following["history"]?.arrayValue?.compactMap { $0["status"]?.stringValue }.suffix(2) == ["linked", "in_progress"])
+
+            // The track page: it joined a case about the same hazard, of 2 reports; nothing of the other report.
+            let english = try await httpGet("\(baseURL)/track/\(child.code)?lang=en").body
+            #expect(english.contains("This report joined a case already open about the same hazard; that case has 2 reports."))
+            #expect(english.contains("Joined a case already open about the same hazard"))
+            #expect(english.contains("In progress"))
+            let persian = try await httpGet("\(baseURL)/track/\(child.code)?lang=fa").body
+            #expect(persian.contains("آن پرونده ۲ گزارش دارد"))
+            for page in [english, persian] {
+                #expect(!page.contains(parent.code) && !page.contains(canary) && !page.contains("تاب پارک لاله شکسته"), "the case's report leaked")
+            }
+            let casePage = try await httpGet("\(baseURL)/track/\(parent.code)?lang=en").body
+            #expect(casePage.contains("This case has 2 reports about the same hazard."))
+            #expect(!casePage.contains(child.code))
+
+            // Open311 GET requests: the linked report as an ordinary open request.
+            let (requestsStatus, requestsBody) = try await httpGet("\(baseURL)/open311/v2/requests.json?service_request_id=\(child.code)")
+            #expect(requestsStatus == 200)
+            let request = try JSONValue.parse(Array(requestsBody.utf8)).arrayValue?.first
+            #expect(request?["status"]?.stringValue == "open")
+            #expect(request?["service_request_id"]?.stringValue == child.code)
+
+            // The split: a case of its own again, assigned, its own deadline, the link gone.
+            try await publish(timed(start + 3, try CloudEvent(source: ServiceName.router.eventSource, type: EventType.reportUnlinked, subject: child.id, payload: ReportUnlinkedData(
+                reportID: child.id, parentReportID: parent.id, unit: "parks", reason: "تاب دیگری است، آن سر پارک",
+                deadline: "2026-12-03T08:00:00Z", at: CloudEvent.formatTime(start + 3)))))
+            let split = try await tracking(baseURL, child.code, "the split in the read model") {
+                $0["status"]?.stringValue == "assigned" && $0["history"]?.arrayValue?.contains { $0["status"]?.stringValue == "unlinked" } == true
+            }
+            #expect(split["status"]?.stringValue == "assigned")
+            #expect(split["deadline"]?.stringValue == "2026-12-03T08:00:00Z")
+            #expect(split["status_notes"]?.stringValue == "تاب دیگری است، آن سر پارک")
+            let afterSplit = try await httpGet("\(baseURL)/track/\(child.code)?lang=en").body
+            #expect(!afterSplit.contains("joined a case already open") && afterSplit.contains("Split off: now a case of its own"))
+            #expect(!(try await httpGet("\(baseURL)/track/\(parent.code)?lang=en").body.contains("reports about the same hazard")))
+
+            // The updates feed: the link as the case's status in FixMyStreet's words, the split as OPEN,
+            // no description on either (the case is another report).
+            // The events are dated a few seconds ahead of now: ask for a window around them.
+            let w3c = ISO8601DateFormatter()
+            let window = "start_date=\(w3c.string(from: start - 60))&end_date=\(w3c.string(from: start + 60))"
+            let (feedStatus, feedBody) = try await httpGet("\(baseURL)/open311/v2/servicerequestupdates.json?\(window)")
+            #expect(feedStatus == 200)
+            let ours = (try JSONValue.parse(Array(feedBody.utf8)).arrayValue ?? []).filter { $0["service_request_id"]?.stringValue == child.code }
+            #expect(ours.map { $0["status"]?.stringValue ?? "-" } == ["INVESTIGATING", "IN_PROGRESS", "OPEN"])
+            #expect(ours.first?["description"] == .null && ours.last?["description"] == .null)
+
+            // A report.linked without its case: dead-lettered with the reason, the report unchanged.
+            var malformed = timed(start + 4, try CloudEvent(source: ServiceName.router.eventSource, type: EventType.reportLinked, subject: child.id, payload: ReportLinkedData(
+                reportID: child.id, trackingCode: child.code, parentReportID: parent.id, parentTrackingCode: parent.code, unit: "parks",
+                serviceCode: "CFC-PLAY", childFriendly: true, district: "06", status: "acknowledged", deadline: "2026-12-01T08:00:00Z",
+                similarity: 0.62, distanceMetres: 12, receivedAt: CloudEvent.formatTime(start), at: CloudEvent.formatTime(start + 4))))
+            if case .object(var data) = malformed.data { data.removeValue(forKey: "parent_report_id"); malformed.data = .object(data) }
+            try await publish(malformed)
+            let malformedID = malformed.id
+            let deadLetter = try await first(deadConsumer, "the malformed report.linked in intake.events.dlq") { $0.messageID == malformedID }
+            #expect(deadLetter.headers[AMQPDelivery.reasonCodeHeader]?.stringValue == "invalid-payload")
+            #expect(deadLetter.headers[AMQPDelivery.reasonHeader]?.stringValue?.contains("report.linked") == true)
+            let unchanged = try await tracking(baseURL, child.code, "the report after the refused link") { _ in true }
+            #expect(unchanged["status"]?.stringValue == "assigned")
+        }
+        await deadConsumer.stop()
+        await publisher.close()
+    }
 }

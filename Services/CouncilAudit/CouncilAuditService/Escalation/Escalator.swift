@@ -11,6 +11,8 @@ import ServiceLifecycle
 /// recorded, and for each one records the level in `escalations` and enqueues `report.escalated` through
 /// the outbox in one transaction. The row is unique per report and level (`ON CONFLICT DO NOTHING`): two
 /// replicas checking at once escalate once — the second waits on the first's row and then adds nothing.
+/// A report linked to a case (`linked_to`) is not escalated on its own: it carries the case's deadline,
+/// and the case is escalated — one hazard, one escalation.
 public struct Escalator: Service {
     let client: PostgresClient
     let outbox: Outbox
@@ -49,6 +51,7 @@ public struct Escalator: Service {
             FROM reports r
             CROSS JOIN (VALUES (1, \(hours[0])), (2, \(hours[1])), (3, \(hours[2]))) AS l(level, after_hours)
             WHERE r.child_friendly AND r.status NOT IN ('resolved', 'rejected') AND r.deadline IS NOT NULL
+              AND r.linked_to IS NULL
               AND r.deadline + l.after_hours * interval '1 hour' <= \(now)
               AND NOT EXISTS (SELECT 1 FROM escalations e WHERE e.report_id = r.report_id AND e.level = l.level)
             ORDER BY r.deadline, r.report_id, l.level

@@ -146,6 +146,8 @@ extension CouncilPages {
         case EventType.reportStatusChanged: language.pick("تغییر وضعیت", "Status changed")
         case EventType.reportReassigned: language.pick("ارجاع به واحد دیگر", "Referred to another unit")
         case EventType.reportEscalated: language.pick("پیگیری از مهلت گذشته", "Escalated (overdue)")
+        case EventType.reportLinked: language.pick("پیوستن به پروندهٔ هم‌خطر", "Linked to a case of the same hazard")
+        case EventType.reportUnlinked: language.pick("جدا شدن از پرونده", "Split off its case")
         default: type
         }
     }
@@ -155,6 +157,17 @@ extension CouncilPages {
     private func detail(_ entry: TimelineEntry, _ language: PageLanguage) -> String {
         let data = entry.event["data"]
         var parts: [String] = []
+        if let link = entry.link {
+            if link.kind == "unlinked" {
+                // The split's unit and reason in one phrase; the general lines below would repeat both.
+                parts.append(Self.splitText(link, unit: link.unit.map { unitName($0, language) }, language))
+                if let deadline = data?["deadline"]?.stringValue.flatMap(Timestamp.parse) {
+                    parts.append(language.pick("مهلت تازه: ", "new deadline: ") + SolarHijriFormat.dateTime(deadline, language))
+                }
+                return parts.joined(separator: language.pick("؛ ", "; "))
+            }
+            if let text = Self.linkText(link, language) { parts.append(text) }
+        }
         if let status = data?["status"]?.stringValue { parts.append(ReportStatusWords.name(status, language)) }
         if let code = data?["service_code"]?.stringValue { parts.append(serviceName(code, language)) }
         if let unit = data?["unit"]?.stringValue { parts.append(unitName(unit, language)) }
@@ -167,5 +180,28 @@ extension CouncilPages {
         if let level = data?["level"]?.numberValue { parts.append(language.digits(language.pick("سطح \(Int(level))", "level \(Int(level))"))) }
         if let reason = data?["reason"]?.stringValue { parts.append(language.pick("دلیل: ", "reason: ") + reason) }
         return parts.joined(separator: language.pick("؛ ", "; "))
+    }
+
+    /// "linked to case 5930284751 (similarity 0.42, 19 m)" — the match the router made, in words; nil when
+    /// the event names no case. "same district and place" instead of metres when they met by address.
+    static func linkText(_ link: TimelineLink, _ language: PageLanguage) -> String? {
+        guard let code = link.caseTrackingCode else { return nil }
+        var measures: [String] = []
+        if let similarity = link.similarity {
+            let number = String(format: "%.2f", similarity)
+            measures.append(language.pick("شباهت " + number.replacingOccurrences(of: ".", with: "٫"), "similarity " + number))
+        }
+        if let metres = link.distanceM {
+            measures.append(language.pick("\(Int(metres.rounded())) متر", "\(Int(metres.rounded())) m"))
+        } else {
+            measures.append(language.pick("همان محله و نشانی", "same district and place"))
+        }
+        return language.digits(language.pick("پیوسته به پروندهٔ ", "linked to case ") + code + " (" + measures.joined(separator: language.pick("، ", ", ")) + ")")
+    }
+
+    /// "split off by Parks and Green Space Organization: another swing" (the unit's reason as it wrote it).
+    static func splitText(_ link: TimelineLink, unit: String?, _ language: PageLanguage) -> String {
+        let by = unit.map { language.pick("جدا شده به دست \($0)", "split off by \($0)") } ?? language.pick("جدا شده", "split off")
+        return by + ": " + (link.reason ?? "—")
     }
 }

@@ -23,7 +23,8 @@ extension ReportPatch {
             ("unit", unit), ("district", district), ("reporter_type", reporterType), ("received_at", receivedAt),
             ("deadline", deadline), ("status", status), ("early_status", earlyStatus), ("status_at", statusAt),
             ("assigned_at", assignedAt), ("first_action_at", firstActionAt), ("resolved_at", resolvedAt),
-            ("rejected_reason", rejectedReason),
+            ("rejected_reason", rejectedReason), ("linked_to", linkedTo), ("linked_to_tracking_code", linkedToTrackingCode),
+            ("link_at", linkAt),
         ] {
             if let value { json.member(name, value) }
         }
@@ -32,6 +33,7 @@ extension ReportPatch {
         json.member("referred", literal: String(referred))
         if let referralCount { json.member("referral_count", literal: String(referralCount)) }
         json.member("escalation_level", literal: String(escalationLevel))
+        json.member("unlinked", literal: String(unlinked))
         json.member("seq", literal: String(seq))
         json.raw("}")
     }

@@ -37,6 +37,13 @@ public struct ReportPatch: Sendable, Hashable, Encodable {
     /// The referral count the event states, when it does.
     public var referralCount: Int?
     public var escalationLevel = 0
+    /// The case this report now follows (`report.linked`), with its tracking code.
+    public var linkedTo: String?
+    public var linkedToTrackingCode: String?
+    /// 1 when this event split the report off its case (`report.unlinked`): the link is cleared.
+    public var unlinked = 0
+    /// When the link or the split happened (set by those two events only): an older one never overwrites a newer.
+    public var linkAt: String?
     /// The log entry of this event (set when appended).
     public var seq: Int64 = 0
 
@@ -91,6 +98,36 @@ public struct ReportPatch: Sendable, Hashable, Encodable {
             referralCount = data["referral_count"]?.numberValue.map { Int($0) }
         case EventType.reportEscalated:
             escalationLevel = data["level"]?.numberValue.map { Int($0) } ?? 0
+        case EventType.reportLinked:
+            // The linked report takes the case's unit, status and deadline; it was handed to the unit when it
+            // was linked, as a routed report is when it is routed. Its first action is left to the status
+            // changes it gets from now on: the case's earlier actions were not taken on this report.
+            guard let parent = data["parent_report_id"]?.stringValue.flatMap(UUID.init(uuidString:)) else { return nil }
+            let at = Self.time(data["at"]) ?? time
+            trackingCode = data["tracking_code"]?.stringValue
+            serviceCode = data["service_code"]?.stringValue
+            childFriendly = data["child_friendly"]?.boolValue
+            unit = data["unit"]?.stringValue
+            district = Self.district(data["district"])
+            receivedAt = Self.time(data["received_at"])
+            deadline = Self.time(data["deadline"])
+            if let status = data["status"]?.stringValue {
+                self.status = status
+                statusAt = at
+            }
+            assignedAt = at
+            linkedTo = parent.uuidString.lowercased()
+            linkedToTrackingCode = data["parent_tracking_code"]?.stringValue
+            linkAt = at
+        case EventType.reportUnlinked:
+            // A case of its own again: assigned to the unit that split it, with its own deadline.
+            let at = Self.time(data["at"]) ?? time
+            unit = data["unit"]?.stringValue
+            deadline = Self.time(data["deadline"])
+            status = ReportStatus.assigned.rawValue
+            statusAt = at
+            unlinked = 1
+            linkAt = at
         default:
             return nil
         }
@@ -139,6 +176,7 @@ public struct ReportPatch: Sendable, Hashable, Encodable {
         case receivedAt = "received_at", deadline, status, earlyStatus = "early_status", statusAt = "status_at"
         case assignedAt = "assigned_at", firstActionAt = "first_action_at", resolvedAt = "resolved_at"
         case rejectedReason = "rejected_reason", reopened, referred, referralCount = "referral_count"
-        case escalationLevel = "escalation_level", seq
+        case escalationLevel = "escalation_level", linkedTo = "linked_to", linkedToTrackingCode = "linked_to_tracking_code"
+        case unlinked, linkAt = "link_at", seq
     }
 }

@@ -9,7 +9,8 @@ import PostgresNIO
 /// a report apply in log order. Rules, per column: a value the event carries replaces the stored one;
 /// first-assignment and first-action times keep the earliest; a unit's status applies only if it is not
 /// older than the status shown (events of one report may be consumed out of order); pipeline statuses
-/// (received, classified, routed) show only until a unit's status arrives; counters add up.
+/// (received, classified, routed) show only until a unit's status arrives; counters add up; a link
+/// (`linked_to`) is set by `report.linked` and cleared by `report.unlinked`, whichever happened last.
 enum ReportProjection {
     static func apply(_ patches: [ReportPatch], on connection: PostgresConnection, logger: Logger) async throws {
         guard !patches.isEmpty else { return }
@@ -32,7 +33,8 @@ enum ReportProjection {
                         deadline timestamptz, status text, early_status text, status_at timestamptz,
                         assigned_at timestamptz, first_action_at timestamptz, resolved_at timestamptz,
                         rejected_reason text, reopened integer, referred integer, referral_count integer,
-                        escalation_level integer, seq bigint)
+                        escalation_level integer, linked_to uuid, linked_to_tracking_code text, unlinked integer,
+                        link_at timestamptz, seq bigint)
                 ), updated AS (
                     UPDATE reports r SET
                         tracking_code = COALESCE(p.tracking_code, r.tracking_code),
@@ -66,6 +68,15 @@ enum ReportProjection {
                         reopen_count = r.reopen_count + COALESCE(p.reopened, 0),
                         referral_count = GREATEST(r.referral_count + COALESCE(p.referred, 0), COALESCE(p.referral_count, 0)),
                         escalation_level = GREATEST(r.escalation_level, COALESCE(p.escalation_level, 0)),
+                        linked_to = CASE
+                            WHEN p.link_at IS NULL OR (r.link_at IS NOT NULL AND p.link_at < r.link_at) THEN r.linked_to
+                            WHEN p.unlinked = 1 THEN NULL
+                            ELSE p.linked_to END,
+                        linked_to_tracking_code = CASE
+                            WHEN p.link_at IS NULL OR (r.link_at IS NOT NULL AND p.link_at < r.link_at) THEN r.linked_to_tracking_code
+                            WHEN p.unlinked = 1 THEN NULL
+                            ELSE p.linked_to_tracking_code END,
+                        link_at = GREATEST(r.link_at, p.link_at),
                         last_seq = p.seq,
                         updated_at = now()
                     FROM p WHERE r.report_id = p.report_id
@@ -74,14 +85,17 @@ enum ReportProjection {
                 INSERT INTO reports (
                     report_id, tracking_code, channel, service_code, child_friendly, priority, unit, district,
                     reporter_type, received_at, deadline, status, status_at, assigned_at, first_action_at, resolved_at,
-                    rejected_reason, reopen_count, referral_count, escalation_level, last_seq)
+                    rejected_reason, reopen_count, referral_count, escalation_level, linked_to, linked_to_tracking_code, link_at,
+                    last_seq)
                 SELECT p.report_id, p.tracking_code, p.channel, p.service_code, p.child_friendly, p.priority, p.unit,
                        p.district, p.reporter_type, p.received_at, p.deadline,
                        COALESCE(p.status, p.early_status, 'received'), p.status_at, p.assigned_at, p.first_action_at,
                        CASE WHEN p.status = 'resolved' THEN p.resolved_at END,
                        CASE WHEN p.status = 'rejected' THEN p.rejected_reason END,
                        COALESCE(p.reopened, 0), GREATEST(COALESCE(p.referred, 0), COALESCE(p.referral_count, 0)),
-                       COALESCE(p.escalation_level, 0), p.seq
+                       COALESCE(p.escalation_level, 0),
+                       CASE WHEN p.unlinked = 1 THEN NULL ELSE p.linked_to END,
+                       CASE WHEN p.unlinked = 1 THEN NULL ELSE p.linked_to_tracking_code END, p.link_at, p.seq
                 FROM p WHERE p.report_id NOT IN (SELECT report_id FROM updated)
                 """,
                 logger: logger)

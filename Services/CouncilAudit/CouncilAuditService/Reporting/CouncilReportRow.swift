@@ -26,4 +26,8 @@ public struct CouncilReportRow: Sendable, Hashable, Encodable {
     public var reopenCount: Int
     public var escalationLevel: Int
     public var rejectedReason: String?
+    /// The case this report follows while it is linked to one (the case's first report), else nil.
+    public var linkedTo: String?
+    /// That case's tracking code.
+    public var linkedToTrackingCode: String?
 }

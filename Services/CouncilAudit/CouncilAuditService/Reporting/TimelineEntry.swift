@@ -18,4 +18,6 @@ public struct TimelineEntry: Sendable, Hashable, Encodable {
     public var redacted: Bool
     /// The event as logged.
     public var event: JSONValue
+    /// For a link or a split, what it says about the report's case; nil for every other event.
+    public var link: TimelineLink?
 }

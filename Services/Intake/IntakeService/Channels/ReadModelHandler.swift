@@ -5,7 +5,8 @@ import ServiceHosting
 import Stages
 
 /// Keeps the public read model (tracking, Open311 `GET requests`) up to date from the later events of
-/// each report, once per event (inbox), applied in groups by a ``ReadModelBatchWriter``.
+/// each report, once per event (inbox), applied in groups by a ``ReadModelBatchWriter``. A `report.linked` or
+/// `report.unlinked` whose data does not match the contract is rejected (dead-lettered with the reason).
 struct ReadModelHandler: Sendable {
     let writer: ReadModelBatchWriter
     let logger: Logger
@@ -18,6 +19,12 @@ struct ReadModelHandler: Sendable {
             throw DeliveryRejection(code: error.code.rawValue, reason: error.message)
         }
         guard let item = ReadModelEvent(event) else {
+            // A link or a split whose data does not match the contract would leave the report following a case
+            // it never joined (or none): refused, so an operator sees it in the dead-letter queue.
+            if ReportStore.strictlyRead.contains(event.type) {
+                throw DeliveryRejection(code: EventDecodingError.Code.invalidPayload.rawValue,
+                                        reason: "event \(event.id): data is not a valid \(event.type) of its subject")
+            }
             logger.debug("event intake does not show; skipped", metadata: ["event_id": "\(event.id)", "type": "\(event.type)"])
             return
         }

@@ -155,6 +155,8 @@ extension IntakePages {
         var received: String
         var noteLabel: String
         var note: String?
+        /// The report's case in words (linked, or a case with linked reports), or nil.
+        var caseText: String?
         var next: String
         var historyHeading: String
         var history: [HistoryView]
@@ -194,6 +196,7 @@ extension IntakePages {
             received: SolarHijriFormat.dateTime(report.receivedAt, language),
             noteLabel: language.pick("یادداشت واحد", "Unit's note"),
             note: report.statusNotes,
+            caseText: ReportStatusText.caseText(linked: report.isLinked, caseReports: report.caseReports, language),
             next: ReportStatusText.next(report.status, language),
             historyHeading: language.pick("سابقه", "History"),
             history: report.history.map {

@@ -2,7 +2,8 @@ import PostgresNIO
 
 /// The read model's group-commit statement: a round of later events (a JSON array, at most one event per
 /// report) applied in one statement — each event once (inbox), the report's row updated as the event says
-/// (an older status never overwrites a newer one), a history row added. A named prepared statement,
+/// (an older status never overwrites a newer one; likewise an older link or split never overwrites a newer
+/// one), a history row added. A named prepared statement,
 /// planned once per connection. Answers, per input event, whether it was new to the inbox and whether its
 /// report was updated.
 struct ApplyReadModelBatch: PostgresPreparedStatement {
@@ -17,7 +18,8 @@ struct ApplyReadModelBatch: PostgresPreparedStatement {
         WITH input AS (
             SELECT * FROM jsonb_to_recordset($1::jsonb) AS t(
                 event_id text, report_id uuid, status text, note text, unit text, deadline timestamptz, service_code text,
-                child_friendly boolean, priority text, history_status text, at timestamptz)
+                child_friendly boolean, priority text, history_status text, link_change text, linked_to uuid, moved_to text,
+                at timestamptz)
         ),
         fresh AS (
             INSERT INTO inbox (consumer, event_id) SELECT DISTINCT $2::text, event_id FROM input
@@ -36,14 +38,17 @@ struct ApplyReadModelBatch: PostgresPreparedStatement {
                 unit = CASE WHEN r.status_at IS NULL OR r.status_at <= i.at THEN COALESCE(i.unit, r.unit) ELSE r.unit END,
                 deadline = CASE WHEN r.status_at IS NULL OR r.status_at <= i.at THEN COALESCE(i.deadline, r.deadline) ELSE r.deadline END,
                 status_at = CASE WHEN i.status IS NOT NULL THEN GREATEST(r.status_at, i.at) ELSE r.status_at END,
+                linked_to = CASE WHEN i.link_change IS NOT NULL AND (r.link_at IS NULL OR r.link_at <= i.at)
+                                 THEN i.linked_to ELSE r.linked_to END,
+                link_at = CASE WHEN i.link_change IS NOT NULL THEN GREATEST(r.link_at, i.at) ELSE r.link_at END,
                 updated_at = GREATEST(r.updated_at, i.at)
             FROM input i JOIN fresh f USING (event_id)
             WHERE r.report_id = i.report_id
             RETURNING i.event_id
         ),
         history AS (
-            INSERT INTO report_history (report_id, event_id, status, note, unit, at)
-            SELECT i.report_id, i.event_id, i.history_status, i.note, i.unit, i.at
+            INSERT INTO report_history (report_id, event_id, status, note, unit, moved_to, at)
+            SELECT i.report_id, i.event_id, i.history_status, i.note, i.unit, i.moved_to, i.at
             FROM input i JOIN updated u USING (event_id)
             ON CONFLICT DO NOTHING
         )

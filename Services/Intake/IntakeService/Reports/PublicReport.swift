@@ -44,10 +44,19 @@ public struct PublicReport: Sendable, Hashable {
     public var updatedAt: Date
     /// Its public history, oldest first (filled for single-report reads).
     public var history: [HistoryEntry]
+    /// The case this report follows, while the router has it linked to one (filled for single-report
+    /// reads). Never shown: the case is another reporter's report; only `caseReports` is.
+    public var linkedTo: UUID? = nil
+    /// How many reports the case this report belongs to has — the case's own and every report linked to it
+    /// (filled for single-report reads; 1 for a report that is its own case with nothing linked).
+    public var caseReports: Int = 1
+
+    /// Whether the report follows another report's case.
+    public var isLinked: Bool { linkedTo != nil }
 
     /// One state change in a report's public history.
     public struct HistoryEntry: Sendable, Hashable {
-        /// The status it moved to.
+        /// The status it moved to, or the kind of a line that is not a status (`escalated`, `linked`, `unlinked`).
         public var status: String
         /// The unit's note, if any.
         public var note: String?

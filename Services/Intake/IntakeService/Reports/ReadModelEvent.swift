@@ -47,6 +47,12 @@ struct ReadModelEvent: Sendable, Equatable {
             json.member("child_friendly", literal: change.childFriendly.map { String($0) } ?? "null")
             json.member("priority", change.priority)
             json.member("history_status", change.historyStatus)
+            if let link = change.link {
+                json.member("link_change", link.historyKind)
+                if case .linked(let parent) = link { json.member("linked_to", parent.uuidString.lowercased()) }
+                // The status the link or split moved the report to, for the updates feed.
+                json.member("moved_to", change.status)
+            }
             json.member("at", CloudEvent.formatTime(event.at))
             json.raw("}")
         }

@@ -73,7 +73,22 @@ extension ReportStore {
     private func withHistory(_ report: PublicReport?) async throws -> PublicReport? {
         guard var report else { return nil }
         report.history = try await history(of: report.reportID)
+        (report.linkedTo, report.caseReports) = try await caseOf(report.reportID)
         return report
+    }
+
+    /// The case `reportID` follows (nil when it is its own case) and how many reports that case has: its
+    /// first report and every report linked to it (the partial index `reports_linked_to`).
+    private func caseOf(_ reportID: UUID) async throws -> (UUID?, Int) {
+        let rows = try await client.query(
+            """
+            SELECT r.linked_to, 1 + (SELECT count(*) FROM reports c WHERE c.linked_to = COALESCE(r.linked_to, r.report_id))
+            FROM reports r WHERE r.report_id = \(reportID)
+            """,
+            logger: logger
+        )
+        for try await (parent, count) in rows.decode((UUID?, Int64).self) { return (parent, Int(count)) }
+        return (nil, 1)
     }
 
     private static func publicReports(_ rows: PostgresRowSequence) async throws -> [PublicReport] {

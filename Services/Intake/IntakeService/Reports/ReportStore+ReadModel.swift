@@ -14,9 +14,33 @@ extension ReportStore {
         var serviceCode: String?
         var childFriendly: Bool?
         var priority: String?
-        /// The history row's status (an escalation is history without a status change).
+        /// The history row's status (an escalation is history without a status change; a link or a split
+        /// is history of its own kind, `linked` or `unlinked`, that moves the report to `status`).
         var historyStatus: String
+        /// A link or a split: the case the report now follows (`.linked`), or none any more (`.unlinked`).
+        var link: LinkChange?
     }
+
+    /// What `report.linked` and `report.unlinked` change besides the status: which case the report follows.
+    enum LinkChange: Sendable, Equatable {
+        /// The report follows the case whose first report is this one.
+        case linked(parent: UUID)
+        /// The report is a case of its own again.
+        case unlinked
+
+        /// The history kind of the change (`report_history.status`).
+        var historyKind: String {
+            switch self {
+            case .linked: "linked"
+            case .unlinked: "unlinked"
+            }
+        }
+    }
+
+    /// The event types whose data the read model reads strictly: a link names the case it joins, so data
+    /// that does not match the contract is refused (dead-lettered with the reason) rather than applied in
+    /// part. The older types stay lenient (intake needs only a few of their fields).
+    static let strictlyRead: Set<String> = [EventType.reportLinked, EventType.reportUnlinked]
 
     /// The change an event makes, or nil for an event the read model does not show.
     static func readModelChange(of event: CloudEvent) -> ReadModelChange? {
@@ -40,6 +64,23 @@ extension ReportStore {
             return ReadModelChange(status: status, note: data["note"]?.stringValue, unit: unit, historyStatus: status)
         case EventType.reportEscalated:
             return ReadModelChange(historyStatus: "escalated")
+        case EventType.reportLinked:
+            // The linked report takes the case's status, unit and deadline; its history says it joined a case,
+            // never which (the case's tracking code is another reporter's).
+            guard let linked = try? event.payload(as: ReportLinkedData.self), linked.reportID.lowercased() == event.subject?.lowercased(),
+                  let parent = UUID(uuidString: linked.parentReportID), ReportStatus(rawValue: linked.status) != nil,
+                  let deadline = CloudEvent.parseTime(linked.deadline)
+            else { return nil }
+            return ReadModelChange(status: linked.status, unit: linked.unit, deadline: deadline, historyStatus: LinkChange.linked(parent: parent).historyKind,
+                                   link: .linked(parent: parent))
+        case EventType.reportUnlinked:
+            // A case of its own again: assigned to the unit that split it, with its own deadline. The unit's
+            // reason is its note to the reporter (masked when shown, like every unit's note).
+            guard let unlinked = try? event.payload(as: ReportUnlinkedData.self), unlinked.reportID.lowercased() == event.subject?.lowercased(),
+                  UUID(uuidString: unlinked.parentReportID) != nil, let deadline = CloudEvent.parseTime(unlinked.deadline)
+            else { return nil }
+            return ReadModelChange(status: ReportStatus.assigned.rawValue, note: unlinked.reason, unit: unlinked.unit, deadline: deadline,
+                                   historyStatus: LinkChange.unlinked.historyKind, link: .unlinked)
         default:
             return nil
         }

@@ -6,7 +6,9 @@ import PostgresNIO
 extension ReportStore {
     /// The public history rows changed between `start` and `end` (both inclusive) that the Open311
     /// updates feed lists, oldest first (then by report and event, so ties keep one order), at most `limit`.
-    /// Only the history and the tracking code are read: no contact column is selected.
+    /// Only the history and the tracking code are read: no contact column is selected. A link or a split is
+    /// listed as the status it moved the report to (`moved_to`): a linked report's update is its case's
+    /// status, so a FixMyStreet that polls only this feed learns the report is being worked on.
     public func updates(from start: Date, to end: Date, limit: Int) async throws(IntakeStoreError) -> [PublicUpdate] {
         let statuses = PublicUpdate.listedStatuses.map(\.rawValue).sorted()
         // Up to 10,000 rows in one answer: a bulk read that an Open311 client polls every few minutes, given
@@ -15,9 +17,9 @@ extension ReportStore {
         return try await bounded("listing updates", within: bulk) { [client, logger] in
             let rows = try await client.query(
                 """
-                SELECT h.report_id, h.event_id, r.tracking_code, h.status, h.note, h.at
+                SELECT h.report_id, h.event_id, r.tracking_code, COALESCE(h.moved_to, h.status), h.note, h.at
                 FROM report_history h JOIN reports r ON r.report_id = h.report_id
-                WHERE h.at >= \(start) AND h.at <= \(end) AND h.status = ANY(\(statuses)::text[])
+                WHERE h.at >= \(start) AND h.at <= \(end) AND COALESCE(h.moved_to, h.status) = ANY(\(statuses)::text[])
                 ORDER BY h.at, h.report_id, h.event_id
                 LIMIT \(limit)
                 """,

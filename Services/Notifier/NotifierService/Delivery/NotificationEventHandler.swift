@@ -38,6 +38,11 @@ public struct NotificationEventHandler: Sendable {
         guard event.type.hasPrefix("report.") else {
             throw DeliveryRejection(code: "unexpected-type", reason: "event \(event.id) has type \(event.type), not a report event")
         }
+        do {
+            try NotificationPlanner.checkPayload(of: event)
+        } catch {
+            throw DeliveryRejection(code: EventDecodingError.Code.invalidPayload.rawValue, reason: "event \(event.id): data does not match \(event.type)")
+        }
         var received: ReporterRecord?
         if event.type == EventType.reportReceived {
             guard let reporter = NotificationPlanner.reporter(received: event.data) else {

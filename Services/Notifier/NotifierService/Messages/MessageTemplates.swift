@@ -16,7 +16,7 @@ public struct MessageTemplates: Sendable, Equatable {
     public let templates: [String: [String: Template]]
 
     /// The kinds every templates file must have, each in `fa` and `en`.
-    public static let kinds = ["received", "routed", "reassigned", "resolved", "rejected"]
+    public static let kinds = ["received", "routed", "reassigned", "resolved", "rejected", "linked", "unlinked"]
 
     /// The templates shipped with the service.
     public static func bundled() throws(NotifierError) -> MessageTemplates {

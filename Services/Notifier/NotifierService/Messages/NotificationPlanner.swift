@@ -72,7 +72,19 @@ public struct NotificationPlanner: Sendable {
 
     /// Whether an event of `type` may produce a message to the reporter (and so needs the stored reporter).
     public static func concernsReporter(_ type: String) -> Bool {
-        [EventType.reportReceived, EventType.reportRouted, EventType.reportReassigned, EventType.reportStatusChanged].contains(type)
+        [EventType.reportReceived, EventType.reportRouted, EventType.reportReassigned, EventType.reportStatusChanged,
+         EventType.reportLinked, EventType.reportUnlinked].contains(type)
+    }
+
+    /// Checks the data of the types the notifier reads strictly even when no message is planned (a reporter
+    /// without contact): a link or a split that does not match the contract is refused (dead-lettered with
+    /// the reason) rather than copied to webhooks as if it were one.
+    public static func checkPayload(of event: CloudEvent) throws {
+        switch event.type {
+        case EventType.reportLinked: _ = try event.payload(as: ReportLinkedData.self)
+        case EventType.reportUnlinked: _ = try event.payload(as: ReportUnlinkedData.self)
+        default: break
+        }
     }
 
     /// The template kind and its values for `event`, or nil when the reporter is not told about it.
@@ -114,6 +126,19 @@ public struct NotificationPlanner: Sendable {
             case "rejected": return ("rejected", values)
             default: return nil
             }
+        case EventType.reportLinked:
+            // The unit that has the case; never the case's tracking code or anything of its reporter.
+            let data = try event.payload(as: ReportLinkedData.self)
+            values["unit"] = unitName(data.unit)
+            let service = taxonomy.service(data.serviceCode)
+            values["service"] = service.map { language == "en" ? $0.name.en : $0.name.fa } ?? data.serviceCode
+            return ("linked", values)
+        case EventType.reportUnlinked:
+            // The unit's reason is left out: it may describe the case's report, another reporter's.
+            let data = try event.payload(as: ReportUnlinkedData.self)
+            values["unit"] = unitName(data.unit)
+            values["deadline"] = MessageDates.format(rfc3339: data.deadline, language: language)
+            return ("unlinked", values)
         default:
             return nil
         }
