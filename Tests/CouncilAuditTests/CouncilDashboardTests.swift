@@ -279,9 +279,21 @@ struct CouncilDashboardTests {
             .flatMap { Self.placed($0.offset, lat: $0.element.0, long: $0.element.1) }
             + Self.placed(4, code: "ROAD", lat: 35.70001, long: 51.40002)
             + Self.placed(5, lat: 35.75, long: 51.45) + Self.placed(6, lat: 35.7502, long: 51.4501) + Self.placed(7, lat: nil, long: nil)
+            // The router raised the first report's case as a repeat hazard (three reports of it).
+            + [AuditFixture.event(EventType.reportRepeatHazard, "20000000-0000-4000-8000-000000000000", [
+                "report_id": "20000000-0000-4000-8000-000000000000", "tracking_code": "1600000000", "unit": "parks", "service_code": "CFC-PLAY",
+                "child_friendly": true, "district": "05", "reason": "reports", "count": 3, "from_priority": "P1", "priority": "P0",
+                "deadline": "2025-10-11T08:00:00.000Z", "at": "2025-10-10T09:00:00.000Z",
+            ], at: "2025-10-10T09:00:00.000Z")]
         try await withDashboard(load: { try await $0.append(events) }) { dashboard in
             let cookie = try await dashboard.session(["council"])
             let child = String(buffer: try await dashboard.get("/dashboard?lang=en&period=1404-Q3", cookie: cookie).body)
+            let raised = Self.section("raised", "table", in: child)
+            #expect(raised.contains("/dashboard/reports/20000000-0000-4000-8000-000000000000") && raised.contains("three reports of one hazard")
+                    && raised.contains(">P0<"), "\(raised)")
+            #expect(!raised.contains("20000000-0000-4000-8000-000000000001"), "only the raised case")
+            let persian = String(buffer: try await dashboard.get("/dashboard?period=1404-Q3", cookie: cookie).body)
+            #expect(Self.section("raised", "table", in: persian).contains("سه گزارش از یک مورد"))
             let table = Self.section("hazards", "table", in: child)
             #expect(table.contains("35.700, 51.400") && table.contains(">4<"), "\(table)")
             #expect(table.contains("/dashboard/reports/20000000-0000-4000-8000-000000000000") && !table.contains("35.750"))
@@ -292,7 +304,7 @@ struct CouncilDashboardTests {
             #expect(two.map(\.count) == [5, 2])
             #expect(two.first?.serviceCodes == ["CFC-PLAY", "ROAD"])
             let none = String(buffer: try await dashboard.get("/dashboard?lang=en&period=1404-Q4", cookie: cookie).body)
-            #expect(none.contains("No place has three or more reports."))
+            #expect(none.contains("No place has three or more reports.") && none.contains("No case was raised as a repeat hazard."))
         }
     }
 }

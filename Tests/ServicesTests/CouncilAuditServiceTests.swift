@@ -209,7 +209,9 @@ struct CouncilAuditServiceTests {
                     #expect((response as? HTTPURLResponse)?.statusCode == 200, "\(path)")
                     return try JSONValue.parse(Array(data))
                 }
-                let listed = try await get("/api/v1/council/reports?page_size=500")["reports"]?.arrayValue?.first { $0["report_id"]?.stringValue == childID }
+                // Narrowed to the linked report's day and district: a long-lived test database holds more than a page.
+                let narrow = "district=6&from=2026-01-01&to=2026-01-02&page_size=500"
+                let listed = try await get("/api/v1/council/reports?\(narrow)")["reports"]?.arrayValue?.first { $0["report_id"]?.stringValue == childID }
                 #expect(listed?["linked_to"]?.stringValue == caseID)
                 #expect(listed?["linked_to_tracking_code"]?.stringValue == "4829150375")
                 let caseRow = try await get("/api/v1/council/reports?page_size=500")["reports"]?.arrayValue?.first { $0["report_id"]?.stringValue == caseID }
@@ -229,6 +231,22 @@ struct CouncilAuditServiceTests {
                 let unlink = entries.first { $0["type"]?.stringValue == EventType.reportUnlinked }?["link"]
                 #expect(unlink?["kind"]?.stringValue == "unlinked" && unlink?["reason"]?.stringValue == "another swing, the far end of the park")
                 #expect(entries.first { $0["type"]?.stringValue == EventType.reportStatusChanged }?["link"] == nil)
+
+                // The router raises the case as a repeat hazard, twice for two reasons and once more for the
+                // first again (a redelivery under another id): the list keeps each reason once, filters by it.
+                for (reason, count) in [(ReportRepeatHazardData.Reason.reports, 3), (.reopenings, 2), (.reports, 3)] {
+                    try await publish(publisher, try CloudEvent(source: ServiceName.router.eventSource, type: EventType.reportRepeatHazard, subject: caseID, payload: ReportRepeatHazardData(
+                        reportID: caseID, trackingCode: "4829150375", unit: "parks", serviceCode: "CFC-PLAY", childFriendly: true, district: "06",
+                        reason: reason, count: count, fromPriority: "P1", priority: "P0", deadline: "2026-01-02T20:00:00.000Z", at: "2026-01-02T08:00:00.000Z")))
+                }
+                try await waitForEntries(5, of: caseID, client: client)
+                let raised = try await get("/api/v1/council/reports?repeat_hazard=true&page_size=500")["reports"]?.arrayValue ?? []
+                let raisedCase = raised.first { $0["report_id"]?.stringValue == caseID }
+                #expect(raisedCase?["repeat_reasons"]?.arrayValue?.compactMap(\.stringValue) == ["reports", "reopenings"])
+                #expect(raisedCase?["priority"]?.stringValue == "P0")
+                #expect(!raised.contains { $0["report_id"]?.stringValue == childID }, "only raised cases")
+                let others = try await get("/api/v1/council/reports?repeat_hazard=false&\(narrow)")["reports"]?.arrayValue ?? []
+                #expect(others.contains { $0["report_id"]?.stringValue == childID } && !others.contains { $0["report_id"]?.stringValue == caseID })
             }
         }
         await publisher.close()

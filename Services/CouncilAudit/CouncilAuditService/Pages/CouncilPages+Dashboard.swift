@@ -27,6 +27,8 @@ extension CouncilPages {
         var resolved: [CouncilReportRow]
         var resolvedTotal: Int
         var hazards: [RepeatHazard]
+        /// The period's cases the router raised as repeat hazards, newest first.
+        var raised: ReportPage
     }
 
     /// The most reports a list or a distribution reads (pages of 500).
@@ -41,6 +43,7 @@ extension CouncilPages {
         async let previous = queries.summary(query.previousFilter)
         async let overdue = queries.reports(overdueFilter)
         async let hazards = queries.repeatHazards(query.filter)
+        async let raised = queries.reports(query.filter.with { $0.repeatHazard = true; $0.pageSize = Self.listLimit })
         var resolvedFilter = query.filter.with { $0.status = "resolved"; $0.pageSize = Self.listLimit }
         var resolved: [CouncilReportRow] = []
         var total = 0
@@ -52,7 +55,7 @@ extension CouncilPages {
             if resolved.count >= rows.total || rows.reports.isEmpty { break }
         }
         return DashboardData(summary: try await summary, previous: try await previous, overdue: try await overdue, resolved: resolved, resolvedTotal: total,
-                             hazards: try await hazards)
+                             hazards: try await hazards, raised: try await raised)
     }
 
     /// The dashboard (or its print version) of `query`.
@@ -112,6 +115,22 @@ extension CouncilPages {
                 "Three or more reports in one square of about 100 m (coordinates rounded to three decimals, from each report's entry in the audit log). Reports given by address and district alone are not placed here."),
             hazardsEmpty: hazardsEmpty,
             hazards: hazards(data.hazards, language),
+            raisedText: language.pick(
+                "پرونده‌هایی که سامانه اولویتشان را بالا برد: سه گزارش از یک مورد، دومین بار بازگشایی، یا پرونده‌ای تازه جایی که دو پروندهٔ همین نوع در ۹۰ روز گذشته رسیدگی شده بود.",
+                "Cases the system raised in priority: three reports of one hazard, a second reopening, or a new case where two cases of its kind were resolved in the last 90 days."),
+            raisedEmpty: data.raised.reports.isEmpty ? language.pick("پرونده‌ای به‌عنوان خطر تکراری بالا نرفته است.", "No case was raised as a repeat hazard.") : nil,
+            raised: data.raised.reports.map { report in
+                var row = listed(reportID: report.reportID, trackingCode: report.trackingCode, unit: report.unit,
+                                 reason: report.repeatReasons.map { Self.repeatReason($0, language) }.joined(separator: language.pick("؛ ", "; ")), language)
+                row.listService = serviceName(report.serviceCode, language)
+                row.listDistrict = Self.districtName(report.district, language)
+                row.listStatus = ReportStatusWords.name(report.status, language)
+                row.listPriority = report.priority ?? "—"
+                return row
+            },
+            whyHeader: language.pick("چرا", "Why"),
+            priorityHeader: language.pick("اولویت", "Priority"),
+            statusHeader: language.pick("وضعیت", "Status"),
             placeHeader: language.pick("مکان (عرض، طول)", "Place (latitude, longitude)"),
             countHeader: language.pick("گزارش", "Reports"),
             rejectedHeading: language.pick("گزارش‌های نپذیرفته و دلیل واحدها", "Rejected reports and the units' reasons"),

@@ -77,6 +77,16 @@ extension CouncilPages {
                      listReason: reason ?? "—", listReferrals: "")
     }
 
+    /// Why the router raised a case, in words.
+    static func repeatReason(_ reason: String, _ language: PageLanguage) -> String {
+        switch reason {
+        case "reports": language.pick("سه گزارش از یک مورد", "three reports of one hazard")
+        case "reopenings": language.pick("دوباره و دوباره باز شد", "reopened again and again")
+        case "returning": language.pick("همین نوع این‌جا پیش‌تر رسیدگی شده بود", "fixed here before, and back")
+        default: reason
+        }
+    }
+
     /// The overdue reports grouped by unit (most first), each with its days past the deadline.
     func overdueGroups(_ page: ReportPage, now: Date, _ language: PageLanguage) -> [DashboardView.OverdueGroup] {
         var byUnit: [String: [CouncilReportRow]] = [:]

@@ -148,6 +148,7 @@ extension CouncilPages {
         case EventType.reportEscalated: language.pick("پیگیری از مهلت گذشته", "Escalated (overdue)")
         case EventType.reportLinked: language.pick("پیوستن به پروندهٔ هم‌خطر", "Linked to a case of the same hazard")
         case EventType.reportUnlinked: language.pick("جدا شدن از پرونده", "Split off its case")
+        case EventType.reportRepeatHazard: language.pick("خطر تکراری: اولویت بالا رفت", "Repeat hazard: priority raised")
         default: type
         }
     }
@@ -167,6 +168,17 @@ extension CouncilPages {
                 return parts.joined(separator: language.pick("؛ ", "; "))
             }
             if let text = Self.linkText(link, language) { parts.append(text) }
+        }
+        if entry.type == EventType.reportRepeatHazard, let reason = data?["reason"]?.stringValue {
+            // Why, and the priority's step; the general lines below would show the reason's code word.
+            parts.append(Self.repeatReason(reason, language))
+            if let from = data?["from_priority"]?.stringValue, let to = data?["priority"]?.stringValue {
+                parts.append(language.pick("اولویت ", "priority ") + from + " → " + to)
+            }
+            if let deadline = data?["deadline"]?.stringValue.flatMap(Timestamp.parse) {
+                parts.append(language.pick("مهلت: ", "deadline: ") + SolarHijriFormat.dateTime(deadline, language))
+            }
+            return parts.joined(separator: language.pick("؛ ", "; "))
         }
         if let status = data?["status"]?.stringValue { parts.append(ReportStatusWords.name(status, language)) }
         if let code = data?["service_code"]?.stringValue { parts.append(serviceName(code, language)) }

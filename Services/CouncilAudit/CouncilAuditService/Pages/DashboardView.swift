@@ -43,6 +43,13 @@ struct DashboardView {
     var hazardsText: String
     var hazardsEmpty: String?
     var hazards: [HazardView]
+    /// The cases the router raised as repeat hazards.
+    var raisedText: String
+    var raisedEmpty: String?
+    var raised: [ListedReport]
+    var whyHeader: String
+    var priorityHeader: String
+    var statusHeader: String
     var placeHeader: String
     var countHeader: String
 
@@ -153,6 +160,9 @@ extension DashboardView {
         var listDays: String
         var listReason: String
         var listReferrals: String
+        /// The raised cases' list: the status and priority now.
+        var listStatus = ""
+        var listPriority = ""
     }
 
     /// A place with several reports, linking to each (the first five).

@@ -24,7 +24,7 @@ extension ReportPatch {
             ("deadline", deadline), ("status", status), ("early_status", earlyStatus), ("status_at", statusAt),
             ("assigned_at", assignedAt), ("first_action_at", firstActionAt), ("resolved_at", resolvedAt),
             ("rejected_reason", rejectedReason), ("linked_to", linkedTo), ("linked_to_tracking_code", linkedToTrackingCode),
-            ("link_at", linkAt),
+            ("link_at", linkAt), ("repeat_reason", repeatReason),
         ] {
             if let value { json.member(name, value) }
         }

@@ -44,6 +44,8 @@ public struct ReportPatch: Sendable, Hashable, Encodable {
     public var unlinked = 0
     /// When the link or the split happened (set by those two events only): an older one never overwrites a newer.
     public var linkAt: String?
+    /// Why the router raised the case (`report.repeat-hazard`); added to the reasons kept, each once.
+    public var repeatReason: String?
     /// The log entry of this event (set when appended).
     public var seq: Int64 = 0
 
@@ -119,6 +121,12 @@ public struct ReportPatch: Sendable, Hashable, Encodable {
             linkedTo = parent.uuidString.lowercased()
             linkedToTrackingCode = data["parent_tracking_code"]?.stringValue
             linkAt = at
+        case EventType.reportRepeatHazard:
+            // The case's priority and deadline raised; the reason joins those the committee lists it by.
+            guard let reason = data["reason"]?.stringValue else { return nil }
+            repeatReason = reason
+            priority = Self.text(data["priority"])
+            deadline = Self.time(data["deadline"])
         case EventType.reportUnlinked:
             // A case of its own again: assigned to the unit that split it, with its own deadline.
             let at = Self.time(data["at"]) ?? time

@@ -10,7 +10,8 @@ import PostgresNIO
 /// first-assignment and first-action times keep the earliest; a unit's status applies only if it is not
 /// older than the status shown (events of one report may be consumed out of order); pipeline statuses
 /// (received, classified, routed) show only until a unit's status arrives; counters add up; a link
-/// (`linked_to`) is set by `report.linked` and cleared by `report.unlinked`, whichever happened last.
+/// (`linked_to`) is set by `report.linked` and cleared by `report.unlinked`, whichever happened last; the
+/// reasons a case was raised as a repeat hazard (`repeat_reasons`) are kept, each once.
 enum ReportProjection {
     static func apply(_ patches: [ReportPatch], on connection: PostgresConnection, logger: Logger) async throws {
         guard !patches.isEmpty else { return }
@@ -34,7 +35,7 @@ enum ReportProjection {
                         assigned_at timestamptz, first_action_at timestamptz, resolved_at timestamptz,
                         rejected_reason text, reopened integer, referred integer, referral_count integer,
                         escalation_level integer, linked_to uuid, linked_to_tracking_code text, unlinked integer,
-                        link_at timestamptz, seq bigint)
+                        link_at timestamptz, repeat_reason text, seq bigint)
                 ), updated AS (
                     UPDATE reports r SET
                         tracking_code = COALESCE(p.tracking_code, r.tracking_code),
@@ -77,6 +78,9 @@ enum ReportProjection {
                             WHEN p.unlinked = 1 THEN NULL
                             ELSE p.linked_to_tracking_code END,
                         link_at = GREATEST(r.link_at, p.link_at),
+                        repeat_reasons = CASE
+                            WHEN p.repeat_reason IS NULL OR p.repeat_reason = ANY(r.repeat_reasons) THEN r.repeat_reasons
+                            ELSE array_append(r.repeat_reasons, p.repeat_reason) END,
                         last_seq = p.seq,
                         updated_at = now()
                     FROM p WHERE r.report_id = p.report_id
@@ -86,7 +90,7 @@ enum ReportProjection {
                     report_id, tracking_code, channel, service_code, child_friendly, priority, unit, district,
                     reporter_type, received_at, deadline, status, status_at, assigned_at, first_action_at, resolved_at,
                     rejected_reason, reopen_count, referral_count, escalation_level, linked_to, linked_to_tracking_code, link_at,
-                    last_seq)
+                    repeat_reasons, last_seq)
                 SELECT p.report_id, p.tracking_code, p.channel, p.service_code, p.child_friendly, p.priority, p.unit,
                        p.district, p.reporter_type, p.received_at, p.deadline,
                        COALESCE(p.status, p.early_status, 'received'), p.status_at, p.assigned_at, p.first_action_at,
@@ -95,7 +99,8 @@ enum ReportProjection {
                        COALESCE(p.reopened, 0), GREATEST(COALESCE(p.referred, 0), COALESCE(p.referral_count, 0)),
                        COALESCE(p.escalation_level, 0),
                        CASE WHEN p.unlinked = 1 THEN NULL ELSE p.linked_to END,
-                       CASE WHEN p.unlinked = 1 THEN NULL ELSE p.linked_to_tracking_code END, p.link_at, p.seq
+                       CASE WHEN p.unlinked = 1 THEN NULL ELSE p.linked_to_tracking_code END, p.link_at,
+                       CASE WHEN p.repeat_reason IS NULL THEN '{}'::text[] ELSE ARRAY[p.repeat_reason] END, p.seq
                 FROM p WHERE p.report_id NOT IN (SELECT report_id FROM updated)
                 """,
                 logger: logger)

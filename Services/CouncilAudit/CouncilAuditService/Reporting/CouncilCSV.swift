@@ -11,12 +11,13 @@ public enum CouncilCSV {
         csv.row(["report_id", "tracking_code", "service_code", "service_name_fa", "service_name_en", "child_friendly", "priority",
                  "unit", "district", "channel", "reporter_type", "status", "received_at", "deadline", "overdue", "assigned_at",
                  "first_action_at", "resolved_at", "referral_count", "reopen_count", "escalation_level", "rejected_reason",
-                 "linked_to", "linked_to_tracking_code"])
+                 "linked_to", "linked_to_tracking_code", "repeat_reasons"])
         for r in page.reports {
             csv.row([r.reportID, r.trackingCode, r.serviceCode, r.serviceNameFa, r.serviceNameEn, r.childFriendly.map { "\($0)" },
                      r.priority, r.unit, r.district, r.channel, r.reporterType, r.status, time(r.receivedAt), time(r.deadline),
                      "\(r.overdue)", time(r.assignedAt), time(r.firstActionAt), time(r.resolvedAt), "\(r.referralCount)",
-                     "\(r.reopenCount)", "\(r.escalationLevel)", r.rejectedReason, r.linkedTo, r.linkedToTrackingCode])
+                     "\(r.reopenCount)", "\(r.escalationLevel)", r.rejectedReason, r.linkedTo, r.linkedToTrackingCode,
+                     r.repeatReasons.joined(separator: " ")])
         }
         return csv.output
     }

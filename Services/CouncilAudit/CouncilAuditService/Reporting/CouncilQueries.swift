@@ -36,6 +36,7 @@ public struct CouncilQueries: Sendable {
           AND (\(filter.status)::text IS NULL OR status = \(filter.status))
           AND (\(filter.overdue)::boolean IS NULL OR \(filter.overdue) =
                COALESCE(deadline < \(filter.now) AND status NOT IN ('resolved', 'rejected'), false))
+          AND (\(filter.repeatHazard)::boolean IS NULL OR \(filter.repeatHazard) = (cardinality(repeat_reasons) > 0))
           AND (\(filter.from)::timestamptz IS NULL OR received_at >= \(filter.from))
           AND (\(filter.to)::timestamptz IS NULL OR received_at < \(filter.to))
         \(unescaped: tail)
@@ -52,14 +53,14 @@ public struct CouncilQueries: Sendable {
             """
             SELECT report_id, tracking_code, service_code, child_friendly, priority, unit, district, channel, reporter_type,
                    status, received_at, deadline, assigned_at, first_action_at, resolved_at, referral_count, reopen_count,
-                   escalation_level, rejected_reason, linked_to, linked_to_tracking_code
+                   escalation_level, rejected_reason, linked_to, linked_to_tracking_code, repeat_reasons
             FROM reports
             """, filter, "ORDER BY received_at DESC NULLS LAST, report_id LIMIT $LIMIT OFFSET $OFFSET")
             .binding("$LIMIT", filter.pageSize).binding("$OFFSET", (filter.page - 1) * filter.pageSize)
         var rows: [CouncilReportRow] = []
         for try await row in try await client.query(query, logger: logger).decode(
             (UUID, String?, String?, Bool?, String?, String?, String?, String?, String?, String, Date?, Date?, Date?, Date?, Date?, Int32, Int32, Int32, String?,
-             UUID?, String?).self
+             UUID?, String?, [String]).self
         ) {
             let service = row.2.flatMap(taxonomy.service)
             let open = row.9 != "resolved" && row.9 != "rejected"
@@ -69,7 +70,8 @@ public struct CouncilQueries: Sendable {
                 unit: row.5, district: row.6, channel: row.7, reporterType: row.8, status: row.9, receivedAt: row.10,
                 deadline: row.11, overdue: open && (row.11.map { $0 < filter.now } ?? false), assignedAt: row.12,
                 firstActionAt: row.13, resolvedAt: row.14, referralCount: Int(row.15), reopenCount: Int(row.16),
-                escalationLevel: Int(row.17), rejectedReason: row.18, linkedTo: row.19?.uuidString.lowercased(), linkedToTrackingCode: row.20))
+                escalationLevel: Int(row.17), rejectedReason: row.18, linkedTo: row.19?.uuidString.lowercased(), linkedToTrackingCode: row.20,
+                repeatReasons: row.21))
         }
         return ReportPage(reports: rows, page: filter.page, pageSize: filter.pageSize, total: total)
     }

@@ -30,4 +30,6 @@ public struct CouncilReportRow: Sendable, Hashable, Encodable {
     public var linkedTo: String?
     /// That case's tracking code.
     public var linkedToTrackingCode: String?
+    /// Why the router raised it as a repeat hazard (`reports`, `reopenings`, `returning`), in the order it did.
+    public var repeatReasons: [String] = []
 }

@@ -12,6 +12,8 @@ public struct ReportFilter: Sendable, Hashable {
     public var status: String?
     /// Only overdue (true) or only not overdue (false) reports.
     public var overdue: Bool?
+    /// Only cases the router raised as repeat hazards (true), or only the others (false).
+    public var repeatHazard: Bool?
     /// Received at or after.
     public var from: Date?
     /// Received before.
@@ -29,7 +31,7 @@ public struct ReportFilter: Sendable, Hashable {
     /// The query parameters the committee's API reads; any other is a 400 (a misspelt filter would
     /// otherwise silently show every report).
     public static let parameterNames: Set<String> = [
-        "child_friendly", "service_code", "unit", "district", "status", "overdue", "period", "from", "to", "page", "page_size",
+        "child_friendly", "service_code", "unit", "district", "status", "overdue", "repeat_hazard", "period", "from", "to", "page", "page_size",
     ]
 
     /// The filter of a query string's parameters; the error names the bad parameter.
@@ -53,6 +55,7 @@ public struct ReportFilter: Sendable, Hashable {
         }
         childFriendly = try flag("child_friendly")
         overdue = try flag("overdue")
+        repeatHazard = try flag("repeat_hazard")
         serviceCode = try text("service_code")
         unit = try text("unit")
         status = try text("status")

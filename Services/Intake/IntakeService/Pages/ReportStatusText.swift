@@ -12,6 +12,8 @@ enum ReportStatusText {
             language.pick("به پرونده‌ای پیوست که پیش‌تر دربارهٔ همین خطر باز شده بود", "Joined a case already open about the same hazard")
         case "unlinked":
             language.pick("از آن پرونده جدا شد و پرونده‌ای جداگانه شد", "Split off: now a case of its own")
+        case "repeat-hazard":
+            language.pick("این خطر بارها گزارش شده است؛ اولویت و مهلت رسیدگی آن بالا رفت", "This hazard keeps being reported; its priority was raised and its deadline brought forward")
         default:
             ReportStatusWords.name(status, language)
         }

@@ -64,6 +64,9 @@ extension ReportStore {
             return ReadModelChange(status: status, note: data["note"]?.stringValue, unit: unit, historyStatus: status)
         case EventType.reportEscalated:
             return ReadModelChange(historyStatus: "escalated")
+        case EventType.reportRepeatHazard:
+            // The router raised the case: a tighter deadline and a line saying why, in general words.
+            return ReadModelChange(deadline: deadline, priority: data["priority"]?.stringValue, historyStatus: "repeat-hazard")
         case EventType.reportLinked:
             // The linked report takes the case's status, unit and deadline; its history says it joined a case,
             // never which (the case's tracking code is another reporter's).
