@@ -12,7 +12,11 @@ axe-core (no serious or critical violations):
 - in progress, then "resolved" without a note (refused beside the field), then with one; the page follows
   the router's confirmations by itself;
 - the citizen's tracking page shows the resolution and the unit's note, the council's API the steps;
-- the English case page.
+- the English case page;
+- one hazard, one case: two more citizens report the same swing in other words (one in English); the router
+  links both to the case — the list says 3 reports, the case page lists them — and the staff member splits the
+  English one off (a reason is required beside its field); it arrives as a case of its own, while the other
+  follows the case to its resolution and its reporter sees it on the tracking page.
 
 Run by infra/local/browser-test.sh after the pages' and the dashboard's scripts.
 """
@@ -26,7 +30,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select
 
-from pages_test import Pages, browser, check, failures, parse_arguments
+from pages_test import Pages, browser, check, failures, gone, parse_arguments
 
 SEEN_FA = "واحد مسئول آن را دید"
 RESOLVED_FA = "رسیدگی شد"
@@ -34,13 +38,13 @@ NOTE = "تاب عوض شد و زنجیرها بازرسی شدند"
 
 
 class Desk(Pages):
-    def citizen_report(self):
+    def citizen_report(self, description="زنجیر تاب پارک نسترن پاره شده است", lang=""):
         """A child report on intake's page, as a citizen makes it; its tracking code."""
         driver = browser(412, 900)
         try:
-            driver.get(self.args.intake + "/")
+            driver.get(self.args.intake + "/" + lang)
             driver.find_element(By.ID, "service-CFC-PLAY").click()
-            driver.find_element(By.ID, "description").send_keys("زنجیر تاب پارک نسترن پاره شده است")
+            driver.find_element(By.ID, "description").send_keys(description)
             Select(driver.find_element(By.ID, "district")).select_by_value("6")
             driver.find_element(By.ID, "address").send_keys("پارک نسترن")
             self.submit(driver, "submit-report")
@@ -61,6 +65,11 @@ class Desk(Pages):
             driver.get(driver.current_url)
         return None
 
+    def case_row_now(self, driver, code):
+        """The list row of `code` on the page as it is, or None."""
+        rows = [row for row in driver.find_elements(By.CSS_SELECTOR, "#cases tbody tr") if code_in(row, code)]
+        return rows[0] if rows else None
+
     def act(self, driver, action, note=None):
         driver.find_element(By.ID, f"action-{action}").click()
         if note is not None:
@@ -69,7 +78,37 @@ class Desk(Pages):
             field.send_keys(note)
         self.submit(driver, "action-submit")
 
-    def run(self, code):
+    def linked_block(self, driver, code):
+        """The case page's block of the linked report `code`, or None."""
+        for block in driver.find_elements(By.CSS_SELECTOR, "#linked-reports .linked-report"):
+            if code in to_latin(block.text):
+                return block
+        return None
+
+    def split(self, staff, case_url, code):
+        """Splits the linked report `code` off the case: refused without a reason, then confirmed."""
+        block = self.linked_block(staff, code)
+        check(block is not None, f"the case page lists the linked report {code}")
+        if block is None:
+            return
+        block_id = block.get_attribute("id")
+        # The split form is folded away until asked for (a case may list many reports).
+        check(not block.find_element(By.CSS_SELECTOR, "button.split-submit").is_displayed(), "the split form is folded until asked for")
+        block.find_element(By.TAG_NAME, "summary").click()
+        block.find_element(By.CSS_SELECTOR, "button.split-submit").click()
+        error = self.wait(staff, lambda d: d.find_element(By.CSS_SELECTOR, f"#{block_id} .error")).text
+        check(bool(error), f"splitting without a reason is refused beside its field: {error}")
+        self.shot(staff, "desk-split-needs-reason")
+        block = staff.find_element(By.ID, block_id)
+        block.find_element(By.TAG_NAME, "textarea").send_keys("این تاب دیگری است، کنار آب‌نما")
+        old = staff.find_element(By.TAG_NAME, "html")
+        block.find_element(By.CSS_SELECTOR, "button.split-submit").click()
+        self.wait(staff, lambda _: gone(old))
+        self.wait(staff, lambda d: not d.find_elements(By.ID, block_id) and not d.find_elements(By.ID, "pending"), seconds=30)
+        check("جدا شد" in staff.find_element(By.ID, "history").text, "the history says the report was split off")
+        self.shot(staff, "desk-case-after-split")
+
+    def run(self, code, linked=(), split_off=None):
         staff = browser(412, 900)
         colleague = browser(1280, 900)
         try:
@@ -86,6 +125,15 @@ class Desk(Pages):
             check("کودک" in row.text, f"a child-friendly case is marked: {row.text}")
             check(bool(row.find_elements(By.CSS_SELECTOR, "[data-deadline]")), "its deadline counts down")
             check("باز" in staff.find_element(By.ID, "open-count").text, "the open cases are counted at the top")
+            if linked:
+                # The reports of the same hazard reach the desk as links: the list counts them, no rows of their own.
+                deadline = time.time() + 60
+                while time.time() < deadline and f"{len(linked) + 1} گزارش" not in to_latin(row.text):
+                    time.sleep(1)
+                    staff.get(staff.current_url)
+                    row = self.case_row(staff, code)
+                check(f"{len(linked) + 1} گزارش" in to_latin(row.text), f"the list counts the case's reports: {row.text}")
+                check(all(self.case_row_now(staff, other) is None for other in linked), "the linked reports are not cases of their own")
             self.shot(staff, "desk-list-fa")
 
             colleague.get(self.base + "/desk/parks")
@@ -98,6 +146,15 @@ class Desk(Pages):
             check("زنجیر تاب" in staff.find_element(By.ID, "description").text, "the case shows the report's description")
             check(not staff.find_elements(By.ID, "action-resolve"), "resolving is not offered before the work began")
             self.shot(staff, "desk-case-fa")
+            if linked:
+                check(all(self.linked_block(staff, other) is not None for other in linked), "the case page lists the reports linked to it")
+                if split_off:
+                    self.split(staff, staff.current_url, split_off)
+                    # The split-off report arrives as a case of its own.
+                    staff.get(self.base + "/desk/parks")
+                    check(self.case_row(staff, split_off) is not None, "the split-off report is a case of its own on the desk")
+                    staff.back()
+                    self.wait(staff, EC.presence_of_element_located((By.ID, "action-form")))
             started = time.time()
             self.act(staff, "acknowledge")
             self.wait(staff, EC.presence_of_element_located((By.ID, "action-start")), seconds=30)
@@ -129,7 +186,7 @@ class Desk(Pages):
             staff.quit()
             colleague.quit()
 
-    def citizen_sees(self, code):
+    def citizen_sees(self, code, shot="track-resolved-by-desk", linked=False):
         driver = browser(412, 900)
         try:
             deadline = time.time() + 60
@@ -140,7 +197,9 @@ class Desk(Pages):
                 time.sleep(1)
             check(RESOLVED_FA in driver.find_element(By.ID, "status").text, "the citizen's tracking page shows the resolution")
             check(NOTE in driver.find_element(By.TAG_NAME, "main").text, "and the unit's note")
-            self.shot(driver, "track-resolved-by-desk")
+            if linked:
+                check("پیوست" in driver.find_element(By.ID, "case").text, "a linked report's page says it joined a case of the same hazard")
+            self.shot(driver, shot)
         finally:
             driver.quit()
 
@@ -160,9 +219,12 @@ class Desk(Pages):
         check(len(statuses) == 3, f"the council's API shows each step: {statuses}")
 
 
+def to_latin(text):
+    return "".join(str("۰۱۲۳۴۵۶۷۸۹".index(c)) if c in "۰۱۲۳۴۵۶۷۸۹" else c for c in text)
+
+
 def code_in(row, code):
-    digits = "".join(str("۰۱۲۳۴۵۶۷۸۹".index(c)) if c in "۰۱۲۳۴۵۶۷۸۹" else c for c in row.find_element(By.CSS_SELECTOR, "a.case-link").text)
-    return digits == code
+    return to_latin(row.find_element(By.CSS_SELECTOR, "a.case-link").text) == code
 
 
 def main():
@@ -171,9 +233,14 @@ def main():
     desk = Desk(args)
     desk.shot_count = args.first_shot
     code = desk.citizen_report()
+    # The same swing, reported again by two other citizens in other words: the router links both to the case.
+    second = desk.citizen_report("تاب پارک نسترن زنجیرش پاره است") if code else None
+    third = desk.citizen_report("The swing chain in Nastaran park is broken", lang="?lang=en") if code else None
     if code:
-        desk.run(code)
+        desk.run(code, linked=[c for c in (second, third) if c], split_off=third)
         desk.citizen_sees(code)
+        if second:
+            desk.citizen_sees(second, shot="track-linked-resolved", linked=True)
         desk.council_sees(code)
     print(f"{len(failures)} failures; screenshots in {args.shots}")
     return 1 if failures else 0
