@@ -44,39 +44,15 @@ struct DuplicateCaseFinder: Sendable {
         let radius = codes.compactMap { matcher.taxonomy.service($0)?.nearbyRadiusMetres }.max() ?? Taxonomy.defaultDuplicateRadiusMetres
         let since = report.receivedAt.addingTimeInterval(-matcher.window)
         var found: [UUID: (candidate: DuplicateCandidate, trackingCode: String)] = [:]
-        if let lat = report.latitude, let long = report.longitude {
-            try await collect(
-                """
-                SELECT report_id, tracking_code, service_code, lat, long, district, place, received_at, delivery ->> 'description'
-                FROM reports
-                WHERE parent_id IS NULL AND lat IS NOT NULL AND long IS NOT NULL
-                  AND public.ST_DWithin(public.ST_SetSRID(public.ST_MakePoint(long, lat), 4326)::public.geography,
-                                        public.ST_SetSRID(public.ST_MakePoint(\(long), \(lat)), 4326)::public.geography, \(radius))
-                  AND status NOT IN ('resolved', 'rejected') AND unit <> 'triage' AND service_code = ANY(\(codes))
-                  AND received_at BETWEEN \(since) AND \(report.receivedAt) AND report_id <> \(report.reportID)
-                ORDER BY received_at LIMIT \(Self.candidateLimit)
-                """, into: &found)
-        }
-        if let place = report.place, report.district != "00" {
-            try await collect(
-                """
-                SELECT report_id, tracking_code, service_code, lat, long, district, place, received_at, delivery ->> 'description'
-                FROM reports
-                WHERE parent_id IS NULL AND place = \(place) AND district = \(report.district)
-                  AND status NOT IN ('resolved', 'rejected') AND unit <> 'triage' AND service_code = ANY(\(codes))
-                  AND received_at BETWEEN \(since) AND \(report.receivedAt) AND report_id <> \(report.reportID)
-                ORDER BY received_at LIMIT \(Self.candidateLimit)
-                """, into: &found)
-        }
+        for query in queries(near: report, codes: codes, radius: radius, since: since, Self.openCases) { try await collect(query, into: &found) }
         guard !found.isEmpty else { return nil }
-        let later = DuplicateCandidate(
+        var later = DuplicateCandidate(
             serviceCode: report.serviceCode, latitude: report.latitude, longitude: report.longitude, district: Self.district(report.district),
             address: nil, receivedAt: report.receivedAt, description: report.description)
+        later.placeKey = report.place
         var best: (link: CaseLink, receivedAt: Date)?
         for (parentID, earlier) in found {
-            var comparable = later
-            comparable.placeKey = report.place
-            guard case .duplicate(let similarity, let metres) = matcher.decide(earlier: earlier.candidate, later: comparable) else { continue }
+            guard case .duplicate(let similarity, let metres) = matcher.decide(earlier: earlier.candidate, later: later) else { continue }
             let link = CaseLink(parentID: parentID, parentTrackingCode: earlier.trackingCode, similarity: similarity, metres: metres)
             // The most alike case wins; between equals, the oldest (the one the unit has known longest).
             if let current = best, !(similarity > current.link.similarity
@@ -96,28 +72,44 @@ struct DuplicateCaseFinder: Sendable {
         guard !codes.isEmpty else { return 0 }
         let radius = matcher.taxonomy.service(report.serviceCode)?.nearbyRadiusMetres ?? Taxonomy.defaultDuplicateRadiusMetres
         let since = report.receivedAt.addingTimeInterval(-Double(ReportRepeatHazardData.returningWindowDays) * 86_400)
-        var cases = Set<UUID>()
+        var cases: [UUID: (candidate: DuplicateCandidate, trackingCode: String)] = [:]
+        for query in queries(near: report, codes: codes, radius: radius, since: since, Self.resolvedCases) { try await collect(query, into: &cases) }
+        return cases.count
+    }
+
+    /// Cases a new report may join: open, and not in triage.
+    private static let openCases = "status NOT IN ('resolved', 'rejected') AND unit <> 'triage'"
+    /// Cases fixed before.
+    private static let resolvedCases = "status = 'resolved'"
+
+    /// The router's cases (reports not linked to another) in `state` (constant SQL of this type) of the codes
+    /// `codes`, received between `since` and the report, at the report's place: within `radius` metres of its
+    /// point (GiST index) and at its district and place key, one query for each it has; oldest first.
+    private func queries(near report: Report, codes: [String], radius: Double, since: Date, _ state: String) -> [PostgresQuery] {
+        var queries: [PostgresQuery] = []
         if let lat = report.latitude, let long = report.longitude {
-            for try await id in try await client.query(
-                """
-                SELECT report_id FROM reports
+            queries.append("""
+                SELECT report_id, tracking_code, service_code, lat, long, district, place, received_at, delivery ->> 'description'
+                FROM reports
                 WHERE parent_id IS NULL AND lat IS NOT NULL AND long IS NOT NULL
                   AND public.ST_DWithin(public.ST_SetSRID(public.ST_MakePoint(long, lat), 4326)::public.geography,
                                         public.ST_SetSRID(public.ST_MakePoint(\(long), \(lat)), 4326)::public.geography, \(radius))
-                  AND status = 'resolved' AND service_code = ANY(\(codes)) AND received_at >= \(since) AND report_id <> \(report.reportID)
-                LIMIT \(Self.candidateLimit)
-                """, logger: logger).decode(UUID.self) { cases.insert(id) }
+                  AND \(unescaped: state) AND service_code = ANY(\(codes))
+                  AND received_at BETWEEN \(since) AND \(report.receivedAt) AND report_id <> \(report.reportID)
+                ORDER BY received_at LIMIT \(Self.candidateLimit)
+                """)
         }
         if let place = report.place, report.district != "00" {
-            for try await id in try await client.query(
-                """
-                SELECT report_id FROM reports
+            queries.append("""
+                SELECT report_id, tracking_code, service_code, lat, long, district, place, received_at, delivery ->> 'description'
+                FROM reports
                 WHERE parent_id IS NULL AND place = \(place) AND district = \(report.district)
-                  AND status = 'resolved' AND service_code = ANY(\(codes)) AND received_at >= \(since) AND report_id <> \(report.reportID)
-                LIMIT \(Self.candidateLimit)
-                """, logger: logger).decode(UUID.self) { cases.insert(id) }
+                  AND \(unescaped: state) AND service_code = ANY(\(codes))
+                  AND received_at BETWEEN \(since) AND \(report.receivedAt) AND report_id <> \(report.reportID)
+                ORDER BY received_at LIMIT \(Self.candidateLimit)
+                """)
         }
-        return cases.count
+        return queries
     }
 
     /// The district number of a two-digit district, nil for `00` (unknown).
