@@ -6,7 +6,7 @@ import Taxonomy
 /// `duplicate_radius_m` (points), or the same district and place key (addresses); within
 /// ``Taxonomy/duplicateWindowDays``; and descriptions at least ``threshold`` alike
 /// (``DescriptionSimilarity``). Pure: whether the earlier report is still open is the caller's to know.
-/// Nothing links duplicates yet; `open137 classify --duplicates-eval` measures it.
+/// The router links with it (`DuplicateCaseFinder`); `open137 classify --duplicates-eval` measures it.
 public struct DuplicateMatcher: Sendable {
     /// The similarity at or above which descriptions agree, measured on the generated set (README).
     public static let defaultThreshold = 0.30
