@@ -188,7 +188,7 @@ secs() { python3 -c "print(round($1 - $2, 1))"; }
 pg_wait_at=$((SECONDS + PG_KILL_AFTER))
 while ! over_time && (( SECONDS < pg_wait_at )); do sleep 0.5; done
 PG_OLD="$(pg leader)"
-PG_KILL_FROM="" PG_PROMOTED="" PG_INTAKE_AGAIN="" PG_ROUTED_AGAIN="" PG_START_FROM="" PG_REJOINED="" PG_REWIND=""
+PG_KILL_FROM="" PG_KILLED="" PG_PROMOTED="" PG_INTAKE_AGAIN="" PG_ROUTED_AGAIN="" PG_START_FROM="" PG_REJOINED="" PG_REWIND=""
 if [[ -z "$PG_OLD" ]]; then
     fail "no PostgreSQL leader before the database fault: $(pg members 2>&1 | tr '\n' ';')"
 else
@@ -197,15 +197,17 @@ else
     chaos_log "PostgreSQL n$PG_OLD leads, n$PG_NEW is its synchronous standby: SIGKILL of n$PG_OLD's Patroni and server (the machine's loss)"
     PG_KILL_FROM=$EPOCHREALTIME
     pg node-kill "$PG_OLD" >> "$CHAOS_LOG" 2>&1 || fail "postgres-ha.sh node-kill $PG_OLD failed (see $CHAOS_LOG)"
+    # Every process of the node is gone now (node-kill waits for them): the times below count from here.
+    PG_KILLED=$EPOCHREALTIME
     # The promotion, as Patroni's REST API sees it: the survivor leads, running.
     while ! over_time && [[ "$(pg_member "n$PG_NEW")" != "leader running"* ]]; do sleep 0.2; done
     PG_PROMOTED=$EPOCHREALTIME
-    chaos_log "PostgreSQL n$PG_NEW promoted $(secs "$PG_PROMOTED" "$PG_KILL_FROM") s after the kill ($(pg_member "n$PG_NEW"): role state timeline)"
+    chaos_log "PostgreSQL n$PG_NEW promoted $(secs "$PG_PROMOTED" "$PG_KILLED") s after the kill ($(pg_member "n$PG_NEW"): role state timeline)"
     # The pipeline moves again: intake stores a report, and the router routes one, on the new primary.
     moved_limit=$((SECONDS + 120))
     while ! over_time && (( SECONDS < moved_limit )); do
-        [[ -n "$PG_INTAKE_AGAIN" ]] || PG_INTAKE_AGAIN="$(first_commit_after intake.reports "$PG_KILL_FROM")"
-        [[ -n "$PG_ROUTED_AGAIN" ]] || PG_ROUTED_AGAIN="$(first_commit_after router.reports "$PG_KILL_FROM")"
+        [[ -n "$PG_INTAKE_AGAIN" ]] || PG_INTAKE_AGAIN="$(first_commit_after intake.reports "$PG_KILLED")"
+        [[ -n "$PG_ROUTED_AGAIN" ]] || PG_ROUTED_AGAIN="$(first_commit_after router.reports "$PG_KILLED")"
         [[ -z "$PG_INTAKE_AGAIN" || -z "$PG_ROUTED_AGAIN" ]] || break
         sleep 0.5
     done
@@ -263,7 +265,7 @@ WITH r AS (
         WHEN at < $STOP_FROM THEN '3-between'
         WHEN at < least($STOP_DONE + 30, ${PG_KILL_FROM:-$STOP_DONE + 30} - 5) THEN '4-stop'
         WHEN at < ${PG_KILL_FROM:-0} - 5 THEN '5-quiet'
-        WHEN at < ${PG_KILL_FROM:-0} + ${PG_ROUTED_AGAIN:-0} + 10 THEN '6-pg-kill'
+        WHEN at < ${PG_KILLED:-0} + ${PG_ROUTED_AGAIN:-0} + 10 THEN '6-pg-kill'
         WHEN at < ${PG_START_FROM:-0} THEN '7-pg-backlog'
         WHEN at < ${PG_REJOINED:-0} + 10 THEN '8-pg-rejoin'
         ELSE '9-after' END AS phase, ms FROM r
@@ -288,7 +290,7 @@ restarts="$(grep -c "restarting in" "$STACK/run.out" 2>/dev/null || true)"
     echo
     echo "chaos-cluster: ${DURATION} s at ${RATE}/s, WORKERS=$WORKERS, three RabbitMQ nodes, two PostgreSQL nodes (Patroni, HAProxy); faults: SIGKILL of node $KILLED (the most quorum-queue leaders) at t=$(python3 -c "print(round($KILL_FROM - $LOAD_START_EPOCH))")s, back and rejoined after $(python3 -c "print(round($KILL_BACK - $KILL_FROM, 1))") s; clean stop of node $STOPPED at t=$(python3 -c "print(round($STOP_FROM - $LOAD_START_EPOCH))")s ($(python3 -c "print(round($STOP_DONE - $STOP_FROM, 1))") s), down to the end"
     if [[ -n "$PG_KILL_FROM" ]]; then
-        echo "chaos-cluster: PostgreSQL primary n$PG_OLD SIGKILLed (Patroni and server) at t=$(python3 -c "print(round($PG_KILL_FROM - $LOAD_START_EPOCH))")s: n$PG_NEW promoted after $(secs "${PG_PROMOTED:-0}" "$PG_KILL_FROM") s, first commit to intake.reports after ${PG_INTAKE_AGAIN:-?} s, to router.reports after ${PG_ROUTED_AGAIN:-?} s; n$PG_OLD restarted at t=$(python3 -c "print(round(${PG_START_FROM:-0} - $LOAD_START_EPOCH))")s, synchronous standby again after $(secs "${PG_REJOINED:-0}" "${PG_START_FROM:-0}") s (${PG_REWIND:-not rejoined})"
+        echo "chaos-cluster: PostgreSQL primary n$PG_OLD SIGKILLed (Patroni and server) at t=$(python3 -c "print(round($PG_KILL_FROM - $LOAD_START_EPOCH))")s: n$PG_NEW promoted after $(secs "${PG_PROMOTED:-0}" "${PG_KILLED:-0}") s, first commit to intake.reports after ${PG_INTAKE_AGAIN:-?} s, to router.reports after ${PG_ROUTED_AGAIN:-?} s; n$PG_OLD restarted at t=$(python3 -c "print(round(${PG_START_FROM:-0} - $LOAD_START_EPOCH))")s, synchronous standby again after $(secs "${PG_REJOINED:-0}" "${PG_START_FROM:-0}") s (${PG_REWIND:-not rejoined})"
     fi
     echo "chaos-cluster: accepted=${R[accepted]:-?} delivered=${R[delivered]:-?} lost=${R[lost]:-?} duplicates_units=${R[duplicates_units]:-?} duplicates_wire=${R[duplicates_wire]:-?} council=${R[council_delivered]:-?}/${R[council_expected]:-?} audit_missing=${R[audit_missing]:-?} p50/p95/p99=${R[p50_ms]:-?}/${R[p95_ms]:-?}/${R[p99_ms]:-?} ms"
     echo "chaos-cluster: $audit_verdict; $assign_verdict; $drain_verdict; work and retry queues at the end: ${depth:-?}"
