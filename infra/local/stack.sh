@@ -68,13 +68,27 @@ cluster_mode() {
 start_cluster() {
     local started=$SECONDS
     [[ ! -f "$STACK/rabbitmq/node.env" ]] || die "$STACK holds a single RabbitMQ node: stop it and delete $STACK/rabbitmq (or use another OPEN137_STACK_DIR) for a cluster"
-    [[ ! -f "$STACK/postgres/data/PG_VERSION" ]] || die "$STACK holds a single PostgreSQL server: stop it and delete $STACK/postgres (or use another OPEN137_STACK_DIR) for a cluster"
-    "$OPEN137_LOCAL_DIR/postgres-ha.sh" start
+    # A cluster stack made before the database failed over keeps its single server (and its data).
+    local single_pg=""
+    if [[ -f "$STACK/postgres/data/PG_VERSION" ]]; then
+        single_pg=1
+        log "warning: $STACK holds a single PostgreSQL server from before: using it (delete $STACK, e.g. make clean-local, for the pair that fails over)"
+        "$OPEN137_LOCAL_DIR/postgres.sh" start
+    else
+        "$OPEN137_LOCAL_DIR/postgres-ha.sh" start
+    fi
     "$OPEN137_LOCAL_DIR/rabbitmq-cluster.sh" start
     local C_AMQP_URL C_RABBITMQ_NODE1_AMQP_PORT C_RABBITMQ_NODE1_MANAGEMENT_URL C_RABBITMQ_NODE1_PROMETHEUS_URL
     local cluster_lines pg_lines
     mapfile -t cluster_lines < <("$OPEN137_LOCAL_DIR/rabbitmq-cluster.sh" env)
-    mapfile -t pg_lines < <("$OPEN137_LOCAL_DIR/postgres-ha.sh" env)
+    if [[ -n "$single_pg" ]]; then
+        local P_PORT="" pg_port
+        read_env_file "$STACK/postgres/server.env" P_
+        pg_port="$(sed -n 4p "$STACK/postgres/data/postmaster.pid" 2>/dev/null | tr -dc '0-9')"
+        pg_lines=("DATABASE_URL=postgres://postgres@127.0.0.1:${pg_port:-$P_PORT}/open137" "OPEN137_PG_PORT=${pg_port:-$P_PORT}")
+    else
+        mapfile -t pg_lines < <("$OPEN137_LOCAL_DIR/postgres-ha.sh" env)
+    fi
     local line
     for line in "${cluster_lines[@]}"; do printf -v "C_${line%%=*}" '%s' "${line#*=}"; done
     write_env_file "$STACK_ENV" \
