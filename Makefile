@@ -7,11 +7,14 @@
 #                         SWIFT_TEST_ARGS="--filter X" passes arguments to swift test.
 #   make bench            the whole pipeline end to end (release, private stack): broker ceiling, reports/s,
 #                         latency at 300/s, CPU and memory per service, 1 vs. 3 copies of the slowest stage.
-#   make cluster          a three-node RabbitMQ cluster under .local/cluster (AMQP 5782-5784), left running; the
-#                         services' failover test against it (CLUSTER_TEST=0 skips it); make cluster-stop stops it.
+#   make cluster          a three-node RabbitMQ cluster (AMQP 5782-5784) and two PostgreSQL nodes under Patroni behind
+#                         HAProxy (DATABASE_URL on 5761) under .local/cluster, left running; the services' broker
+#                         failover test against it (CLUSTER_TEST=0 skips it); make cluster-stop stops it.
 #                         CLUSTER=1 make run runs everything on such a cluster (its stack under .local/run).
-#   make chaos-cluster    load generator while the cluster loses nodes: the node leading most queues SIGKILLed and
-#                         restarted, then another stopped cleanly; asserts nothing lost or doubled, drained in 30 s.
+#   make chaos-cluster    load generator (25/s for 120 s) while the cluster loses nodes: the broker node leading most
+#                         queues SIGKILLed and restarted, then another stopped cleanly; then the PostgreSQL primary
+#                         SIGKILLed (Patroni and server), the standby promoted, the old primary back as a replica;
+#                         asserts nothing lost or doubled, audit chain intact, drained in 30 s.
 #   make chaos            load generator under faults (release, private stack .local/chaos, WORKERS=2): SIGKILLed
 #                         workers, a broker restart, a database stop -m immediate, poison; asserts nothing lost or
 #                         doubled, one assignment each, audit chain intact, drained in 30 s, security pass.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `make cluster`: a three-node RabbitMQ cluster on this machine (infra/local/rabbitmq-cluster.sh), left running
-# under .local/cluster, and the services' failover test against it. `make cluster-stop` stops it.
+# `make cluster`: a three-node RabbitMQ cluster on this machine (infra/local/rabbitmq-cluster.sh) and two
+# PostgreSQL nodes under Patroni behind HAProxy (infra/local/postgres-ha.sh), left running under .local/cluster,
+# and the services' broker failover test against it. `make cluster-stop` stops it.
 #   infra/local/cluster.sh start   start and join the nodes, write .local/cluster/cluster.env, run the test
 #   infra/local/cluster.sh test    the failover test only (the cluster must be up)
 #   infra/local/cluster.sh stop    stop the nodes
@@ -9,6 +10,8 @@
 #   CLUSTER_STACK_DIR   where the cluster lives (default .local/cluster)
 #   CLUSTER_AMQP_PORT   node 1's AMQP port (default 5782; nodes on 5782-5784, management 15782-15784,
 #                       Prometheus 16782-16784, distribution 25782-25784, epmd 26782)
+#   CLUSTER_PG_PORT     HAProxy's port, DATABASE_URL's (default 5761; PostgreSQL nodes on 5762-5763, their Patroni
+#                       REST APIs on 8762-8763, the replicas' port 5764, etcd 8764-8765)
 #   CLUSTER_TEST=0      do not run the failover test after start
 #   OPEN137_TEST_TIMEOUT  seconds the test may take (default 300)
 # The test (Tests/FaultTests/ClusterFailoverTests.swift, OPEN137_CLUSTER_TESTS=1) kills the node a publisher
@@ -28,12 +31,16 @@ CLUSTER_ENV="$STACK/cluster.env"
 
 cmd_start() {
     export OPEN137_AMQP_PORT="${CLUSTER_AMQP_PORT:-5782}"
+    export OPEN137_PG_PORT="${CLUSTER_PG_PORT:-5761}"
+    "$OPEN137_LOCAL_DIR/postgres-ha.sh" start
     "$OPEN137_LOCAL_DIR/rabbitmq-cluster.sh" start
-    local lines
+    local lines pg_lines
     mapfile -t lines < <("$OPEN137_LOCAL_DIR/rabbitmq-cluster.sh" env)
+    mapfile -t pg_lines < <("$OPEN137_LOCAL_DIR/postgres-ha.sh" env)
     (umask 077; write_env_file "$CLUSTER_ENV" "OPEN137_STACK_DIR=$STACK" "${lines[@]}" \
-        "RABBITMQ_MANAGEMENT_URL=$(sed -n 's/^RABBITMQ_NODE1_MANAGEMENT_URL=//p' <<< "$(printf '%s\n' "${lines[@]}")")")
-    log "environment in ${CLUSTER_ENV#"$OPEN137_ROOT"/} (AMQP_URL names the three nodes); stop with make cluster-stop"
+        "RABBITMQ_MANAGEMENT_URL=$(sed -n 's/^RABBITMQ_NODE1_MANAGEMENT_URL=//p' <<< "$(printf '%s\n' "${lines[@]}")")" \
+        "${pg_lines[@]}")
+    log "environment in ${CLUSTER_ENV#"$OPEN137_ROOT"/} (AMQP_URL names the three nodes, DATABASE_URL is HAProxy's primary port); stop with make cluster-stop"
     [[ "${CLUSTER_TEST:-1}" == 0 ]] || cmd_test
 }
 
@@ -61,6 +68,10 @@ cmd_test() {
 case "${1:-start}" in
     start) cmd_start ;;
     test) cmd_test ;;
-    stop) "$OPEN137_LOCAL_DIR/rabbitmq-cluster.sh" stop ;;
+    stop)
+        rc=0
+        "$OPEN137_LOCAL_DIR/rabbitmq-cluster.sh" stop || rc=1
+        "$OPEN137_LOCAL_DIR/postgres-ha.sh" stop || rc=1
+        exit "$rc" ;;
     *) echo "usage: $0 {start|test|stop}" >&2; exit 2 ;;
 esac
