@@ -8,7 +8,7 @@
 #   make bench            the whole pipeline end to end (release, private stack): broker ceiling, reports/s,
 #                         latency at 300/s, CPU and memory per service, 1 vs. 3 copies of the slowest stage.
 #   make cluster          a three-node RabbitMQ cluster (AMQP 5782-5784) and two PostgreSQL nodes under Patroni behind
-#                         HAProxy (DATABASE_URL on 5761) under .local/cluster, left running; the services' broker
+#                         HAProxy (DATABASE_URL on 5621) under .local/cluster, left running; the services' broker
 #                         failover test against it (CLUSTER_TEST=0 skips it); make cluster-stop stops it.
 #                         CLUSTER=1 make run runs everything on such a cluster (its stack under .local/run).
 #   make chaos-cluster    load generator (25/s for 120 s) while the cluster loses nodes: the broker node leading most

@@ -10,8 +10,8 @@
 #   CLUSTER_STACK_DIR   where the cluster lives (default .local/cluster)
 #   CLUSTER_AMQP_PORT   node 1's AMQP port (default 5782; nodes on 5782-5784, management 15782-15784,
 #                       Prometheus 16782-16784, distribution 25782-25784, epmd 26782)
-#   CLUSTER_PG_PORT     HAProxy's port, DATABASE_URL's (default 5761; PostgreSQL nodes on 5762-5763, their Patroni
-#                       REST APIs on 8762-8763, the replicas' port 5764, etcd 8764-8765)
+#   CLUSTER_PG_PORT     HAProxy's port, DATABASE_URL's (default 5621; PostgreSQL nodes on 5622-5623, their Patroni
+#                       REST APIs on 8622-8623, the replicas' port 5624, etcd 8624-8625 — clear of make test's stacks)
 #   CLUSTER_TEST=0      do not run the failover test after start
 #   OPEN137_TEST_TIMEOUT  seconds the test may take (default 300)
 # The test (Tests/FaultTests/ClusterFailoverTests.swift, OPEN137_CLUSTER_TESTS=1) kills the node a publisher
@@ -31,7 +31,7 @@ CLUSTER_ENV="$STACK/cluster.env"
 
 cmd_start() {
     export OPEN137_AMQP_PORT="${CLUSTER_AMQP_PORT:-5782}"
-    export OPEN137_PG_PORT="${CLUSTER_PG_PORT:-5761}"
+    export OPEN137_PG_PORT="${CLUSTER_PG_PORT:-5621}"
     "$OPEN137_LOCAL_DIR/postgres-ha.sh" start
     "$OPEN137_LOCAL_DIR/rabbitmq-cluster.sh" start
     local lines pg_lines

@@ -21,8 +21,8 @@
 #   OPEN137_PG_PORT     HAProxy's primary port, the one in DATABASE_URL (default 5661; when unset, the port this
 #                       stack's pair last started with). Derived: node N's PostgreSQL on it + N (5662, 5663), its
 #                       Patroni REST API on it + 3000 + N (8662, 8663), the replicas' port on it + 3 (5664), etcd's
-#                       client and peer ports on it + 3003 and + 3004 (8664, 8665). make cluster uses 5761 (5762-5764,
-#                       8762-8765), make chaos-cluster 5552 (5553-5555, 8553-8556)
+#                       client and peer ports on it + 3003 and + 3004 (8664, 8665). make cluster uses 5621 (5622-5624,
+#                       8622-8625), make chaos-cluster 5552 (5553-5555, 8553-8556)
 #   OPEN137_PG_MAX_CONNECTIONS  max_connections (default 400, as the single server)
 #   OPEN137_PG_HA_START_TIMEOUT seconds to wait for a leader and a synchronous standby (default 180)
 #
