@@ -45,7 +45,10 @@ public struct RouterBenchCommand: AsyncParsableCommand {
         let observerTopology = Topology(
             exchanges: Open137Topology.exchanges,
             queues: [QueueDefinition(name: observerQueue, arguments: ["x-expires": .int(600_000)])],
-            bindings: [BindingDefinition(exchange: Open137Topology.eventsExchange, queue: observerQueue, routingKey: EventType.reportRouted)])
+            // A report the router linked to a case is routed too (to that case): it says report.linked instead.
+            bindings: [EventType.reportRouted, EventType.reportLinked].map {
+                BindingDefinition(exchange: Open137Topology.eventsExchange, queue: observerQueue, routingKey: $0)
+            })
         let observer = AMQPConsumer(configuration: configuration, queue: observerQueue, prefetch: 1000, topology: observerTopology, logger: logger)
         try await observer.waitUntilConnected()
         if observeOnly {
@@ -53,7 +56,10 @@ public struct RouterBenchCommand: AsyncParsableCommand {
             return
         }
 
-        let messages = try (0..<reports).map { try Self.classified($0).message(exchange: Open137Topology.eventsExchange) }
+        // The backlog (--publish-only) and the live run place their reports on grids 5° of latitude apart: the
+        // live run's reports are not the backlog's hazards again, which the router would link, not route.
+        let latitude = publishOnly ? 35.60 : 40.60
+        let messages = try (0..<reports).map { try Self.classified($0, latitude: latitude).message(exchange: Open137Topology.eventsExchange) }
         let publisher = AMQPPublisher(configuration: configuration, topology: Topology(exchanges: Open137Topology.exchanges),
                                       confirmWindow: 1024, publishTimeout: .seconds(120), logger: logger)
         try await publisher.waitUntilConnected()
@@ -137,13 +143,13 @@ public struct RouterBenchCommand: AsyncParsableCommand {
     }
 
     /// The `i`th report: codes cycle through child and general ones, districts 1–22 or a point.
-    static func classified(_ i: Int) throws -> EncodedEvent<ReportClassifiedData> {
+    static func classified(_ i: Int, latitude: Double = 35.60) throws -> EncodedEvent<ReportClassifiedData> {
         let codes = ["CFC-PLAY", "ROAD", "WASTE", "CFC-SCHOOL", "LIGHT", "GREEN", "CFC-KG", "ROAD", "WASTE"]
         let code = codes[i % codes.count]
         let reportID = UUID().uuidString.lowercased()
         // Each report at a point of its own, ~220 m from the next (a grid over the city): distinct hazards, so
         // the router looks for a case of the same hazard each time and finds none — its everyday path.
-        let lat = 35.60 + Double(i / 200) * 0.002, long = 51.20 + Double(i % 200) * 0.002
+        let lat = latitude + Double(i / 200) * 0.002, long = 51.20 + Double(i % 200) * 0.002
         let location = i % 4 == 0 ? ReportLocation(lat: lat, long: long) : ReportLocation(lat: lat, long: long, district: 1 + i % 22)
         let report = ReportReceivedData(
             reportID: reportID, trackingCode: String(4_000_000_000 + i), channel: "137-phone",

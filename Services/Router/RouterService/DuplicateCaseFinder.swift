@@ -4,12 +4,14 @@ import Foundation
 import Logging
 import PostgresNIO
 import Taxonomy
+import Units
 
-/// Finds the open case a classified report is the same hazard as, before the report is stored: the
-/// database narrows the router's cases to the report's kind (its code, or the child-friendly group), the
-/// duplicate window and its place (within the group's largest radius of its point — GiST index — or the
-/// same district and place key for an address), and ``DuplicateMatcher`` decides on the few found (each
-/// code's own radius, the descriptions' similarity). Read-only and outside the batch's transaction: the
+/// Finds the open case a classified report is the same hazard as, before the report is stored, and how
+/// often its kind was fixed at its place before: one statement narrows the router's cases to the report's
+/// kind (its code, or the child-friendly group), the last 90 days and its place (within the group's largest
+/// radius of its point — GiST index — or the same district and place key for an address), and
+/// ``DuplicateMatcher`` decides on the few open ones found (the duplicate window, each code's own radius,
+/// the descriptions' similarity). Read-only and outside the batch's transaction: the
 /// batch statement locks the case and links only if it is still open (``InsertRoutingBatch``).
 struct DuplicateCaseFinder: Sendable {
     /// The measured rules.
@@ -37,95 +39,86 @@ struct DuplicateCaseFinder: Sendable {
         var description: String
     }
 
-    /// The case `report` joins, or nil: it becomes a case of its own.
-    func find(for report: Report) async throws -> CaseLink? {
+    /// What the finder found for a report.
+    struct Found: Sendable, Equatable {
+        /// The open case the report joins; nil: it becomes a case of its own.
+        var link: CaseLink?
+        /// Cases of its kind resolved at its place among those received in the last
+        /// ``ReportRepeatHazardData/returningWindowDays`` days: a place that keeps coming back once fixed.
+        var resolvedBefore: Int
+    }
+
+    /// One look at the report's place, in one statement: its open cases that it may join and the cases of
+    /// its kind resolved there before.
+    func find(for report: Report) async throws -> Found {
         let codes = matcher.taxonomy.duplicateCodes(for: report.serviceCode)
-        guard !codes.isEmpty else { return nil }
+        guard !codes.isEmpty else { return Found(link: nil, resolvedBefore: 0) }
         let radius = codes.compactMap { matcher.taxonomy.service($0)?.nearbyRadiusMetres }.max() ?? Taxonomy.defaultDuplicateRadiusMetres
-        let since = report.receivedAt.addingTimeInterval(-matcher.window)
-        var found: [UUID: (candidate: DuplicateCandidate, trackingCode: String)] = [:]
-        for query in queries(near: report, codes: codes, radius: radius, since: since, Self.openCases) { try await collect(query, into: &found) }
-        guard !found.isEmpty else { return nil }
+        let ownRadius = matcher.taxonomy.service(report.serviceCode)?.nearbyRadiusMetres ?? Taxonomy.defaultDuplicateRadiusMetres
+        let returningSince = report.receivedAt.addingTimeInterval(-Double(ReportRepeatHazardData.returningWindowDays) * 86_400)
+        let duplicateSince = report.receivedAt.addingTimeInterval(-matcher.window)
+        let place = report.district == "00" ? nil : report.place
+        // Both places in one statement, each half on its index; a half whose place the report lacks binds NULL and reads nothing.
+        let rows = try await client.query(
+            """
+            (SELECT report_id, tracking_code, service_code, lat, long, district, place, received_at, status, unit, delivery ->> 'description'
+             FROM reports
+             WHERE parent_id IS NULL AND lat IS NOT NULL AND long IS NOT NULL
+               AND public.ST_DWithin(public.ST_SetSRID(public.ST_MakePoint(long, lat), 4326)::public.geography,
+                                     public.ST_SetSRID(public.ST_MakePoint(\(report.longitude)::float8, \(report.latitude)::float8), 4326)::public.geography,
+                                     \(radius))
+               AND status <> 'rejected' AND service_code = ANY(\(codes))
+               AND received_at BETWEEN \(returningSince) AND \(report.receivedAt) AND report_id <> \(report.reportID)
+             ORDER BY received_at DESC LIMIT \(Self.candidateLimit))
+            UNION
+            (SELECT report_id, tracking_code, service_code, lat, long, district, place, received_at, status, unit, delivery ->> 'description'
+             FROM reports
+             WHERE parent_id IS NULL AND place = \(place)::text AND district = \(report.district)
+               AND status <> 'rejected' AND service_code = ANY(\(codes))
+               AND received_at BETWEEN \(returningSince) AND \(report.receivedAt) AND report_id <> \(report.reportID)
+             ORDER BY received_at DESC LIMIT \(Self.candidateLimit))
+            """, logger: logger)
         var later = DuplicateCandidate(
             serviceCode: report.serviceCode, latitude: report.latitude, longitude: report.longitude, district: Self.district(report.district),
             address: nil, receivedAt: report.receivedAt, description: report.description)
-        later.placeKey = report.place
+        later.placeKey = place
         var best: (link: CaseLink, receivedAt: Date)?
-        for (parentID, earlier) in found {
-            guard case .duplicate(let similarity, let metres) = matcher.decide(earlier: earlier.candidate, later: later) else { continue }
-            let link = CaseLink(parentID: parentID, parentTrackingCode: earlier.trackingCode, similarity: similarity, metres: metres)
-            // The most alike case wins; between equals, the oldest (the one the unit has known longest).
-            if let current = best, !(similarity > current.link.similarity
-                || (similarity == current.link.similarity && earlier.candidate.receivedAt < current.receivedAt)) {
+        var resolved = 0
+        for try await (id, trackingCode, code, lat, long, district, casePlace, receivedAt, status, unit, description)
+            in rows.decode((UUID, String, String, Double?, Double?, String, String?, Date, String, String, String?).self) {
+            var earlier = DuplicateCandidate(
+                serviceCode: code, latitude: lat, longitude: long, district: Self.district(district), address: nil, receivedAt: receivedAt,
+                description: description ?? "")
+            earlier.placeKey = casePlace
+            if status == ReportStatus.resolved.rawValue {
+                if code == report.serviceCode || matcher.taxonomy.duplicateCodes(for: code).contains(report.serviceCode),
+                   Self.samePlace(earlier, later, within: ownRadius) { resolved += 1 }
                 continue
             }
-            best = (link, earlier.candidate.receivedAt)
+            // A case in triage waits for a person's eyes; one older than the duplicate window is another matter now.
+            guard unit != UnitDirectory.triageUnit, receivedAt >= duplicateSince else { continue }
+            guard case .duplicate(let similarity, let metres) = matcher.decide(earlier: earlier, later: later) else { continue }
+            // The most alike case wins; between equals, the oldest (the one the unit has known longest).
+            if let current = best, !(similarity > current.link.similarity
+                || (similarity == current.link.similarity && receivedAt < current.receivedAt)) {
+                continue
+            }
+            best = (CaseLink(parentID: id, parentTrackingCode: trackingCode, similarity: similarity, metres: metres), receivedAt)
         }
-        return best?.link
+        return Found(link: best?.link, resolvedBefore: resolved)
     }
 
-    /// How many cases of `report`'s kind were resolved at its place (its code's radius of its point, or its
-    /// district and place key) among those received in the last
-    /// ``ReportRepeatHazardData/returningWindowDays`` days: a place that keeps coming back once fixed.
-    func resolvedBefore(_ report: Report) async throws -> Int {
-        let codes = matcher.taxonomy.duplicateCodes(for: report.serviceCode)
-        guard !codes.isEmpty else { return 0 }
-        let radius = matcher.taxonomy.service(report.serviceCode)?.nearbyRadiusMetres ?? Taxonomy.defaultDuplicateRadiusMetres
-        let since = report.receivedAt.addingTimeInterval(-Double(ReportRepeatHazardData.returningWindowDays) * 86_400)
-        var cases: [UUID: (candidate: DuplicateCandidate, trackingCode: String)] = [:]
-        for query in queries(near: report, codes: codes, radius: radius, since: since, Self.resolvedCases) { try await collect(query, into: &cases) }
-        return cases.count
-    }
-
-    /// Cases a new report may join: open, and not in triage.
-    private static let openCases = "status NOT IN ('resolved', 'rejected') AND unit <> 'triage'"
-    /// Cases fixed before.
-    private static let resolvedCases = "status = 'resolved'"
-
-    /// The router's cases (reports not linked to another) in `state` (constant SQL of this type) of the codes
-    /// `codes`, received between `since` and the report, at the report's place: within `radius` metres of its
-    /// point (GiST index) and at its district and place key, one query for each it has; oldest first.
-    private func queries(near report: Report, codes: [String], radius: Double, since: Date, _ state: String) -> [PostgresQuery] {
-        var queries: [PostgresQuery] = []
-        if let lat = report.latitude, let long = report.longitude {
-            queries.append("""
-                SELECT report_id, tracking_code, service_code, lat, long, district, place, received_at, delivery ->> 'description'
-                FROM reports
-                WHERE parent_id IS NULL AND lat IS NOT NULL AND long IS NOT NULL
-                  AND public.ST_DWithin(public.ST_SetSRID(public.ST_MakePoint(long, lat), 4326)::public.geography,
-                                        public.ST_SetSRID(public.ST_MakePoint(\(long), \(lat)), 4326)::public.geography, \(radius))
-                  AND \(unescaped: state) AND service_code = ANY(\(codes))
-                  AND received_at BETWEEN \(since) AND \(report.receivedAt) AND report_id <> \(report.reportID)
-                ORDER BY received_at LIMIT \(Self.candidateLimit)
-                """)
+    /// Whether two reports are at one place: points within `radius` metres, else the same district and place key.
+    static func samePlace(_ a: DuplicateCandidate, _ b: DuplicateCandidate, within radius: Double) -> Bool {
+        if let lat1 = a.latitude, let long1 = a.longitude, let lat2 = b.latitude, let long2 = b.longitude {
+            return DuplicateCandidate.metres(lat1, long1, lat2, long2) <= radius
         }
-        if let place = report.place, report.district != "00" {
-            queries.append("""
-                SELECT report_id, tracking_code, service_code, lat, long, district, place, received_at, delivery ->> 'description'
-                FROM reports
-                WHERE parent_id IS NULL AND place = \(place) AND district = \(report.district)
-                  AND \(unescaped: state) AND service_code = ANY(\(codes))
-                  AND received_at BETWEEN \(since) AND \(report.receivedAt) AND report_id <> \(report.reportID)
-                ORDER BY received_at LIMIT \(Self.candidateLimit)
-                """)
-        }
-        return queries
+        guard let district = a.district, district == b.district, let key = a.placeKey else { return false }
+        return key == b.placeKey
     }
 
     /// The district number of a two-digit district, nil for `00` (unknown).
     static func district(_ twoDigits: String) -> Int? {
         Int(twoDigits).flatMap { $0 == 0 ? nil : $0 }
-    }
-
-    private func collect(_ query: PostgresQuery, into found: inout [UUID: (candidate: DuplicateCandidate, trackingCode: String)]) async throws {
-        let rows = try await client.query(query, logger: logger)
-        for try await (id, trackingCode, code, lat, long, district, place, receivedAt, description)
-            in rows.decode((UUID, String, String, Double?, Double?, String, String?, Date, String?).self) {
-            var candidate = DuplicateCandidate(
-                serviceCode: code, latitude: lat, longitude: long, district: Self.district(district), address: nil, receivedAt: receivedAt,
-                description: description ?? "")
-            candidate.placeKey = place
-            found[id] = (candidate, trackingCode)
-        }
     }
 }

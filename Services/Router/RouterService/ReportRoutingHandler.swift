@@ -31,15 +31,11 @@ struct ReportRoutingHandler: Sendable {
         var item = try Self.prepare(delivery, router: router)
         // A report flagged for triage needs a person's eyes of its own; one without a place cannot match.
         if let finder, !item.decision.triage, item.delivery.location != nil {
-            item.link = try await finder.find(for: item.finderReport)
-            if item.link == nil {
-                // A new case where the kind was fixed again and again: it starts one priority step higher.
-                let resolved = try await finder.resolvedBefore(item.finderReport)
-                if resolved >= ReportRepeatHazardData.returningThreshold {
-                    let place = item.place
-                    item = try Self.prepare(delivery, router: router, returningAfter: resolved)
-                    item.place = place
-                }
+            let found = try await finder.find(for: item.finderReport)
+            item.link = found.link
+            if found.link == nil, found.resolvedBefore >= ReportRepeatHazardData.returningThreshold {
+                // A new case where its kind was fixed again and again: it starts one priority step higher.
+                item = try Self.prepare(delivery, router: router, returningAfter: found.resolvedBefore)
             }
         }
         let outcome = try await writer.store(item)
