@@ -23,7 +23,7 @@ struct DuplicateCaseFinder: Sendable {
 
     /// The most cases compared per report: an index narrows to the place first, so more than this many
     /// open cases of one kind at one place means the place itself is the news, not which one matches.
-    static let candidateLimit = 32
+    static let candidateLimit = CaseLookup.limit
 
     /// What the finder reads of a report.
     struct Report: Sendable {
@@ -58,26 +58,10 @@ struct DuplicateCaseFinder: Sendable {
         let returningSince = report.receivedAt.addingTimeInterval(-Double(ReportRepeatHazardData.returningWindowDays) * 86_400)
         let duplicateSince = report.receivedAt.addingTimeInterval(-matcher.window)
         let place = report.district == "00" ? nil : report.place
-        // Both places in one statement, each half on its index; a half whose place the report lacks binds NULL and reads nothing.
-        let rows = try await client.query(
-            """
-            (SELECT report_id, tracking_code, service_code, lat, long, district, place, received_at, status, unit, delivery ->> 'description'
-             FROM reports
-             WHERE parent_id IS NULL AND lat IS NOT NULL AND long IS NOT NULL
-               AND public.ST_DWithin(public.ST_SetSRID(public.ST_MakePoint(long, lat), 4326)::public.geography,
-                                     public.ST_SetSRID(public.ST_MakePoint(\(report.longitude)::float8, \(report.latitude)::float8), 4326)::public.geography,
-                                     \(radius))
-               AND status <> 'rejected' AND service_code = ANY(\(codes))
-               AND received_at BETWEEN \(returningSince) AND \(report.receivedAt) AND report_id <> \(report.reportID)
-             ORDER BY received_at DESC LIMIT \(Self.candidateLimit))
-            UNION
-            (SELECT report_id, tracking_code, service_code, lat, long, district, place, received_at, status, unit, delivery ->> 'description'
-             FROM reports
-             WHERE parent_id IS NULL AND place = \(place)::text AND district = \(report.district)
-               AND status <> 'rejected' AND service_code = ANY(\(codes))
-               AND received_at BETWEEN \(returningSince) AND \(report.receivedAt) AND report_id <> \(report.reportID)
-             ORDER BY received_at DESC LIMIT \(Self.candidateLimit))
-            """, logger: logger)
+        let rows = try await client.execute(
+            CaseLookup(latitude: report.latitude, longitude: report.longitude, radius: radius, codes: codes, since: returningSince,
+                       until: report.receivedAt, reportID: report.reportID, place: place, district: report.district),
+            logger: logger)
         var later = DuplicateCandidate(
             serviceCode: report.serviceCode, latitude: report.latitude, longitude: report.longitude, district: Self.district(report.district),
             address: nil, receivedAt: report.receivedAt, description: report.description)
@@ -85,7 +69,7 @@ struct DuplicateCaseFinder: Sendable {
         var best: (link: CaseLink, receivedAt: Date)?
         var resolved = 0
         for try await (id, trackingCode, code, lat, long, district, casePlace, receivedAt, status, unit, description)
-            in rows.decode((UUID, String, String, Double?, Double?, String, String?, Date, String, String, String?).self) {
+            in rows {
             var earlier = DuplicateCandidate(
                 serviceCode: code, latitude: lat, longitude: long, district: Self.district(district), address: nil, receivedAt: receivedAt,
                 description: description ?? "")
