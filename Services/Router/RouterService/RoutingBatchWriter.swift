@@ -57,11 +57,14 @@ struct RoutingBatchWriter: Service {
             if !joined.isEmpty {
                 // Cases that now have enough reports to be a repeat hazard; their raise follows the report that made it.
                 let cases = Array(joined.keys)
-                for try await (caseID, linked) in try await connection.query(
+                // Read to the end before raising: a raise queries this connection, which queues behind this statement.
+                var counts: [(UUID, Int)] = []
+                for try await row in try await connection.query(
                     """
                     SELECT report_id, linked_count FROM reports
                     WHERE report_id = ANY(\(cases)) AND linked_count + 1 >= \(ReportRepeatHazardData.reportsThreshold)
-                    """, logger: logger).decode((UUID, Int).self) {
+                    """, logger: logger).decode((UUID, Int).self) { counts.append(row) }
+                for (caseID, linked) in counts {
                     guard let index = joined[caseID] else { continue }
                     effects[index].messages += try await repeats.raise(
                         caseID, for: .reports, count: linked + 1, correlationID: items[index].correlationID, on: connection)

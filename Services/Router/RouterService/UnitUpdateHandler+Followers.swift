@@ -39,7 +39,11 @@ extension UnitUpdateHandler {
             WHERE parent_id = \(caseID) RETURNING report_id
             """,
             logger: logger)
-        for try await linked in rows.decode(UUID.self) {
+        // Read to the end before the next statement on this connection: it queues behind this one, which a
+        // full buffer of unread rows would never let finish.
+        var followers: [UUID] = []
+        for try await linked in rows.decode(UUID.self) { followers.append(linked) }
+        for linked in followers {
             let id = linked.uuidString.lowercased()
             try await history(linked, updateID, unit: unit, from: from, to: status, by: by, referredTo: nil, update, connection)
             let changed = EncodedEvent(
@@ -66,8 +70,10 @@ extension UnitUpdateHandler {
             """,
             logger: logger)
         let at = CloudEvent.formatTime(now)
-        for try await (linked, deliveryText, referrals, caseTrackingCode, similarity, metres)
-            in rows.decode((UUID, String, Int, String, Double, Double?).self) {
+        // Read to the end first, as in `follow`.
+        var followers: [(UUID, String, Int, String, Double, Double?)] = []
+        for try await row in rows.decode((UUID, String, Int, String, Double, Double?).self) { followers.append(row) }
+        for (linked, deliveryText, referrals, caseTrackingCode, similarity, metres) in followers {
             let id = linked.uuidString.lowercased()
             let delivery = try Self.storedDelivery(deliveryText, reportID: id)
             try await history(linked, updateID, unit: target, from: from, to: .assigned, by: update.unit, referredTo: target, update, connection)
